@@ -1,0 +1,1 @@
+"""Prefect flows (thin: they orchestrate tasks), their deployments, and the `dondoc` CLI."""

@@ -1,0 +1,204 @@
+"""The `dondoc` command line. Fast to start: Prefect is imported only by commands that run flows."""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from config.settings import Settings, get_settings
+from models.catalog.errors import InputError
+
+app = typer.Typer(help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+plan_app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
+directory_app = typer.Typer(help="Danh bạ đầu mối.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+app.add_typer(directory_app, name="directory")
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
+BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+
+
+def parse_moment(text: str | None, settings: Settings) -> datetime:
+    """`--as-of`: a date means the end of that local day; a naive datetime is local time."""
+    tz = settings.tz
+    if text is None:
+        return datetime.now(tz)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not an ISO date (2025-06-01) or datetime") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def print_json(rows: list[dict[str, Any]]) -> None:
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def session() -> Iterator[Any]:
+    from models.db import session_scope
+
+    try:
+        with session_scope(get_settings().db_url) as s:
+            yield s
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+        err.print(f"[red]Không ghi gì vào cơ sở dữ liệu[/red] ({len(exc.problems)} lỗi).")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def init() -> None:
+    """Migrate the database and load the plan catalogs (idempotent)."""
+    from models import migrate
+    from models.catalog.load import catalog_paths, load_catalogs
+    from models.catalog.sync import sync_catalogs
+
+    settings = get_settings()
+    migrate.upgrade(settings.db_url)
+    with session() as s:
+        files = load_catalogs(catalog_paths(settings.catalog_dir))
+        results = sync_catalogs(s, files, now=datetime.now(settings.tz))
+    for r in results:
+        what = ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())) if r.changed else "không đổi"
+        out.print(f"[green]✓[/green] {r.plan} (phiên bản {r.revision}): {what}")
+
+
+@directory_app.command("import")
+def directory_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import contacts from CSV or XLSX (columns body,name,role,email,phone)."""
+    from models.directory import import_directory
+
+    with session() as s:
+        r = import_directory(s, file, now=datetime.now(get_settings().tz))
+    out.print(f"[green]✓[/green] {file.name}: thêm {r.created}, cập nhật {r.updated}, "
+              f"không đổi {r.unchanged}, ngừng {r.deactivated}")
+
+
+@plan_app.command("bodies")
+def plan_bodies(as_json: JsonOpt = False) -> None:
+    """The bodies of the plans."""
+    from sqlmodel import select
+
+    from models.org import Body
+
+    with session() as s:
+        bodies = list(s.exec(select(Body).order_by(Body.id)))
+        parents = {b.id: b.code for b in bodies}
+        rows = [{"code": b.code, "name": b.name, "short_name": b.short_name, "kind": b.kind,
+                 "parent": parents.get(b.parent_id)} for b in bodies]
+    if as_json:
+        return print_json(rows)
+    table = Table("Mã", "Tên cơ quan", "Loại", title="Cơ quan, đơn vị")
+    for r in rows:
+        table.add_row(r["code"], r["name"], r["kind"])
+    out.print(table)
+
+
+@plan_app.command("duties")
+def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None) -> None:
+    """The duties, one per responsible body."""
+    from sqlmodel import select
+
+    from models.org import Body
+    from models.plan import Duty
+
+    with session() as s:
+        query = (select(Duty, Body.code).join(Body, Body.id == Duty.body_id)
+                 .where(Duty.retired_revision.is_(None)).order_by(Duty.plan_id, Duty.position, Body.id))
+        if body:
+            query = query.where(Body.code == body)
+        rows = [{"id": d.id, "ref": d.ref, "body": code, "cooperating": d.cooperating, "title": d.title,
+                 "text": d.text, "cadence": d.cadence, "nature": d.nature, "evidence": d.evidence,
+                 "sensitive": d.sensitive} for d, code in s.exec(query)]
+    if as_json:
+        return print_json(rows)
+    table = Table("Mục", "Cơ quan", "Nhiệm vụ", "Chu kỳ", title="Nhiệm vụ được giao")
+    for r in rows:
+        table.add_row(r["ref"], r["body"], r["title"], CADENCE_VI.get(r["cadence"], r["cadence"]))
+    out.print(table)
+
+
+CADENCE_VI = {"once": "một lần", "quarterly": "hằng quý", "semiannual": "6 tháng", "annual": "hằng năm"}
+
+
+@plan_app.command("targets")
+def plan_targets(as_json: JsonOpt = False) -> None:
+    """The targets (chỉ tiêu) of section II."""
+    from sqlmodel import select
+
+    from models.plan import Target
+
+    with session() as s:
+        targets = s.exec(select(Target).where(Target.retired_revision.is_(None))
+                         .order_by(Target.plan_id, Target.position))
+        rows = [{"id": t.id, "ref": t.ref, "text": t.text, "measure": t.measure, "threshold": t.threshold,
+                 "upper": t.upper, "unit": t.unit, "per": t.per, "deadline": t.deadline.isoformat(),
+                 "reported_by": t.reported_by} for t in targets]
+    if as_json:
+        return print_json(rows)
+    table = Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu")
+    for r in rows:
+        unit = "%" if r["unit"] == "percent" else ("%/năm" if r["unit"] == "percent-change" else "")
+        upper = f"-{r['upper']:g}" if r["upper"] is not None else ""
+        table.add_row(r["ref"], r["measure"], f"≥ {r['threshold']:g}{upper}{unit}")
+    out.print(table)
+
+
+@app.command()
+def schedule(
+    until: Annotated[str | None, typer.Option(help="Create assignments of periods begun by this date.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Create the assignments of every duty for every period up to a date (idempotent)."""
+    from models.calendar import WorkingCalendar
+    from models.schedule import materialize
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    last = date.fromisoformat(until) if until else now.astimezone(settings.tz).date()
+    with session() as s:
+        created = materialize(s, until=last, now=now, calendar=WorkingCalendar.from_file(settings.calendar_file))
+    out.print(f"[green]✓[/green] Đã tạo {created} lượt nhiệm vụ mới (đến {last:%d/%m/%Y}).")
+
+
+@app.command()
+def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None) -> None:
+    """Where every assignment stands: the board per body, or one body's list."""
+    from models.board import assignment_views, board
+    from models.status import BOARD_ORDER
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    with session() as s:
+        views = assignment_views(s, now=now, tz=settings.tz, body=body)
+    if as_json:
+        return print_json([v.as_json() for v in views])
+    stamp = now.astimezone(settings.tz)
+    if body:
+        table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Tình trạng", title=f"{body}: đến {stamp:%d/%m/%Y}")
+        for v in views:
+            table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", v.status.label)
+        return out.print(table)
+    table = Table("Cơ quan", *(st.label for st in BOARD_ORDER), "Tỷ lệ đúng hạn",
+                  title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}")
+    for row in board(views):
+        rate = f"{row.on_time_rate:.0%}" if row.on_time_rate is not None else "-"
+        table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate)
+    out.print(table)

@@ -1,0 +1,57 @@
+"""Read YAML keeping the line of every node, so errors can point at the line to fix."""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+try:  # libyaml is much faster; fall back to the pure-Python loader
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader  # type: ignore[assignment]
+
+Loc = tuple[str | int, ...]
+
+
+class DuplicateKey(ValueError):
+    def __init__(self, key: str, line: int):
+        self.key, self.line = key, line
+        super().__init__(f"duplicate key '{key}'")
+
+
+def load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
+    """Parse one YAML document; return the data and a map from path to 1-based line."""
+    node = yaml.compose(text, Loader=SafeLoader)
+    lines: dict[Loc, int] = {}
+    if node is None:
+        return None, lines
+    constructor = SafeLoader(text)  # only its scalar constructors are used
+
+    def build(n: yaml.Node, loc: Loc) -> Any:
+        lines[loc] = n.start_mark.line + 1
+        if isinstance(n, yaml.MappingNode):
+            constructor.flatten_mapping(n)  # resolve merge keys (<<)
+            out: dict[Any, Any] = {}
+            for key_node, value_node in n.value:
+                key = constructor.construct_object(key_node)
+                if key in out:
+                    raise DuplicateKey(str(key), key_node.start_mark.line + 1)
+                out[key] = build(value_node, (*loc, key))
+                lines[(*loc, key)] = key_node.start_mark.line + 1  # the key's line reads best
+            return out
+        if isinstance(n, yaml.SequenceNode):
+            return [build(item, (*loc, i)) for i, item in enumerate(n.value)]
+        return constructor.construct_object(n)
+
+    try:
+        return build(node, ()), lines
+    finally:
+        constructor.dispose()
+
+
+def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
+    """The line of the deepest known node on the path (a missing key points at its parent)."""
+    for end in range(len(loc), -1, -1):
+        if (found := lines.get(tuple(loc[:end]))) is not None:
+            return found
+    return None

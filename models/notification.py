@@ -1,0 +1,39 @@
+"""The notification outbox: every message is a row before it is sent, so none is lost."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class Delivery(StrEnum):
+    pending = "pending"
+    sending = "sending"  # claimed; a crash leaves it visible for the next run to resolve
+    sent = "sent"
+    failed = "failed"  # will be retried at next_attempt_at
+    dead = "dead"  # permanent failure (bad address) or attempts exhausted
+
+
+class Notification(SQLModel, table=True):
+    __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)  # assignment, step, channel, recipient
+    kind: str = Field(max_length=30)
+    channel: str = Field(max_length=10)
+    recipient: str
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
+    step: str = Field(max_length=20)
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default=Delivery.pending, max_length=10)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

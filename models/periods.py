@@ -1,0 +1,80 @@
+"""Reporting periods (Nghị định 09/2019/NĐ-CP, art. 12) and nominal due dates. Pure functions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import datetime as dt
+from datetime import date, timedelta
+
+# A cadence's length in days, rounded down: a due offset as long as this lands in the next period.
+CADENCE_DAYS = {"quarterly": 90, "semiannual": 181, "annual": 365}
+
+
+@dataclass(frozen=True)
+class ReportingPeriod:
+    key: str  # "2022-Q3", "2022-H1", "2022", or "2021-2025" for a one-off duty
+    start: date  # first day of the data cut-off period
+    end: date  # last day (the cut-off)
+
+
+@dataclass(frozen=True)
+class DueRule:
+    date: dt.date | None = None
+    days_after_cutoff: int | None = None
+    days_after_start: int | None = None
+
+    def nominal(self, period: ReportingPeriod) -> date:
+        """The due date before moving it off weekends and holidays."""
+        if self.date is not None:
+            return self.date
+        if self.days_after_start is not None:
+            return period.start + timedelta(days=self.days_after_start)
+        assert self.days_after_cutoff is not None
+        return period.end + timedelta(days=self.days_after_cutoff)
+
+
+def quarter(year: int, q: int) -> ReportingPeriod:
+    """15th of the month before the quarter to the 14th of the quarter's last month."""
+    last_month = 3 * q
+    start = date(year - 1, 12, 15) if q == 1 else date(year, last_month - 3, 15)
+    return ReportingPeriod(f"{year}-Q{q}", start, date(year, last_month, 14))
+
+
+def half_year(year: int, h: int) -> ReportingPeriod:
+    if h == 1:
+        return ReportingPeriod(f"{year}-H1", date(year - 1, 12, 15), date(year, 6, 14))
+    return ReportingPeriod(f"{year}-H2", date(year, 6, 15), date(year, 12, 14))
+
+
+def year_period(year: int) -> ReportingPeriod:
+    return ReportingPeriod(str(year), date(year - 1, 12, 15), date(year, 12, 14))
+
+
+def candidate_periods(cadence: str, first_year: int, last_year: int) -> list[ReportingPeriod]:
+    years = range(first_year, last_year + 1)
+    if cadence == "quarterly":
+        return [quarter(y, q) for y in years for q in (1, 2, 3, 4)]
+    if cadence == "semiannual":
+        return [half_year(y, h) for y in years for h in (1, 2)]
+    if cadence == "annual":
+        return [year_period(y) for y in years]
+    raise ValueError(f"unknown cadence {cadence!r}")
+
+
+def plan_periods(
+    cadence: str, rule: DueRule, plan_start: date, plan_end: date
+) -> list[tuple[ReportingPeriod, date]]:
+    """The periods of a duty within a plan, with their nominal due dates.
+
+    A period belongs to the plan when its nominal due date falls within the plan's period: the
+    last report of 2025 is due in December 2025, the annual plan for 2021 was due before the plan
+    existed.
+    """
+    if cadence == "once":
+        period = ReportingPeriod(f"{plan_start.year}-{plan_end.year}", plan_start, plan_end)
+        return [(period, rule.nominal(period))]
+    out = []
+    for period in candidate_periods(cadence, plan_start.year, plan_end.year + 1):
+        due = rule.nominal(period)
+        if plan_start <= due <= plan_end:
+            out.append((period, due))
+    return out

@@ -1,0 +1,54 @@
+"""The status of an assignment at a moment, in the categories Vietnamese leadership reads.
+
+QĐ 42/2014/QĐ-TTg (amended by QĐ 23/2018): done on time / done late; not done within the deadline
+/ overdue. Submitted-awaiting-review and returned are shown apart, as coordinators act on them.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from models.assignment import Assignment, State
+from models.types import local_date
+
+
+class Status(StrEnum):
+    done_on_time = "done_on_time"
+    done_late = "done_late"
+    open = "open"  # within the deadline
+    overdue = "overdue"
+    submitted = "submitted"  # awaiting review
+    returned = "returned"
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+LABELS = {
+    Status.done_on_time: "Hoàn thành đúng hạn",
+    Status.done_late: "Hoàn thành quá hạn",
+    Status.open: "Chưa hoàn thành, trong hạn",
+    Status.overdue: "Chưa hoàn thành, quá hạn",
+    Status.submitted: "Đã nộp, chờ xem xét",
+    Status.returned: "Bị trả lại",
+}
+BOARD_ORDER = list(Status)
+
+
+def _by(moment: datetime | None, now: datetime) -> bool:
+    return moment is not None and moment <= now
+
+
+def classify(a: Assignment, now: datetime, tz: ZoneInfo) -> Status:
+    """Status of `a` at `now`. Events stamped after `now` are ignored, so a replay sees the past."""
+    due: date = a.effective_due
+    if a.state == State.accepted and _by(a.reviewed_at, now):
+        assert a.completed_at is not None
+        return Status.done_on_time if local_date(a.completed_at, tz) <= due else Status.done_late
+    if a.state in (State.submitted, State.accepted) and _by(a.submitted_at, now):
+        return Status.submitted
+    if a.state == State.returned and _by(a.reviewed_at, now):
+        return Status.returned
+    return Status.overdue if local_date(now, tz) > due else Status.open

@@ -1,0 +1,1 @@
+"""The Apprise layer: channels, Jinja2 templates, rendering, delivery results."""

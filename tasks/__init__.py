@@ -1,0 +1,1 @@
+"""Prefect tasks: small units of work, each doing one step with its retry policy."""

@@ -1,0 +1,100 @@
+"""Shared fixtures: a real database per test (SQLite file, and PostgreSQL where reachable)."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session
+
+from config import CONFIG_DIR
+from config.settings import get_settings
+from models import migrate
+from models.calendar import WorkingCalendar
+from models.catalog.load import catalog_paths, load_catalogs
+from models.catalog.sync import sync_catalogs
+from models.db import get_engine, session_scope
+
+DATA = Path(__file__).parent / "data"
+PG_ADMIN_URL = os.environ.get("DONDOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+LOADED_AT = datetime(2021, 11, 15, 1, 0, tzinfo=UTC)
+
+
+def _postgres_available() -> str | None:
+    """None if reachable, else the reason."""
+    try:
+        with get_engine(PG_ADMIN_URL).connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # any driver or network error means "not here"
+        return f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    reason = _postgres_available()
+    if reason:
+        if IN_CI:
+            pytest.fail(f"{reason} (CI must run the PostgreSQL tests)")
+        pytest.skip(reason)
+    return PG_ADMIN_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty database of each kind; a PostgreSQL one is created and dropped by the test."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'dondoc.sqlite3'}"
+        return
+    admin = request.getfixturevalue("postgres_admin")
+    name = f"dondoc_test_{uuid.uuid4().hex[:12]}"
+    admin_engine = get_engine(admin).execution_options(isolation_level="AUTOCOMMIT")
+    with admin_engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        get_engine(url).dispose()
+        with admin_engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def migrated(db_url) -> str:
+    migrate.upgrade(db_url)
+    return db_url
+
+
+@pytest.fixture
+def loaded(migrated) -> str:
+    """The database with the shipped catalog(s) loaded."""
+    with session_scope(migrated) as s:
+        sync_catalogs(s, load_catalogs(catalog_paths(CONFIG_DIR / "plans")), now=LOADED_AT)
+    return migrated
+
+
+@pytest.fixture
+def session(loaded) -> Iterator[Session]:
+    with session_scope(loaded) as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def calendar() -> WorkingCalendar:
+    return WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml")
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, db_url) -> str:
+    """Point the settings (and so the CLI) at the test database."""
+    monkeypatch.setenv("DONDOC_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DONDOC_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url
+    get_settings.cache_clear()
