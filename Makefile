@@ -24,5 +24,8 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest
 
+bench: setup
+	$(BIN)/python -m tests.bench
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

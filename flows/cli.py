@@ -7,14 +7,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from config.settings import Settings, get_settings
-from models.catalog.errors import InputError
+if TYPE_CHECKING:
+    from config.settings import Settings
+
+# Only typer and rich at module level: `dondoc --help` must not pay for SQLAlchemy or pydantic.
 
 app = typer.Typer(help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -29,6 +32,12 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
 BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+
+
+def get_settings() -> Settings:
+    from config.settings import get_settings
+
+    return get_settings()
 
 
 def parse_moment(text: str | None, settings: Settings) -> datetime:
@@ -51,6 +60,7 @@ def print_json(rows: list[dict[str, Any]]) -> None:
 
 @contextmanager
 def session() -> Iterator[Any]:
+    from models.catalog.errors import InputError
     from models.db import session_scope
 
     try:
@@ -58,7 +68,7 @@ def session() -> Iterator[Any]:
             yield s
     except InputError as exc:
         for problem in exc.problems:
-            err.print(f"[red]✗[/red] {problem}", highlight=False, soft_wrap=True)
+            err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
         err.print(f"[red]Không ghi gì vào cơ sở dữ liệu[/red] ({len(exc.problems)} lỗi).")
         raise typer.Exit(1) from None
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from models.catalog.checks import check_catalogs
 from models.catalog.errors import CatalogError, Problem, format_path
 from models.catalog.schema import Catalog
-from models.catalog.yamlsource import DuplicateKey, Loc, line_of, load_with_lines
+from models.catalog.yamlsource import BadScalar, DuplicateKey, Loc, line_of, load_with_lines
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ def read_catalog(path: Path) -> CatalogFile:
         data, lines = load_with_lines(text)
     except DuplicateKey as exc:
         raise CatalogError([Problem(name, "duplicate-key", "", exc.line, str(exc))]) from exc
+    except BadScalar as exc:
+        raise CatalogError([Problem(name, "invalid-value", format_path(exc.loc), exc.line, str(exc))]) from exc
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise CatalogError([Problem(name, "yaml-syntax", "", line, str(exc.problem))]) from exc

@@ -148,6 +148,9 @@ def _sync_rows(session: Session, plan: Plan, table: type[Duty] | type[Target],
 
     for k, values in wanted.items():
         row = existing.get(k)
+        if row is not None:  # the order in the file is layout, not content: not audited
+            row.position = values["position"]
+            values = {k: v for k, v in values.items() if k != "position"}
         if row is None:
             row = table(plan_id=plan.id, **values)
             session.add(row)

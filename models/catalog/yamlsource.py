@@ -19,6 +19,14 @@ class DuplicateKey(ValueError):
         super().__init__(f"duplicate key '{key}'")
 
 
+class BadScalar(ValueError):
+    """A value YAML recognised but could not build, such as the date 2023-13-31."""
+
+    def __init__(self, loc: Loc, line: int, message: str):
+        self.loc, self.line = loc, line
+        super().__init__(message)
+
+
 def load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
     """Parse one YAML document; return the data and a map from path to 1-based line."""
     node = yaml.compose(text, Loader=SafeLoader)
@@ -41,7 +49,10 @@ def load_with_lines(text: str) -> tuple[Any, dict[Loc, int]]:
             return out
         if isinstance(n, yaml.SequenceNode):
             return [build(item, (*loc, i)) for i, item in enumerate(n.value)]
-        return constructor.construct_object(n)
+        try:
+            return constructor.construct_object(n)
+        except ValueError as exc:
+            raise BadScalar(loc, n.start_mark.line + 1, f"'{n.value}' is not a valid value ({exc})") from exc
 
     try:
         return build(node, ()), lines
