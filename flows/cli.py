@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -191,8 +192,10 @@ def schedule(
 @app.command()
 def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None) -> None:
     """Where every assignment stands: the board per body, or one body's list."""
-    from models.board import assignment_views, board
-    from models.status import BOARD_ORDER
+    from rich import box
+
+    from models.board import BoardRow, assignment_views, board
+    from models.status import BOARD_ORDER, SHORT_LABELS
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
@@ -206,9 +209,18 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         for v in views:
             table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", v.status.label)
         return out.print(table)
-    table = Table("Cơ quan", *(st.label for st in BOARD_ORDER), "Tỷ lệ đúng hạn",
-                  title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}")
-    for row in board(views):
+    table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD,
+                  collapse_padding=True)
+    table.add_column("Cơ quan", min_width=14, max_width=24)
+    for st in BOARD_ORDER:
+        table.add_column(SHORT_LABELS[st], justify="right", max_width=6)
+    table.add_column("Tỷ lệ đúng hạn", justify="right", max_width=6)
+    rows = board(views)
+    total = BoardRow("", "Tổng cộng", sum((row.counts for row in rows), Counter()))
+    for row in [*rows, total]:
         rate = f"{row.on_time_rate:.0%}" if row.on_time_rate is not None else "-"
-        table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate)
+        if row is total:
+            table.add_section()
+        table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate,
+                      style="bold" if row is total else None)
     out.print(table)

@@ -34,6 +34,15 @@ LABELS = {
     Status.submitted: "Đã nộp, chờ xem xét",
     Status.returned: "Bị trả lại",
 }
+# Column headings of the board: the leadership categories, short enough for an 80-column terminal.
+SHORT_LABELS = {
+    Status.done_on_time: "Xong đúng hạn",
+    Status.done_late: "Xong quá hạn",
+    Status.open: "Chưa xong trong hạn",
+    Status.overdue: "Chưa xong quá hạn",
+    Status.submitted: "Chờ duyệt",
+    Status.returned: "Trả lại",
+}
 BOARD_ORDER = list(Status)
 
 

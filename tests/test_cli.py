@@ -80,7 +80,12 @@ def test_status_board_reads_in_vietnamese(initialised):
     run("schedule", "--until", "2025-12-31")
     board = run("status", "--as-of", "2025-06-01")
     assert "Tình hình thực hiện đến" in board and "01/06/2025" in board
-    assert "Sở Y tế" in board and "quá hạn" in board
+    yte = next(line for line in board.splitlines() if line.strip().startswith("Sở Y tế"))
+    rows = run_json("status", "--as-of", "2025-06-01", "--body", "so-yte")
+    counts = [sum(r["status"] == st for r in rows) for st in
+              ("done_on_time", "done_late", "open", "overdue", "submitted", "returned")]
+    assert yte.split()[3:] == [*map(str, counts), "0%"]  # the board agrees with the JSON
+    assert counts[3] > 0
     listing = run("status", "--as-of", "2025-06-01", "--body", "so-yte")
     assert "V.BC" in listing and "18/06/2025" in listing  # the 2025-H1 report is due 18/06
     assert "18/12/2025" not in listing  # 2025-H2 has not begun
