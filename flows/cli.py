@@ -224,3 +224,75 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate,
                       style="bold" if row is total else None)
     out.print(table)
+
+
+@app.command()
+def sweep(as_of: AsOfOpt = None,
+          dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")] = False
+          ) -> None:
+    """Run the daily sweep once: plan the reminders due now into the outbox, then send them."""
+    from notifications.runtime import Runtime
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    if dry_run:
+        planned = Runtime.from_settings(settings).plan(now)
+        table = Table("Nhiệm vụ", "Bước", "Kênh", "Người nhận", title=f"Sẽ gửi ({len(planned)} tin)")
+        for p in planned:
+            table.add_row(str(p.assignment_id), p.step.name, p.channel, p.recipient)
+        return out.print(table)
+    from flows.sweep import daily_sweep
+
+    result = daily_sweep(as_of=now)
+    out.print("[green]✓[/green] " + ", ".join(f"{k}: {v}" for k, v in result.items()))
+
+
+outbox_app = typer.Typer(help="Hộp thư đi: các tin nhắc việc và kết quả gửi.", invoke_without_command=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+@outbox_app.callback()
+def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
+                status: Annotated[str | None, typer.Option("--status", help="pending, sending, sent, failed, "
+                                                           "dead or cancelled")] = None) -> None:
+    """List the outbox."""
+    if ctx.invoked_subcommand:
+        return
+    from sqlmodel import select
+
+    from models.notification import Notification
+
+    with session() as s:
+        query = select(Notification).order_by(Notification.id)
+        if status:
+            query = query.where(Notification.status == status)
+        rows = [{"id": n.id, "kind": n.kind, "channel": n.channel, "recipient": n.recipient,
+                 "assignment_id": n.assignment_id, "step": n.step, "status": n.status, "attempts": n.attempts,
+                 "next_attempt_at": n.next_attempt_at.isoformat(), "last_error": n.last_error}
+                for n in s.exec(query)]
+    if as_json:
+        return print_json(rows)
+    table = Table("Mã", "Loại", "Kênh", "Người nhận", "Nhiệm vụ", "Bước", "Trạng thái", "Lần", "Lỗi",
+                  title="Hộp thư đi")
+    for r in rows:
+        table.add_row(str(r["id"]), r["kind"], r["channel"], r["recipient"], str(r["assignment_id"]), r["step"],
+                      r["status"], str(r["attempts"]), escape(r["last_error"] or ""))
+    out.print(table)
+
+
+@outbox_app.command("retry")
+def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id.")]) -> None:
+    """Send a failed or dead message again, now."""
+    from models import outbox
+
+    settings = get_settings()
+    with session() as s:
+        try:
+            outbox.retry(s, row_id, now=datetime.now(settings.tz))
+        except (LookupError, ValueError) as exc:
+            err.print(f"[red]✗[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+    from notifications.runtime import Runtime
+
+    counts = Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=[row_id])
+    out.print(f"[green]✓[/green] {row_id}: " + (", ".join(f"{k}" for k in counts) or "chưa gửi"))

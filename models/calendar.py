@@ -1,6 +1,7 @@
 """Working days in Vietnam: weekends and public holidays (the `holidays` package), plus local fixes."""
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -47,19 +48,51 @@ class WorkingCalendar:
 
     def add_working_days(self, day: date, count: int) -> date:
         """Move `count` working days forward (or back, if negative) from `day`."""
-        step = timedelta(days=1 if count >= 0 else -1)
-        remaining = abs(count)
-        while remaining:
-            day += step
-            if self.is_working_day(day):
-                remaining -= 1
-        return day
+        if count == 0:
+            return day
+        target = self._rank(day) + count
+        if count < 0 and not self.is_working_day(day):
+            target += 1  # from a holiday, one step back is the last working day before it
+        return self._day_of_rank(target)
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days in (start, end]; negative when end is before start."""
-        if end < start:
-            return -self.working_days_between(end, start)
-        return sum(self.is_working_day(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+        return self._rank(end) - self._rank(start)
+
+    # Ranks: the number of working days from 1/1 of BASE_YEAR up to a day, inclusive. Cached per
+    # year, so that day arithmetic over years of overdue items costs a lookup, not a walk.
+    BASE_YEAR = 2000
+
+    def _year_ranks(self, year: int) -> list[int]:
+        cache = self.__dict__.setdefault("_ranks", {})
+        if year not in cache:
+            day, ranks, n = date(year, 1, 1), [], 0
+            while day.year == year:
+                n += self.is_working_day(day)
+                ranks.append(n)
+                day += timedelta(days=1)
+            cache[year] = ranks
+        return cache[year]
+
+    def _before_year(self, year: int) -> int:
+        cache = self.__dict__.setdefault("_before", {})
+        if year not in cache:
+            cache[year] = sum(self._year_ranks(y)[-1] for y in range(self.BASE_YEAR, year))
+        return cache[year]
+
+    def _rank(self, day: date) -> int:
+        if day.year < self.BASE_YEAR:
+            raise ValueError(f"{day} is before {self.BASE_YEAR}")
+        return self._before_year(day.year) + self._year_ranks(day.year)[day.timetuple().tm_yday - 1]
+
+    def _day_of_rank(self, rank: int) -> date:
+        year = self.BASE_YEAR
+        before = 0
+        while before + self._year_ranks(year)[-1] < rank:
+            before += self._year_ranks(year)[-1]
+            year += 1
+        index = bisect_left(self._year_ranks(year), rank - before)
+        return date(year, 1, 1) + timedelta(days=index)
 
     def working_days(self, start: date, end: date) -> Iterable[date]:
         day = start

@@ -17,13 +17,17 @@ class Delivery(StrEnum):
     sent = "sent"
     failed = "failed"  # will be retried at next_attempt_at
     dead = "dead"  # permanent failure (bad address) or attempts exhausted
+    cancelled = "cancelled"  # no longer needed: the duty was submitted before it went out
+
+
+RETRYABLE = (Delivery.pending, Delivery.failed)
 
 
 class Notification(SQLModel, table=True):
     __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    dedupe_key: str = Field(max_length=200, unique=True)  # assignment, step, channel, recipient
+    dedupe_key: str = Field(max_length=400, unique=True)  # assignment, step, channel, recipient
     kind: str = Field(max_length=30)
     channel: str = Field(max_length=10)
     recipient: str
@@ -34,6 +38,7 @@ class Notification(SQLModel, table=True):
     status: str = Field(default=Delivery.pending, max_length=10)
     attempts: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

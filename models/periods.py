@@ -78,3 +78,20 @@ def plan_periods(
         if plan_start <= due <= plan_end:
             out.append((period, due))
     return out
+
+
+ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def period_label(key: str) -> str:
+    """In Vietnamese: "6 tháng đầu năm 2025", "Quý III/2025", "Năm 2025", "Giai đoạn 2021-2025"."""
+    year, _, part = key.partition("-")
+    if part == "H1":
+        return f"6 tháng đầu năm {year}"
+    if part == "H2":
+        return f"6 tháng cuối năm {year}"
+    if part.startswith("Q"):
+        return f"Quý {ROMAN[int(part[1:])]}/{year}"
+    if part:
+        return f"Giai đoạn {key}"
+    return f"Năm {year}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.calendar import WorkingCalendar
 from models.periods import DueRule, half_year, plan_periods, quarter, year_period
@@ -68,3 +70,25 @@ def test_plan_periods_keep_those_due_within_the_plan():
     ]
     once = plan_periods("once", DueRule(date=D("2021-12-31")), start, end)
     assert [(p.key, due) for p, due in once] == [("2021-2025", D("2021-12-31"))]
+
+
+def _walk(calendar, day, count):
+    """The definition, one day at a time."""
+    step = 1 if count >= 0 else -1
+    while count:
+        day = date.fromordinal(day.toordinal() + step)
+        if calendar.is_working_day(day):
+            count -= step
+    return day
+
+
+CAL = WorkingCalendar.from_file(__import__("config").CONFIG_DIR / "calendar.yaml")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(2020, 1, 1), max_value=date(2027, 12, 31)), st.integers(-400, 400))
+def test_day_arithmetic_matches_walking_day_by_day(day, count):
+    moved = CAL.add_working_days(day, count)
+    assert moved == _walk(CAL, day, count)
+    if count and CAL.is_working_day(day):
+        assert CAL.working_days_between(day, moved) == count

@@ -1,6 +1,6 @@
 """initial schema
 
-Revision ID: d9d6abd764ef
+Revision ID: 50bf56883504
 Revises: 
 Create Date: 2026-11-29
 """
@@ -10,7 +10,7 @@ import sqlmodel
 import models.types
 
 
-revision = 'd9d6abd764ef'
+revision = '50bf56883504'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -194,7 +194,7 @@ def upgrade() -> None:
 
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('dedupe_key', sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
     sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('recipient', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -205,6 +205,7 @@ def upgrade() -> None:
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
     sa.Column('next_attempt_at', models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_error', sa.Text(), nullable=True),
     sa.Column('created_at', models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('sent_at', models.types.UTCDateTime(timezone=True), nullable=True),

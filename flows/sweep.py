@@ -1,0 +1,20 @@
+"""The daily sweep: plan what is due into the outbox, then send it. Two task runs, however many
+assignments: the per-assignment work happens in SQL and in the dispatcher's thread pool."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import flow
+
+from config.settings import get_settings
+from tasks.sweep import dispatch_outbox, plan_reminders
+
+
+@flow(name="daily-sweep", flow_run_name="sweep {as_of}")
+def daily_sweep(as_of: datetime | None = None) -> dict[str, int]:
+    """`as_of` replays a moment; by default now. Decisions follow `now`, never the scheduled time,
+    so late runs after an outage send each reminder once."""
+    now = as_of or datetime.now(get_settings().tz)
+    planned = plan_reminders(now)
+    sent = dispatch_outbox(now)
+    return {"planned": planned, **sent}

@@ -1,0 +1,105 @@
+"""Outbox state transitions. Rows are claimed with a conditional UPDATE and a rowcount check, which
+works the same on SQLite and PostgreSQL, and no lock is held while a message is being sent.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models.assignment import Assignment
+from models.db import insert_ignoring_conflicts
+from models.notification import RETRYABLE, Delivery, Notification
+from models.org import Contact
+from models.policy import OPEN_STATES, Policy
+
+REMINDER_KINDS = ("reminder", "overdue")
+
+
+def ready_ids(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[int]:
+    query = (select(Notification.id)
+             .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
+             .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return list(session.exec(query))
+
+
+def claim(session: Session, row_id: int, *, now: datetime) -> bool:
+    """Take one row for sending. True only for the one worker whose UPDATE changed it."""
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == row_id, Notification.status.in_(RETRYABLE),
+               Notification.next_attempt_at <= now)
+        .values(status=Delivery.sending, claimed_at=now, attempts=Notification.attempts + 1)
+    )
+    return result.rowcount == 1
+
+
+def still_wanted(session: Session, row: Notification) -> bool:
+    """A reminder for a duty submitted meanwhile is not sent."""
+    if row.kind not in REMINDER_KINDS or row.assignment_id is None:
+        return True
+    state = session.get(Assignment, row.assignment_id).state
+    return state in OPEN_STATES
+
+
+def finish(session: Session, row: Notification, *, now: datetime, error: str | None, permanent: bool,
+           policy: Policy, tz: ZoneInfo) -> None:
+    """Record one attempt's outcome on a claimed row; schedule the retry or the SMS fallback."""
+    if error is None:
+        row.status, row.sent_at, row.last_error = Delivery.sent, now, None
+        return
+    row.last_error = error[:2000]
+    d = policy.delivery
+    if permanent or row.attempts >= d.max_attempts:
+        row.status = Delivery.dead
+    else:
+        row.status = Delivery.failed
+        retry_at = now + d.backoff(row.attempts)
+        row.next_attempt_at = policy.outside_quiet_hours(retry_at, tz) if row.channel == "sms" else retry_at
+    if row.channel == "email" and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after):
+        _fallback_to_sms(session, row, now=now, policy=policy, tz=tz)
+
+
+def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy,
+                     tz: ZoneInfo) -> None:
+    contact = session.get(Contact, row.contact_id) if row.contact_id else None
+    if contact is None or not contact.phone:
+        return
+    key = f"a{row.assignment_id}:{row.step}:sms:{contact.phone}"
+    session.execute(insert_ignoring_conflicts(session, Notification, ["dedupe_key"]), [{
+        "dedupe_key": key, "kind": row.kind, "channel": "sms", "recipient": contact.phone,
+        "contact_id": contact.id, "assignment_id": row.assignment_id, "step": row.step,
+        "context": {"fallback_for": row.id}, "status": Delivery.pending.value, "attempts": 0,
+        "created_at": now, "next_attempt_at": policy.outside_quiet_hours(now, tz),
+    }])
+
+
+def recover_stale(session: Session, *, now: datetime, policy: Policy) -> int:
+    """Rows left `sending` by a crash: the outcome is unknown, so they are tried again.
+
+    A gateway has no idempotency key: retrying risks a duplicate, not retrying risks a lost
+    reminder. dondoc prefers the duplicate.
+    """
+    cutoff = now - timedelta(minutes=policy.delivery.stale_sending_minutes)
+    result = session.execute(
+        update(Notification)
+        .where(Notification.status == Delivery.sending, Notification.claimed_at < cutoff)
+        .values(status=Delivery.failed, next_attempt_at=now,
+                last_error="interrupted while sending; outcome unknown, retried")
+    )
+    return result.rowcount
+
+
+def retry(session: Session, row_id: int, *, now: datetime) -> Notification:
+    """A coordinator's retry of a failed or dead row: due again now, attempts kept."""
+    row = session.get(Notification, row_id)
+    if row is None:
+        raise LookupError(f"no outbox row {row_id}")
+    if row.status not in (Delivery.failed, Delivery.dead, Delivery.cancelled):
+        raise ValueError(f"row {row_id} is {row.status}: only failed, dead or cancelled rows are retried")
+    row.status, row.next_attempt_at = Delivery.pending, now
+    return row

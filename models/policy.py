@@ -1,0 +1,138 @@
+"""The reminder policy (config/policy.yaml) and the pure decision of what is due to be sent now."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from models.assignment import Assignment, State
+from models.calendar import WorkingCalendar
+from models.catalog.errors import InputError, Problem, format_path
+from models.types import local_date
+
+OPEN_STATES = (State.open, State.returned)  # a returned submission is open again
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class QuietHours(_Strict):
+    start: time = time(20, 0)
+    end: time = time(7, 0)
+
+    def contains(self, moment: time) -> bool:
+        if self.start <= self.end:
+            return self.start <= moment < self.end
+        return moment >= self.start or moment < self.end  # the window spans midnight
+
+
+class Reminders(_Strict):
+    steps: list[int] = Field([-7, -3, -1, 0], min_length=1)
+    overdue_every: int = Field(3, ge=1)
+    sms_steps: list[int] = [-1, 0]
+    quiet_hours: QuietHours = QuietHours()
+
+    @model_validator(mode="after")
+    def _steps_before_due(self) -> Reminders:
+        if any(s > 0 for s in self.steps):
+            raise ValueError("steps are counted up to the due day (<= 0); overdue nags use overdue_every")
+        return self
+
+
+class Delivery(_Strict):
+    max_attempts: int = Field(12, ge=1)
+    backoff_minutes: list[int] = Field([5, 15, 60, 180, 720, 1440], min_length=1)
+    sms_fallback_after: int = Field(3, ge=1)
+    stale_sending_minutes: int = Field(15, ge=1)
+    concurrency: int = Field(4, ge=1, le=64)
+
+    def backoff(self, attempts: int) -> timedelta:
+        return timedelta(minutes=self.backoff_minutes[min(attempts, len(self.backoff_minutes)) - 1])
+
+
+class Override(_Strict):
+    steps: list[int] | None = None
+    overdue_every: int | None = Field(None, ge=1)
+
+
+class Policy(_Strict):
+    reminders: Reminders = Reminders()
+    delivery: Delivery = Delivery()
+    overrides: dict[str, Override] = {}
+
+    @classmethod
+    def from_file(cls, path: Path) -> Policy:
+        from models.catalog.yamlsource import line_of, load_with_lines
+
+        if not path.exists():
+            return cls()
+        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
+        try:
+            return cls.model_validate(data or {})
+        except ValidationError as exc:
+            raise InputError([Problem(str(path), "invalid-policy", format_path(e["loc"]),
+                                      line_of(lines, e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+
+    def for_duty(self, ref: str) -> tuple[list[int], int]:
+        o = self.overrides.get(ref)
+        r = self.reminders
+        return (o.steps if o and o.steps else r.steps), (o.overdue_every if o and o.overdue_every else r.overdue_every)
+
+    def sms_wanted(self, offset: int) -> bool:
+        return offset > 0 or offset in self.reminders.sms_steps
+
+    def outside_quiet_hours(self, moment: datetime, tz: ZoneInfo) -> datetime:
+        """`moment`, or the end of the quiet window it falls in (SMS wait until morning)."""
+        q = self.reminders.quiet_hours
+        local = moment.astimezone(tz)
+        if not q.contains(local.time()):
+            return moment
+        day = local.date() if local.time() < q.end else local.date() + timedelta(days=1)
+        return datetime.combine(day, q.end, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # "T-7", "D0", "D+3": part of the dedupe key, so each step is sent once
+    offset: int  # working days from the due date
+    on: date  # the working day it falls on
+
+    @property
+    def kind(self) -> str:
+        return "overdue" if self.offset > 0 else "reminder"
+
+
+def step_name(offset: int) -> str:
+    return "D0" if offset == 0 else (f"T{offset}" if offset < 0 else f"D+{offset}")
+
+
+def due_steps(a: Assignment, ref: str, policy: Policy, now: datetime, calendar: WorkingCalendar,
+              tz: ZoneInfo) -> list[Step]:
+    """The reminder step due at `now` for `a`: the latest one whose day has come, or none.
+
+    Pure. Computed from `now`, not from when the sweep was scheduled: five late sweeps in a row
+    all find the same step, and the outbox's dedupe key sends it once. A step missed during an
+    outage is not sent late when a later one is already due.
+    """
+    if a.state not in OPEN_STATES:
+        return []
+    today = local_date(now, tz)
+    due = calendar.roll_forward(a.effective_due)
+    steps, every = policy.for_duty(ref)
+    if today > due:
+        late = calendar.working_days_between(due, today)
+        if late < every:
+            return []
+        offset = late - late % every
+        return [Step(step_name(offset), offset, calendar.add_working_days(due, offset))]
+    candidates = [(offset, calendar.add_working_days(due, offset)) for offset in sorted(steps)]
+    reached = [(offset, day) for offset, day in candidates if day <= today]
+    if not reached:
+        return []
+    offset, day = reached[-1]
+    return [Step(step_name(offset), offset, day)]

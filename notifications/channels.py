@@ -1,0 +1,129 @@
+"""Delivery through Apprise, one recipient per call, with the outcome of each call.
+
+Channels: email (DONDOC_EMAIL_URL), sms (DONDOC_SMS_URL), each an Apprise URL template with
+{email} or {phone} in it. Unset, messages go to $DONDOC_HOME/outbox as .eml/.txt files through the
+`dondocfile://` schema registered here, so the code path is the same. `jsonsms://` (`jsonsmss://`
+for HTTPS) is an adapter for JSON SMS gateways that report errors in a 200 body, which Apprise's
+json:// would count as sent.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+import apprise
+import httpx
+from apprise import NotifyFormat
+from apprise.conversion import convert_between
+from apprise.decorators import notify
+
+from notifications.render import Message
+
+# Apprise tells a refused recipient ("Sending email to ... failed.") from a connection error
+# ("Connection error while ...") only in its log text: a refused address will not improve.
+PERMANENT = re.compile(r"^Sending email to .* failed\.$|permanent", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    error: str | None = None  # None: accepted by the server or gateway
+    permanent: bool = False
+
+
+@notify(on="dondocfile", name="dondoc local outbox")
+def _write_to_outbox(body, title, notify_type, body_format, meta, *args, **kwargs) -> bool:
+    q = meta.get("qsd", {})
+    folder = Path(q["dir"])
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    if q.get("channel") == "email":
+        msg = EmailMessage()
+        msg["Subject"], msg["To"], msg["From"] = title, q["to"], "dondoc@localhost"
+        msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        msg.set_content(convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body))
+        msg.add_alternative(body, subtype="html")
+        data, suffix = bytes(msg), ".eml"
+    else:
+        data, suffix = f"To: {q['to']}\n\n{body}\n".encode(), ".txt"
+    target = folder / f"{stamp}-{q.get('channel', 'msg')}-{uuid.uuid4().hex[:8]}{suffix}"
+    tmp = target.with_suffix(".tmp")
+    with open(tmp, "wb") as fh:  # whole file or none: write, flush to disk, then rename
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.rename(target)
+    return True
+
+
+def _post_sms(meta: dict, scheme: str, body: str) -> bool:
+    q = meta.get("qsd", {})
+    port = f":{meta['port']}" if meta.get("port") else ""
+    url = f"{scheme}://{meta['host']}{port}{meta.get('fullpath') or '/'}"
+    payload = {"to": q.get("to"), "from": q.get("from", "DONDOC"), "text": body}
+    log = apprise.logger
+    try:
+        response = httpx.post(url, json=payload, timeout=float(q.get("timeout", 10)))
+    except httpx.HTTPError as exc:
+        log.warning("SMS gateway unreachable: %s", exc.__class__.__name__)
+        return False
+    if response.status_code >= 400:
+        kind = "permanent" if 400 <= response.status_code < 500 and response.status_code != 429 else "temporary"
+        log.warning("SMS gateway refused (%s): HTTP %s", kind, response.status_code)
+        return False
+    try:
+        answer = response.json()
+    except ValueError:
+        return True  # a 2xx without JSON: nothing says it failed
+    if isinstance(answer, dict) and (answer.get("error") or str(answer.get("status", "ok")).lower()
+                                     not in ("ok", "success", "sent", "queued", "0", "200")):
+        log.warning("SMS gateway answered 2xx with an error: %s", str(answer.get("error") or answer.get("status"))[:200])
+        return False
+    return True
+
+
+@notify(on="jsonsms", name="JSON SMS gateway (HTTP)")
+def _jsonsms(body, title, notify_type, body_format, meta, *args, **kwargs) -> bool:
+    return _post_sms(meta, "http", body)
+
+
+@notify(on="jsonsmss", name="JSON SMS gateway (HTTPS)")
+def _jsonsmss(body, title, notify_type, body_format, meta, *args, **kwargs) -> bool:
+    return _post_sms(meta, "https", body)
+
+
+class Channels:
+    def __init__(self, *, email_url: str | None, sms_url: str | None, outbox_dir: Path):
+        self.templates = {"email": email_url, "sms": sms_url}
+        self.outbox_dir = outbox_dir
+
+    def url_for(self, channel: str, recipient: str) -> str:
+        template = self.templates.get(channel)
+        if not template:
+            query = urlencode({"dir": str(self.outbox_dir.resolve()), "channel": channel, "to": recipient})
+            return f"dondocfile://outbox/?{query}"
+        placeholder = "{email}" if channel == "email" else "{phone}"
+        return template.replace(placeholder, quote(recipient, safe="@"))  # "+84..." must stay a plus
+
+    def send(self, channel: str, recipient: str, message: Message) -> Outcome:
+        client = apprise.Apprise()
+        if not client.add(self.url_for(channel, recipient)):
+            return Outcome(f"the {channel} URL is not a valid Apprise URL", permanent=True)
+        if channel == "email":
+            formats = client[0].notify_format
+            html = NotifyFormat.HTML in (formats if isinstance(formats, tuple) else (formats,))
+            body, fmt = (message.html, NotifyFormat.HTML) if html else (message.text, NotifyFormat.TEXT)
+            result = client.notify(body=body, title=message.subject, body_format=fmt)
+        else:
+            result = client.notify(body=message.sms, body_format=NotifyFormat.TEXT)
+        if result:
+            return Outcome()
+        reasons = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
+        return Outcome("; ".join(reasons) or f"not delivered ({result.status.name})",
+                       permanent=any(PERMANENT.search(r) for r in reasons))

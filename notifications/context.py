@@ -1,0 +1,55 @@
+"""The values a message template sees, read from the database for one outbox row."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from models.assignment import Assignment
+from models.calendar import WorkingCalendar
+from models.notification import Notification
+from models.org import Body, Contact
+from models.periods import period_label
+from models.plan import Duty, Plan
+from models.types import local_date
+from notifications.render import weekday_vi
+
+EVIDENCE_LABELS = {
+    "file": "Tệp văn bản (PDF, DOCX, XLSX hoặc ảnh)",
+    "reference": "Số hiệu và ngày của văn bản",
+    "figures": "Số liệu các chỉ tiêu",
+    "note": "Ghi chú kết quả thực hiện",
+}
+
+
+def assignment_context(session: Session, a: Assignment, *, now: datetime, calendar: WorkingCalendar,
+                       tz: ZoneInfo, contact: Contact | None = None) -> dict:
+    duty = session.get(Duty, a.duty_id)
+    plan = session.get(Plan, duty.plan_id)
+    body = session.get(Body, a.body_id)
+    coordinator = session.get(Body, plan.coordinating_body_id)
+    due = calendar.roll_forward(a.effective_due)
+    return {
+        "assignment_id": a.id,
+        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+        "body": {"code": body.code, "name": body.name, "label": body.label},
+        "contact": {"name": contact.name if contact else body.label},
+        "duty": {"ref": duty.ref, "source": duty.source, "title": duty.title, "text": duty.text,
+                 "evidence": [EVIDENCE_LABELS.get(e, e) for e in duty.evidence]},
+        "period": period_label(a.period),
+        "due": due,
+        "due_weekday": weekday_vi(due),
+        "days_left": calendar.working_days_between(local_date(now, tz), due),
+        "coordinator": coordinator.name,
+        "confirm_url": None,  # the portal's signed link, once it exists
+        "confirm_command": f"dondoc confirm {a.id}",
+    }
+
+
+def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
+                         tz: ZoneInfo) -> dict:
+    a = session.get(Assignment, row.assignment_id)
+    contact = session.get(Contact, row.contact_id) if row.contact_id else None
+    return {**assignment_context(session, a, now=now, calendar=calendar, tz=tz, contact=contact),
+            **row.context, "step": row.step}

@@ -1,0 +1,20 @@
+"""The sweep's two steps as Prefect tasks. No task retries: delivery retries live in the outbox,
+where a crash cannot lose them (a task's retry sleeps in the worker and dies with it)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+
+from notifications.runtime import Runtime
+
+
+@task(name="plan-reminders", task_run_name="plan reminders due {now:%d/%m/%Y %H:%M}")
+def plan_reminders(now: datetime) -> int:
+    """Write each reminder due now to the outbox; returns how many rows are new."""
+    return Runtime.from_settings().enqueue(now)
+
+
+@task(name="dispatch-outbox", task_run_name="send the outbox")
+def dispatch_outbox(now: datetime) -> dict[str, int]:
+    return dict(Runtime.from_settings().dispatch(now))

@@ -1,0 +1,113 @@
+"""Real servers for delivery tests: an SMTP server (aiosmtpd) and an HTTP SMS gateway."""
+from __future__ import annotations
+
+import email
+import json
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    to: str
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    def part(self, subtype: str) -> str:
+        return self.message.get_body((subtype,)).get_content()
+
+
+class SMTPServer:
+    """aiosmtpd on a free port. Addresses starting with "bad" are refused with 550."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.received: list[Received] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("bad"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        msg = email.message_from_bytes(envelope.content, policy=policy.default)
+        with self._lock:
+            for to in envelope.rcpt_tos:
+                self.received.append(Received(to, msg))
+        return "250 OK"
+
+    def start(self) -> None:
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def url(self) -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=dondoc@laichau.dondoc.example&to={{email}}"
+
+
+@dataclass
+class SMSGateway:
+    """A JSON SMS gateway. `mode`: "ok", "error-body" (200 with an error), "down" (HTTP 503)."""
+
+    mode: str = "ok"
+    received: list[dict] = field(default_factory=list)
+
+    def __post_init__(self):
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if gateway.mode == "down":
+                    self.send_response(503)
+                    self.end_headers()
+                    return
+                if gateway.mode == "ok":
+                    gateway.received.append(payload)
+                    answer = {"status": "ok", "id": len(gateway.received)}
+                else:
+                    answer = {"status": "error", "error": "invalid sender"}
+                body = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):  # keep the test output clean
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"jsonsms://127.0.0.1:{self._server.server_port}/sms?to={{phone}}&from=LAICHAU"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -1,0 +1,268 @@
+"""Reminders over a replayed quarter, through a real SMTP server and a real HTTP SMS gateway."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from config import CONFIG_DIR
+from models.assignment import Assignment, State
+from models.calendar import WorkingCalendar
+from models.catalog.load import load_catalogs
+from models.catalog.sync import sync_catalogs
+from models.db import session_scope
+from models.directory import import_directory
+from models.notification import Delivery, Notification
+from models.org import Contact
+from models.plan import Duty
+from models.policy import Policy
+from models.schedule import materialize
+from notifications.channels import Channels
+from notifications.runtime import Runtime
+from tests.conftest import LOADED_AT
+from tests.servers import SMSGateway, SMTPServer
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+D = date.fromisoformat
+
+REPLAY_PLAN = """\
+plan:
+  code: replay
+  title: Kế hoạch thử nghiệm nhắc việc
+  number: 99/KH-TEST
+  period: {start: 2025-04-01, end: 2025-12-31}
+  coordinating_body: so-ldtbxh
+  leadership_body: ubnd-tinh
+bodies:
+  - {code: ubnd-tinh, name: Ủy ban nhân dân tỉnh Lai Châu, short_name: UBND tỉnh, kind: leadership}
+  - {code: so-ldtbxh, name: Sở Lao động - Thương binh và Xã hội, short_name: Sở LĐ-TB&XH, kind: department}
+  - {code: so-yte, name: Sở Y tế, kind: department}
+  - {code: cong-an, name: Công an tỉnh, kind: police}
+duties:
+  - ref: R.1
+    source: Điều 1
+    title: Báo cáo quý về <script>alert(1)</script> công tác y tế
+    text: Báo cáo kết quả thực hiện hằng quý <script>alert("x")</script> & các số liệu.
+    bodies: [so-yte]
+    cadence: quarterly
+  - ref: R.2
+    source: Điều 2
+    title: Kế hoạch triển khai sau kỳ nghỉ 30/4
+    text: Xây dựng kế hoạch triển khai.
+    bodies: [cong-an]
+    cadence: once
+    due: {date: 2025-05-05}
+"""
+DIRECTORY = """\
+body,name,role,email,phone
+so-yte,Nguyễn Thị Lan,focal,lan@so-yte.dondoc.example,0912 345 678
+so-yte,Trần Văn Hùng,head,hung@so-yte.dondoc.example,
+cong-an,Lò Văn Sơn,focal,son@cong-an.dondoc.example,
+"""
+
+
+@pytest.fixture
+def replay_db(migrated, tmp_path):
+    plan = tmp_path / "replay.yaml"
+    plan.write_text(REPLAY_PLAN, encoding="utf-8")
+    directory = tmp_path / "directory.csv"
+    directory.write_text(DIRECTORY, encoding="utf-8")
+    with session_scope(migrated) as s:
+        sync_catalogs(s, load_catalogs([plan]), now=LOADED_AT)
+        import_directory(s, directory, now=LOADED_AT)
+    return migrated
+
+
+@pytest.fixture
+def smtp():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def gateway():
+    gw = SMSGateway()
+    yield gw
+    gw.close()
+
+
+def runtime(url: str, smtp: SMTPServer, gateway: SMSGateway, tmp_path) -> Runtime:
+    return Runtime(url=url, tz=TZ, calendar=WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml"),
+                   policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
+                   channels=Channels(email_url=smtp.url, sms_url=gateway.url, outbox_dir=tmp_path / "outbox"),
+                   templates=None)
+
+
+def morning(day: date) -> datetime:
+    return datetime.combine(day, time(8, 0), tzinfo=TZ)
+
+
+def days(start: str, end: str):
+    day = D(start)
+    while day <= D(end):
+        yield day
+        day += timedelta(days=1)
+
+
+def schedule(rt: Runtime, now: datetime) -> None:
+    with session_scope(rt.url) as s:
+        materialize(s, until=now.astimezone(TZ).date(), now=now, calendar=rt.calendar)
+
+
+def sweep(rt: Runtime, now: datetime) -> Counter:
+    schedule(rt, now)
+    rt.enqueue(now)
+    return rt.dispatch(now)
+
+
+def lan_rows(url: str) -> list[Notification]:
+    with session_scope(url) as s:
+        return list(s.exec(select(Notification).where(Notification.contact_id.in_(
+            select(Contact.id).where(Contact.name == "Nguyễn Thị Lan"))).order_by(Notification.id)))
+
+
+def replay(rt, smtp, gateway, start, end, *, each_day=None, runs=1) -> list[tuple[date, str, str, str]]:
+    """Sweep every morning; returns (day, channel, recipient, subject or SMS text) as received."""
+    log = []
+    for day in days(start, end):
+        if each_day:
+            each_day(day)
+        seen = (len(smtp.received), len(gateway.received))
+        for _ in range(runs):
+            sweep(rt, morning(day))
+        log += [(day, "email", r.to, r.subject) for r in smtp.received[seen[0]:]]
+        log += [(day, "sms", p["to"], p["text"]) for p in gateway.received[seen[1]:]]
+    return log
+
+
+# Counted by hand with the Vietnamese calendar (config/calendar.yaml, policy T-7, T-3, T-1, D0, then
+# every 3 working days): R.1 2025-Q2 is due Wed 18/6/2025; R.2 is due Mon 5/5/2025, after the
+# 30/4, 1/5 and 2/5 holidays, with the make-up Saturday 26/4 a working day.
+YTE_EMAIL_DAYS = ["2025-06-09", "2025-06-13", "2025-06-17", "2025-06-18", "2025-06-23", "2025-06-26"]
+YTE_SMS_DAYS = ["2025-06-17", "2025-06-18", "2025-06-23", "2025-06-26"]
+CONG_AN_DAYS = ["2025-04-22", "2025-04-26", "2025-04-29", "2025-05-05", "2025-05-08", "2025-05-13"]
+
+
+def submit(url: str, ref: str, day: date) -> None:
+    with session_scope(url) as s:
+        a = s.exec(select(Assignment).join(Duty).where(Duty.ref == ref)).first()
+        a.state, a.submitted_at = State.submitted, morning(day)
+
+
+def test_a_replayed_quarter_reaches_the_right_people_on_the_right_days(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+
+    def on(day):  # the police submit their plan on 14/5: the nags stop
+        if day == D("2025-05-14"):
+            submit(replay_db, "R.2", day)
+
+    log = replay(rt, smtp, gateway, "2025-04-01", "2025-06-30", each_day=on, runs=2)  # every sweep twice
+    sent = sorted((d.isoformat(), ch, to) for d, ch, to, _ in log)
+    assert len(sent) == len(set(sent))  # nothing twice
+    by_key = {(d, ch, to): what for d, ch, to, what in log}
+    assert [d for d, ch, to in sent if to == "lan@so-yte.dondoc.example"] == YTE_EMAIL_DAYS
+    assert [d for d, ch, to in sent if to == "+84912345678"] == YTE_SMS_DAYS
+    assert [d for d, ch, to in sent if to == "son@cong-an.dondoc.example"] == CONG_AN_DAYS
+    assert not [to for _, _, to in sent if to.startswith("hung")]  # the head is not reminded
+    assert len(smtp.received) == 12 and len(gateway.received) == 4  # nothing twice
+
+    first = by_key[(D("2025-06-09"), "email", "lan@so-yte.dondoc.example")]
+    assert first.startswith("[Nhắc việc] R.1 – hạn 18/06/2025")
+    t1 = next(r for r in smtp.received if r.to.startswith("lan@") and "Còn 1 ngày làm việc" in r.part("plain"))
+    text, html = t1.part("plain"), t1.part("html")
+    assert "Kính gửi Nguyễn Thị Lan" in text and "Sở Y tế" in text and "Quý II/2025" in text
+    assert "Thứ Tư, 18/06/2025" in text and "mục R.1" in text
+    assert 'Báo cáo kết quả thực hiện hằng quý <script>alert("x")</script> & các số liệu.' in text
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    overdue = by_key[(D("2025-06-23"), "email", "lan@so-yte.dondoc.example")]
+    assert overdue.startswith("[Quá hạn] R.1 – quá hạn 3 ngày làm việc")
+    sms = by_key[(D("2025-06-18"), "sms", "+84912345678")]
+    assert sms.isascii() and len(sms) <= 160 and "han 18/06 (hom nay)" in sms
+    assert "y te" not in sms.lower() and "Lan" not in sms  # neutral: no subject matter, no person
+
+
+def test_smtp_down_for_a_week_loses_nothing(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+
+    def outage(day):
+        if day == D("2025-04-21"):
+            smtp.stop()
+        if day == D("2025-04-28"):
+            smtp.start()
+
+    replay(rt, smtp, gateway, "2025-04-01", "2025-05-13", each_day=outage)
+    received = [r for r in smtp.received if r.to == "son@cong-an.dondoc.example"]
+    with session_scope(replay_db) as s:
+        rows = s.exec(select(Notification).where(Notification.recipient == "son@cong-an.dondoc.example")).all()
+    assert len(received) == len(rows) == len(CONG_AN_DAYS)
+    assert sorted(r.step for r in rows) == sorted(["T-7", "T-3", "T-1", "D0", "D+3", "D+6"])
+    assert {r.status for r in rows} == {Delivery.sent}
+    # T-7 (22/4) was tried every morning of the outage and went on the 7th try, when it ended.
+    assert max(r.attempts for r in rows) == 7
+
+
+def test_a_gateway_error_in_a_200_body_is_a_failure(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    gateway.mode = "error-body"
+    sweep(rt, morning(D("2025-06-17")))
+    with session_scope(replay_db) as s:
+        (row,) = s.exec(select(Notification).where(Notification.channel == "sms")).all()
+    assert row.status == Delivery.failed and "invalid sender" in row.last_error
+    assert row.next_attempt_at > morning(D("2025-06-17"))
+    gateway.mode = "ok"
+    assert sweep(rt, morning(D("2025-06-18")))[Delivery.sent] >= 1
+    with session_scope(replay_db) as s:
+        assert s.get(Notification, row.id).status == Delivery.sent
+
+
+def test_a_refused_address_is_dead_at_once_and_sms_takes_over(replay_db, smtp, gateway, tmp_path):
+    with session_scope(replay_db) as s:
+        lan = s.exec(select(Contact).where(Contact.name == "Nguyễn Thị Lan")).one()
+        lan.email = "bad-lan@so-yte.dondoc.example"
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    sweep(rt, morning(D("2025-06-09")))  # T-7: email only
+    email, fallback = lan_rows(replay_db)
+    assert email.status == Delivery.dead and email.attempts == 1 and "failed" in email.last_error
+    assert (fallback.channel, fallback.status, fallback.step) == ("sms", Delivery.sent, "T-7")
+    assert gateway.received[0]["to"] == "+84912345678"
+
+
+def test_a_crash_mid_send_is_retried_by_the_next_run(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    now = morning(D("2025-06-09"))
+    schedule(rt, now)
+    rt.enqueue(now)
+    (row,) = lan_rows(replay_db)
+    with session_scope(replay_db) as s:  # a dispatcher claimed it, then the machine died
+        s.get(Notification, row.id).status = Delivery.sending
+        s.get(Notification, row.id).claimed_at = now
+    assert rt.dispatch(now + timedelta(minutes=5), ids=[row.id]) == Counter()  # not stale yet: left alone
+    assert rt.dispatch(now + timedelta(minutes=30), ids=[row.id]) == Counter({Delivery.sent: 1})
+    assert [r.to for r in smtp.received] == ["lan@so-yte.dondoc.example"]
+
+
+def test_a_reminder_is_cancelled_when_the_duty_was_submitted_meanwhile(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    now = morning(D("2025-06-09"))
+    schedule(rt, now)
+    rt.enqueue(now)
+    submit(replay_db, "R.1", D("2025-06-09"))
+    (row,) = lan_rows(replay_db)
+    assert rt.dispatch(now, ids=[row.id]) == Counter({Delivery.cancelled: 1})
+    assert smtp.received == []
+
+
+def test_five_late_runs_send_each_reminder_once(replay_db, smtp, gateway, tmp_path):
+    """After an outage the scheduler fires five missed sweeps at once: all decide from `now`."""
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    now = morning(D("2025-06-13"))  # T-3, after T-7 was missed during the outage
+    for _ in range(5):
+        sweep(rt, now)
+    to_lan = [r.subject for r in smtp.received if r.to.startswith("lan@")]
+    assert [subject.split(":")[0] for subject in to_lan] == ["[Nhắc việc] R.1 – hạn 18/06/2025"]
+    assert [r.step for r in lan_rows(replay_db)] == ["T-3"]
