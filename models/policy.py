@@ -7,7 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.assignment import Assignment, State
 from models.calendar import WorkingCalendar
@@ -37,11 +37,12 @@ class Reminders(_Strict):
     sms_steps: list[int] = [-1, 0]
     quiet_hours: QuietHours = QuietHours()
 
-    @model_validator(mode="after")
-    def _steps_before_due(self) -> Reminders:
-        if any(s > 0 for s in self.steps):
+    @field_validator("steps")
+    @classmethod
+    def _steps_before_due(cls, steps: list[int]) -> list[int]:
+        if any(s > 0 for s in steps):
             raise ValueError("steps are counted up to the due day (<= 0); overdue nags use overdue_every")
-        return self
+        return steps
 
 
 class Delivery(_Strict):

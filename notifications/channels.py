@@ -8,7 +8,7 @@ json:// would count as sent.
 """
 from __future__ import annotations
 
-import json
+import logging
 import os
 import re
 import uuid
@@ -29,6 +29,21 @@ from notifications.render import Message
 # Apprise tells a refused recipient ("Sending email to ... failed.") from a connection error
 # ("Connection error while ...") only in its log text: a refused address will not improve.
 PERMANENT = re.compile(r"^Sending email to .* failed\.$|permanent", re.IGNORECASE)
+
+
+class _Redact(logging.Filter):
+    """Apprise names recipients in its log lines: mask addresses and numbers before any handler."""
+
+    PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d .-]{7,}\d")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if self.PATTERN.search(message):
+            record.msg, record.args = self.PATTERN.sub("***", message), ()
+        return True
+
+
+logging.getLogger("apprise").addFilter(_Redact())
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""The pure reminder decision: which step is due at `now`."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from config import CONFIG_DIR
+from models.assignment import Assignment, State
+from models.catalog.errors import InputError
+from models.policy import Override, Policy, due_steps
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+POLICY = Policy.from_file(CONFIG_DIR / "policy.yaml")
+
+
+def at(day: str, hour: int = 8) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
+
+
+def a(due="2025-06-18", state=State.open, extended=None) -> Assignment:
+    return Assignment(duty_id=1, body_id=1, period="2025-H1", period_start=date(2024, 12, 15),
+                      period_end=date(2025, 6, 14), due=date.fromisoformat(due), state=state,
+                      extended_due=date.fromisoformat(extended) if extended else None,
+                      created_at=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def names(assignment, now, ref="V.1.1", policy=POLICY, calendar=None):
+    return [s.name for s in due_steps(assignment, ref, policy, now, calendar, TZ)]
+
+
+@pytest.mark.parametrize(("now", "expected"), [
+    ("2025-06-06", []), ("2025-06-09", ["T-7"]), ("2025-06-12", ["T-7"]), ("2025-06-13", ["T-3"]),
+    ("2025-06-15", ["T-3"]), ("2025-06-17", ["T-1"]), ("2025-06-18", ["D0"]), ("2025-06-20", []),
+    ("2025-06-23", ["D+3"]), ("2025-06-26", ["D+6"]), ("2025-07-01", ["D+9"]),
+])
+def test_steps_by_day(calendar, now, expected):
+    assert names(a(), at(now), calendar=calendar) == expected
+
+
+def test_nothing_for_a_submitted_or_accepted_duty_and_again_once_returned(calendar):
+    assert names(a(state=State.submitted), at("2025-06-23"), calendar=calendar) == []
+    assert names(a(state=State.accepted), at("2025-06-23"), calendar=calendar) == []
+    assert names(a(state=State.returned), at("2025-06-23"), calendar=calendar) == ["D+3"]
+
+
+def test_an_extension_moves_the_steps(calendar):
+    # Due 30/6 instead of 18/6: on 23/6 it is T-7 (19/6), not D+3.
+    assert names(a(extended="2025-06-30"), at("2025-06-23"), calendar=calendar) == ["T-7"]
+    assert names(a(extended="2025-06-30"), at("2025-06-27"), calendar=calendar) == ["T-1"]
+
+
+def test_per_duty_override(calendar):
+    assert names(a(), at("2025-06-04"), ref="V.BC", calendar=calendar) == ["T-10"]  # V.BC starts earlier
+    policy = POLICY.model_copy(update={"overrides": {"X": Override(overdue_every=1)}})
+    assert names(a(), at("2025-06-19"), ref="X", policy=policy, calendar=calendar) == ["D+1"]
+
+
+def test_steps_across_tet(calendar):
+    # Due Monday 3/2/2025, right after Tết: T-1 is Friday 24/1, before the holidays.
+    assert names(a(due="2025-02-03"), at("2025-01-24"), calendar=calendar) == ["T-1"]
+    assert names(a(due="2025-02-03"), at("2025-01-30"), calendar=calendar) == ["T-1"]
+
+
+def test_quiet_hours_push_sms_to_the_morning():
+    assert POLICY.outside_quiet_hours(at("2025-06-03", 22), TZ) == at("2025-06-04", 7)
+    assert POLICY.outside_quiet_hours(at("2025-06-03", 5), TZ) == at("2025-06-03", 7)
+    assert POLICY.outside_quiet_hours(at("2025-06-03", 9), TZ) == at("2025-06-03", 9)
+
+
+def test_a_bad_policy_names_the_line(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text("reminders:\n  steps: [-3, 2]\ndelivery:\n  concurrency: 0\n", encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        Policy.from_file(path)
+    assert {(p.code, p.line) for p in caught.value.problems} == {("invalid-policy", 2), ("invalid-policy", 4)}

@@ -1,0 +1,92 @@
+"""Messages: Vietnamese email with the duty verbatim, escaped HTML, neutral GSM-7 SMS ≤ 160."""
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from config import CONFIG_DIR
+from models.catalog.load import load_catalogs
+from notifications.render import environment, make_message, weekday_vi
+from notifications.sms import fold, is_gsm7
+
+CATALOG = load_catalogs([CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"])[0].catalog
+LONGEST_DUTY = max(CATALOG.duties, key=lambda d: len(d.text))
+LONGEST_BODY = max(CATALOG.bodies, key=lambda b: len(b.name))
+
+
+def context(**overrides) -> dict:
+    ctx = {
+        "assignment_id": 987654321,
+        "plan": {"code": "lai-chau-pcmd-2021-2025", "title": "Kế hoạch phòng, chống mại dâm", "number": "3742/KH-UBND"},
+        "body": {"code": LONGEST_BODY.code, "name": LONGEST_BODY.name, "label": LONGEST_BODY.name},
+        "contact": {"name": "Nguyễn Thị Phương Thảo"},
+        "duty": {"ref": LONGEST_DUTY.ref, "source": LONGEST_DUTY.source, "title": LONGEST_DUTY.title,
+                 "text": " ".join(LONGEST_DUTY.text.split()), "evidence": ["Tệp văn bản", "Số liệu"]},
+        "period": "6 tháng cuối năm 2025", "due": date(2025, 12, 18), "due_weekday": "Thứ Năm",
+        "days_left": 3, "coordinator": "Sở Lao động - Thương binh và Xã hội", "confirm_url": None,
+        "confirm_command": "dondoc confirm 987654321", "step": "T-3",
+    }
+    ctx.update(overrides)
+    return ctx
+
+
+KINDS = ["reminder", "overdue"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("days_left", [0, 7, -250])
+def test_sms_is_neutral_gsm7_and_fits_one_part(kind, days_left):
+    sms = make_message(kind, context(days_left=days_left)).sms
+    assert len(sms) <= 160 and is_gsm7(sms) and sms.isascii()
+    for word in ("mai dam", "mại dâm", "Thao", "Y te", "ban dam"):
+        assert word.lower() not in sms.lower()
+    assert "3742/KH-UBND" in sms and "18/12" in sms
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_email_names_everything_in_vietnamese(kind):
+    m = make_message(kind, context(days_left=-4 if kind == "overdue" else 3))
+    assert LONGEST_DUTY.ref in m.subject and "\n" not in m.subject
+    for part in (m.text, m.html):
+        assert "Nguyễn Thị Phương Thảo" in part and LONGEST_BODY.name in part
+        assert "Thứ Năm, 18/12/2025" in part and "6 tháng cuối năm 2025" in part
+        assert LONGEST_DUTY.source in part and "dondoc confirm 987654321" in part
+    assert " ".join(LONGEST_DUTY.text.split()) in m.text
+    assert ("Còn 3 ngày làm việc" in m.text) if kind == "reminder" else ("quá hạn 4 ngày làm việc" in m.text)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_script_in_a_duty_is_escaped_in_html_only(kind):
+    evil = "<script>alert('x')</script>"
+    ctx = context(duty={**context()["duty"], "title": evil, "text": f"Nội dung {evil} & hơn"},
+                  contact={"name": "<b>Ai</b>"})
+    m = make_message(kind, ctx)
+    assert "<script>" not in m.html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in m.html
+    assert "&lt;b&gt;Ai&lt;/b&gt;" in m.html and "&amp; hơn" in m.html
+    assert evil in m.text  # plain text is not HTML: shown as written
+
+
+def test_a_portal_link_replaces_the_command():
+    m = make_message("reminder", context(confirm_url="https://dondoc.example/a/abc?x=1&y=2"))
+    assert 'href="https://dondoc.example/a/abc?x=1&amp;y=2"' in m.html
+    assert "https://dondoc.example/a/abc?x=1&y=2" in m.text and "dondoc confirm" not in m.text
+
+
+def test_templates_can_be_overridden_from_a_folder(tmp_path):
+    (tmp_path / "reminder-subject.txt").write_text("Nhắc: {{ duty.ref }} trước {{ due|dmy }}", encoding="utf-8")
+    m = make_message("reminder", context(), override=tmp_path)
+    assert m.subject == f"Nhắc: {LONGEST_DUTY.ref} trước 18/12/2025"
+    assert "Kính gửi" in m.text  # the other parts stay built in
+
+
+def test_html_templates_autoescape_and_text_ones_do_not():
+    env = environment(None)
+    assert env.from_string("{{ x }}").render(x="<i>") == "<i>"
+    assert env.get_template("reminder-body.html").environment.autoescape("reminder-body.html") is True
+    assert env.autoescape("reminder-body.txt") is False
+
+
+def test_vietnamese_helpers():
+    assert [weekday_vi(date(2025, 6, d)) for d in (16, 22)] == ["Thứ Hai", "Chủ nhật"]
+    assert fold("Đôn đốc Sở Y tế – “hạn” 18/6…") == 'Don doc So Y te - "han" 18/6...'
