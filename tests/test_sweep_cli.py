@@ -1,0 +1,101 @@
+"""`dondoc sweep` (a real Prefect flow run), `--dry-run`, and `dondoc outbox`."""
+from __future__ import annotations
+
+import email
+import json
+import logging
+import os
+import subprocess
+import sys
+from datetime import datetime
+from email import policy
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from flows.cli import app
+from models.db import session_scope
+from models.notification import Delivery, Notification
+from notifications.runtime import Runtime
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[1]
+DONDOC = Path(sys.executable).with_name("dondoc")
+AS_OF = "2025-06-13T08:00:00+07:00"
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture
+def scheduled(env):
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", "2025-06-13")
+    return env
+
+
+def outbox(*args: str) -> list[dict]:
+    return json.loads(cli("outbox", "--json", *args))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_dry_run_prints_and_writes_nothing(scheduled):
+    text = cli("sweep", "--dry-run", "--as-of", AS_OF)
+    assert "daumoi@so-yte.dondoc.example" in text and "T-3" in text
+    assert outbox() == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
+    env.pop("PREFECT_API_URL")
+    first = subprocess.run([str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "Flow run" in first.stdout + first.stderr  # it ran as a Prefect flow
+    rows = outbox()
+    assert rows and {r["status"] for r in rows} == {"sent"}
+    assert {"id", "kind", "channel", "recipient", "assignment_id", "status", "attempts"} <= set(rows[0])
+    files = sorted((Path(os.environ["DONDOC_HOME"]) / "outbox").iterdir())
+    assert len(files) == len(rows)
+    eml = next(f for f in files if f.suffix == ".eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert msg["Subject"].startswith(("[Nhắc việc]", "[Quá hạn]"))
+    assert "Kính gửi" in msg.get_body(("plain",)).get_content()
+    sms = next(f for f in files if f.suffix == ".txt").read_text()
+    assert sms.isascii() and "Nhac viec KH so 3742/KH-UBND" in sms
+    again = subprocess.run([str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert again.returncode == 0 and "planned: 0" in again.stdout
+    assert len(outbox()) == len(rows)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_outbox_filter_and_retry(scheduled, caplog):
+    from config.settings import get_settings
+
+    now = datetime.fromisoformat(AS_OF)
+    settings = get_settings().model_copy(update={"email_url": None})
+    rt = Runtime.from_settings(settings)
+    rt.enqueue(now)
+    with session_scope(scheduled) as s:
+        row = s.exec(select(Notification).where(Notification.channel == "email")).first()
+        row.status, row.last_error, row.attempts = Delivery.dead, "Sending email to *** failed.", 1
+    dead = outbox("--status", "dead")
+    assert [r["id"] for r in dead] == [row.id]
+    assert "dead" in cli("outbox", "--status", "dead")
+    with caplog.at_level(logging.INFO):
+        out = cli("outbox", "retry", str(row.id))
+    assert "sent" in out and outbox("--status", "dead") == []
+    assert [r["status"] for r in outbox() if r["id"] == row.id] == ["sent"]
+    for record in caplog.records:  # INFO logs carry no addresses or phone numbers
+        assert "@" not in record.getMessage() and "+84" not in record.getMessage()
+    result = runner.invoke(app, ["outbox", "retry", str(row.id)])
+    assert result.exit_code == 1 and "only failed, dead or cancelled" in result.output
