@@ -59,9 +59,9 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         return self._rank(end) - self._rank(start)
 
-    # Ranks: the number of working days from 1/1 of BASE_YEAR up to a day, inclusive. Cached per
-    # year, so that day arithmetic over years of overdue items costs a lookup, not a walk.
-    BASE_YEAR = 2000
+    # Ranks: the number of working days from 1/1 of a base year up to a day, inclusive (negative
+    # before it). Cached per year, so that day arithmetic over years of overdue items costs a
+    # lookup, not a walk. The base is the first year asked about: only the years used get built.
 
     def _year_ranks(self, year: int) -> list[int]:
         cache = self.__dict__.setdefault("_ranks", {})
@@ -75,23 +75,28 @@ class WorkingCalendar:
         return cache[year]
 
     def _before_year(self, year: int) -> int:
+        """Working days from the base year's 1/1 to the 1/1 of `year` (negative before the base)."""
         cache = self.__dict__.setdefault("_before", {})
+        if not cache:
+            cache[year] = 0
         if year not in cache:
-            cache[year] = sum(self._year_ranks(y)[-1] for y in range(self.BASE_YEAR, year))
+            low, high = min(cache), max(cache)
+            for y in range(high + 1, year + 1):
+                cache[y] = cache[y - 1] + self._year_ranks(y - 1)[-1]
+            for y in range(low - 1, year - 1, -1):
+                cache[y] = cache[y + 1] - self._year_ranks(y)[-1]
         return cache[year]
 
     def _rank(self, day: date) -> int:
-        if day.year < self.BASE_YEAR:
-            raise ValueError(f"{day} is before {self.BASE_YEAR}")
         return self._before_year(day.year) + self._year_ranks(day.year)[day.timetuple().tm_yday - 1]
 
     def _day_of_rank(self, rank: int) -> date:
-        year = self.BASE_YEAR
-        before = 0
-        while before + self._year_ranks(year)[-1] < rank:
-            before += self._year_ranks(year)[-1]
+        year = min(self.__dict__["_before"])  # set by the _rank() that computed `rank`
+        while self._before_year(year) >= rank:
+            year -= 1
+        while self._before_year(year + 1) < rank:
             year += 1
-        index = bisect_left(self._year_ranks(year), rank - before)
+        index = bisect_left(self._year_ranks(year), rank - self._before_year(year))
         return date(year, 1, 1) + timedelta(days=index)
 
     def working_days(self, start: date, end: date) -> Iterable[date]:

@@ -122,18 +122,20 @@ def due_steps(a: Assignment, ref: str, policy: Policy, now: datetime, calendar: 
     """
     if a.state not in OPEN_STATES:
         return []
-    today = local_date(now, tz)
-    due = calendar.roll_forward(a.effective_due)
     steps, every = policy.for_duty(ref)
-    if today > due:
-        late = calendar.working_days_between(due, today)
-        if late < every:
-            return []
-        offset = late - late % every
-        return [Step(step_name(offset), offset, calendar.add_working_days(due, offset))]
-    candidates = [(offset, calendar.add_working_days(due, offset)) for offset in sorted(steps)]
-    reached = [(offset, day) for offset, day in candidates if day <= today]
-    if not reached:
-        return []
-    offset, day = reached[-1]
-    return [Step(step_name(offset), offset, day)]
+    step = step_on(a.effective_due, tuple(steps), every, local_date(now, tz), calendar)
+    return [step] if step else []
+
+
+def step_on(due: date, steps: tuple[int, ...], every: int, today: date, calendar: WorkingCalendar) -> Step | None:
+    """The step of an open assignment due `due`, on `today`. It depends on nothing else, so a
+    sweep decides once per distinct due date, not once per assignment."""
+    due = calendar.roll_forward(due)
+    elapsed = calendar.working_days_between(due, today)  # negative before the due day
+    if elapsed > 0:  # overdue: a nag every `every` working days
+        offset = elapsed - elapsed % every
+    else:
+        offset = max((s for s in steps if s <= elapsed), default=None)
+    if offset is None or (offset == 0 and elapsed > 0):
+        return None
+    return Step(step_name(offset), offset, calendar.add_working_days(due, offset))
