@@ -19,6 +19,7 @@ run: setup
 	$(BIN)/dondoc init
 	$(BIN)/dondoc directory import config/directory.example.csv
 	$(BIN)/dondoc schedule
+	$(BIN)/dondoc sweep $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc status $(if $(AS_OF),--as-of $(AS_OF))
 
 test: setup

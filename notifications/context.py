@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
 
 from models.assignment import Assignment
 from models.calendar import WorkingCalendar
@@ -23,12 +24,15 @@ EVIDENCE_LABELS = {
 }
 
 
-def assignment_context(session: Session, a: Assignment, *, now: datetime, calendar: WorkingCalendar,
+def assignment_context(session: Session, assignment_id: int, *, now: datetime, calendar: WorkingCalendar,
                        tz: ZoneInfo, contact: Contact | None = None) -> dict:
-    duty = session.get(Duty, a.duty_id)
-    plan = session.get(Plan, duty.plan_id)
-    body = session.get(Body, a.body_id)
-    coordinator = session.get(Body, plan.coordinating_body_id)
+    coordinator = aliased(Body)
+    a, duty, plan, body, coordinating = session.exec(  # one query: this runs for every message
+        select(Assignment, Duty, Plan, Body, coordinator)
+        .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
+        .join(Body, Body.id == Assignment.body_id).join(coordinator, coordinator.id == Plan.coordinating_body_id)
+        .where(Assignment.id == assignment_id)
+    ).one()
     due = calendar.roll_forward(a.effective_due)
     return {
         "assignment_id": a.id,
@@ -41,7 +45,7 @@ def assignment_context(session: Session, a: Assignment, *, now: datetime, calend
         "due": due,
         "due_weekday": weekday_vi(due),
         "days_left": calendar.working_days_between(local_date(now, tz), due),
-        "coordinator": coordinator.name,
+        "coordinator": coordinating.name,
         "confirm_url": None,  # the portal's signed link, once it exists
         "confirm_command": f"dondoc confirm {a.id}",
     }
@@ -49,7 +53,6 @@ def assignment_context(session: Session, a: Assignment, *, now: datetime, calend
 
 def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
                          tz: ZoneInfo) -> dict:
-    a = session.get(Assignment, row.assignment_id)
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
-    return {**assignment_context(session, a, now=now, calendar=calendar, tz=tz, contact=contact),
+    return {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact),
             **row.context, "step": row.step}

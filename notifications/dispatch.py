@@ -27,10 +27,9 @@ BATCH = 200
 
 def _send_one(url: str, row_id: int, *, now: datetime, channels: Channels, policy: Policy,
               calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None) -> str | None:
-    with session_scope(url) as s:
+    with session_scope(url) as s:  # the claim commits before the send: others see "sending"
         if not outbox.claim(s, row_id, now=now):
             return None  # another dispatcher has it
-    with session_scope(url) as s:
         row = s.get(Notification, row_id)
         if not outbox.still_wanted(s, row):
             row.status = Delivery.cancelled
