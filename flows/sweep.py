@@ -5,12 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 
 from prefect import flow
+from prefect.runtime import flow_run
 
 from config.settings import get_settings
 from tasks.sweep import dispatch_outbox, plan_reminders
 
 
-@flow(name="daily-sweep", flow_run_name="sweep {as_of}")
+def _run_name() -> str:
+    as_of = flow_run.parameters.get("as_of")
+    return f"sweep as of {as_of:%d/%m/%Y %H:%M}" if as_of else "sweep"
+
+
+@flow(name="daily-sweep", flow_run_name=_run_name)
 def daily_sweep(as_of: datetime | None = None) -> dict[str, int]:
     """`as_of` replays a moment; by default now. Decisions follow `now`, never the scheduled time,
     so late runs after an outage send each reminder once."""

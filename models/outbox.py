@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
-from models.assignment import Assignment
 from models.db import insert_ignoring_conflicts
 from models.notification import RETRYABLE, Delivery, Notification
 from models.org import Contact
+from models.types import UTCDateTime
 from models.policy import OPEN_STATES, Policy
 
 REMINDER_KINDS = ("reminder", "overdue")
@@ -27,31 +27,40 @@ def ready_ids(session: Session, *, now: datetime, limit: int, ids: list[int] | N
     return list(session.exec(query))
 
 
+# Built once: this runs for every message, and building the statement costs more than running it.
+_CLAIM = (
+    update(Notification)
+    .where(Notification.id == bindparam("row_id"), Notification.status.in_(RETRYABLE),
+           Notification.next_attempt_at <= bindparam("now", type_=UTCDateTime))
+    .values(status=Delivery.sending, claimed_at=bindparam("now", type_=UTCDateTime),
+            attempts=Notification.attempts + 1)
+)
+
+
 def claim(session: Session, row_id: int, *, now: datetime) -> bool:
     """Take one row for sending. True only for the one worker whose UPDATE changed it."""
-    result = session.execute(
-        update(Notification)
-        .where(Notification.id == row_id, Notification.status.in_(RETRYABLE),
-               Notification.next_attempt_at <= now)
-        .values(status=Delivery.sending, claimed_at=now, attempts=Notification.attempts + 1)
-    )
-    return result.rowcount == 1
+    return session.execute(_CLAIM, {"row_id": row_id, "now": now}).rowcount == 1
 
 
-def still_wanted(session: Session, row: Notification) -> bool:
+_SENT = (
+    update(Notification).where(Notification.id == bindparam("row_id"))
+    .values(status=Delivery.sent, sent_at=bindparam("now", type_=UTCDateTime), last_error=None)
+)
+
+
+def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
+    """The common outcome, in one statement."""
+    session.execute(_SENT, {"row_id": row_id, "now": now})
+
+
+def still_wanted(kind: str, assignment_state: str | None) -> bool:
     """A reminder for a duty submitted meanwhile is not sent."""
-    if row.kind not in REMINDER_KINDS or row.assignment_id is None:
-        return True
-    state = session.get(Assignment, row.assignment_id).state
-    return state in OPEN_STATES
+    return kind not in REMINDER_KINDS or assignment_state is None or assignment_state in OPEN_STATES
 
 
-def finish(session: Session, row: Notification, *, now: datetime, error: str | None, permanent: bool,
-           policy: Policy, tz: ZoneInfo) -> None:
-    """Record one attempt's outcome on a claimed row; schedule the retry or the SMS fallback."""
-    if error is None:
-        row.status, row.sent_at, row.last_error = Delivery.sent, now, None
-        return
+def fail(session: Session, row: Notification, *, now: datetime, error: str, permanent: bool,
+         policy: Policy, tz: ZoneInfo) -> None:
+    """Record a failed attempt on a claimed row; schedule the retry or the SMS fallback."""
     row.last_error = error[:2000]
     d = policy.delivery
     if permanent or row.attempts >= d.max_attempts:

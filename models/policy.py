@@ -50,7 +50,7 @@ class Delivery(_Strict):
     backoff_minutes: list[int] = Field([5, 15, 60, 180, 720, 1440], min_length=1)
     sms_fallback_after: int = Field(3, ge=1)
     stale_sending_minutes: int = Field(15, ge=1)
-    concurrency: int = Field(4, ge=1, le=64)
+    concurrency: int = Field(1, ge=1, le=64)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(minutes=self.backoff_minutes[min(attempts, len(self.backoff_minutes)) - 1])

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func
+from sqlalchemy import String, func
 from sqlmodel import Session, select
 
 from models.assignment import Assignment
@@ -31,64 +31,63 @@ class Planned(NamedTuple):
         return f"a{self.assignment_id}:{self.step.name}:{self.channel}:{self.recipient}"
 
 
-class DueRow(NamedTuple):
-    id: int
-    body_id: int
-    ref: str
-    effective_due: date
-
-
 def due_rows(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
-             body_ids: list[int] | None = None) -> list[DueRow]:
-    """Open assignments that may have a step due: due within the longest look-ahead, or overdue.
+             body_ids: list[int] | None = None) -> list[tuple[int, int, str, date | str]]:
+    """(id, body id, duty ref, effective due) of the open assignments that may have a step due:
+    due within the longest look-ahead, or overdue.
 
     The (state, due) index serves this query, so its cost follows the assignments due, not the
-    total. An extension only moves a due date later, so `due` bounds the effective due date.
+    total. An extension only moves a due date later, so `due` bounds the effective due date. The
+    due date comes back as the driver gives it (text on SQLite): the caller parses each distinct
+    value once instead of every row.
     """
     lookahead = max(-min(policy.for_duty(ref)[0]) for ref in [None, *policy.overrides])
     horizon = calendar.add_working_days(today, lookahead)
     query = (
         select(Assignment.id, Assignment.body_id, Duty.ref,
-               func.coalesce(Assignment.extended_due, Assignment.due))
+               func.coalesce(Assignment.extended_due, Assignment.due, type_=String))
         .join(Duty, Duty.id == Assignment.duty_id)
         .where(Assignment.state.in_(OPEN_STATES), Assignment.due <= horizon, Assignment.period_start <= today)
     )
     if body_ids is not None:
         query = query.where(Assignment.body_id.in_(body_ids))
     # Core, not ORM: plain tuples are several times cheaper to fetch than ORM rows.
-    return [DueRow(*row) for row in session.connection().execute(query).all()]
+    return session.connection().execute(query).all()  # type: ignore[return-value]
 
 
 def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo,
          body_ids: list[int] | None = None) -> list[Planned]:
     """What should go out now, to whom and how (no writes)."""
     today = local_date(now, tz)
+    rules = {ref: policy.for_duty(ref) for ref in policy.overrides}
     default = policy.for_duty("")
     decided: dict[tuple, Step | None] = {}  # the step depends only on the due date and the rule
     decisions = []
-    for row in due_rows(session, today=today, policy=policy, calendar=calendar, body_ids=body_ids):
-        steps, every = policy.for_duty(row.ref) if row.ref in policy.overrides else default
-        key = (row.effective_due, tuple(steps), every)
+    for assignment_id, body_id, ref, due in due_rows(session, today=today, policy=policy, calendar=calendar,
+                                                     body_ids=body_ids):
+        key = (due, ref if ref in rules else None)
         if key not in decided:
-            decided[key] = step_on(row.effective_due, key[1], every, today, calendar)
-        if decided[key] is not None:
-            decisions.append((row, decided[key]))
+            steps, every = rules.get(ref, default)
+            day = due if isinstance(due, date) else date.fromisoformat(due)
+            decided[key] = step_on(day, tuple(steps), every, today, calendar)
+        if (step := decided[key]) is not None:
+            decisions.append((assignment_id, body_id, step))
     # Per body, the focal points, or the head where a body has none: (contact id, email, phone).
     recipients: dict[int, list[tuple[int, str | None, str | None]]] = {}
-    bodies = {row.body_id for row, _ in decisions}
+    bodies = {body_id for _, body_id, _ in decisions}
     if bodies:
         by_role: dict[tuple[int, str], list] = defaultdict(list)
         for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):
             by_role[(c.body_id, c.role)].append((c.id, c.email, c.phone))
         recipients = {b: by_role[(b, Role.focal)] or by_role[(b, Role.head)] for b in bodies}
     out = []
-    for row, step in decisions:
+    for assignment_id, body_id, step in decisions:
         sms = policy.sms_wanted(step.offset)
-        for contact_id, email, phone in recipients[row.body_id]:
+        for contact_id, email, phone in recipients[body_id]:
             if email:
-                out.append(Planned(row.id, step, "email", email, contact_id))
+                out.append(Planned(assignment_id, step, "email", email, contact_id))
             if phone and (sms or not email):
-                out.append(Planned(row.id, step, "sms", phone, contact_id))
+                out.append(Planned(assignment_id, step, "sms", phone, contact_id))
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -24,18 +25,23 @@ EVIDENCE_LABELS = {
 }
 
 
+_coordinator = aliased(Body)
+# One query, built once: this runs for every message.
+_ASSIGNMENT = (
+    select(Assignment, Duty, Plan, Body, _coordinator)
+    .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
+    .join(Body, Body.id == Assignment.body_id).join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
+    .where(Assignment.id == bindparam("assignment_id"))
+)
+
+
 def assignment_context(session: Session, assignment_id: int, *, now: datetime, calendar: WorkingCalendar,
                        tz: ZoneInfo, contact: Contact | None = None) -> dict:
-    coordinator = aliased(Body)
-    a, duty, plan, body, coordinating = session.exec(  # one query: this runs for every message
-        select(Assignment, Duty, Plan, Body, coordinator)
-        .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
-        .join(Body, Body.id == Assignment.body_id).join(coordinator, coordinator.id == Plan.coordinating_body_id)
-        .where(Assignment.id == assignment_id)
-    ).one()
+    a, duty, plan, body, coordinating = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
     due = calendar.roll_forward(a.effective_due)
     return {
         "assignment_id": a.id,
+        "state": a.state,
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
         "body": {"code": body.code, "name": body.name, "label": body.label},
         "contact": {"name": contact.name if contact else body.label},

@@ -31,19 +31,28 @@ def _send_one(url: str, row_id: int, *, now: datetime, channels: Channels, polic
         if not outbox.claim(s, row_id, now=now):
             return None  # another dispatcher has it
         row = s.get(Notification, row_id)
-        if not outbox.still_wanted(s, row):
-            row.status = Delivery.cancelled
+        try:
+            context = notification_context(s, row, now=now, calendar=calendar, tz=tz)
+            if not outbox.still_wanted(row.kind, context["state"]):
+                row.status = Delivery.cancelled
+                return row.status
+            message = make_message(row.kind, context, templates).prepare(row.channel)
+        except Exception as exc:  # a broken template or record fails this row, not the whole run
+            log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
+            outbox.fail(s, row, now=now, error=f"rendering failed: {exc}", permanent=True, policy=policy,
+                          tz=tz)
             return row.status
-        message = make_message(row.kind, notification_context(s, row, now=now, calendar=calendar, tz=tz),
-                               templates)
         channel, recipient = row.channel, row.recipient
     try:
         result = channels.send(channel, recipient, message)
     except Exception as exc:  # a plugin bug must not leave the row "sending" until it goes stale
         result = Outcome(f"{exc.__class__.__name__}: {exc}")
     with session_scope(url) as s:
+        if result.error is None:
+            outbox.mark_sent(s, row_id, now=now)
+            return Delivery.sent
         row = s.get(Notification, row_id)
-        outbox.finish(s, row, now=now, error=result.error, permanent=result.permanent, policy=policy, tz=tz)
+        outbox.fail(s, row, now=now, error=result.error, permanent=result.permanent, policy=policy, tz=tz)
         return row.status
 
 

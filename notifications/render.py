@@ -5,9 +5,8 @@ templates *.html, never *.html.j2); text parts are not. A folder in settings ove
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
@@ -18,12 +17,41 @@ BUILTIN = Path(__file__).resolve().parent / "templates"
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 
 
-@dataclass(frozen=True)
 class Message:
-    subject: str
-    text: str
-    html: str
-    sms: str
+    """The parts of one message, each rendered on first use: an email never renders its SMS."""
+
+    def __init__(self, env: Environment, kind: str, ctx: dict):
+        self._env, self._kind, self._ctx = env, kind, ctx
+
+    def _render(self, part: str) -> str:
+        return self._env.get_template(f"{self._kind}-{part}").render(self._ctx)
+
+    @cached_property
+    def subject(self) -> str:
+        return " ".join(self._render("subject.txt").split())
+
+    @cached_property
+    def text(self) -> str:
+        return self._render("body.txt").strip() + "\n"
+
+    @cached_property
+    def html(self) -> str:
+        return self._render("body.html")
+
+    @cached_property
+    def sms(self) -> str:
+        sms = fold(self._render("sms.txt"))
+        if len(sms) > SINGLE_PART:
+            raise ValueError(f"the {self._kind} SMS is {len(sms)} characters, over {SINGLE_PART}")
+        return sms
+
+    def prepare(self, channel: str) -> Message:
+        """Render now what `channel` sends, so that a template error shows before any sending."""
+        if channel == "sms":
+            self.sms  # noqa: B018
+        else:
+            self.subject, self.html  # noqa: B018
+        return self
 
 
 def weekday_vi(day: date) -> str:
@@ -47,14 +75,4 @@ def environment(override: Path | None = None) -> Environment:
 
 
 def make_message(kind: str, ctx: dict, override: Path | None = None) -> Message:
-    env = environment(override)
-    subject = " ".join(env.get_template(f"{kind}-subject.txt").render(ctx).split())
-    sms = fold(env.get_template(f"{kind}-sms.txt").render(ctx))
-    if len(sms) > SINGLE_PART:
-        raise ValueError(f"the {kind} SMS is {len(sms)} characters, over {SINGLE_PART}")
-    return Message(
-        subject=subject,
-        text=env.get_template(f"{kind}-body.txt").render(ctx).strip() + "\n",
-        html=env.get_template(f"{kind}-body.html").render(ctx),
-        sms=sms,
-    )
+    return Message(environment(override), kind, ctx)

@@ -266,3 +266,16 @@ def test_five_late_runs_send_each_reminder_once(replay_db, smtp, gateway, tmp_pa
     to_lan = [r.subject for r in smtp.received if r.to.startswith("lan@")]
     assert [subject.split(":")[0] for subject in to_lan] == ["[Nhắc việc] R.1 – hạn 18/06/2025"]
     assert [r.step for r in lan_rows(replay_db)] == ["T-3"]
+
+
+def test_a_message_that_cannot_be_rendered_fails_alone(replay_db, smtp, gateway, tmp_path):
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "overdue-subject.txt").write_text("{{ no_such_value }}", encoding="utf-8")
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    rt = Runtime(**{**rt.__dict__, "templates": templates})
+    counts = sweep(rt, morning(D("2025-05-08")))  # police: D+3 nag (broken); others unaffected
+    assert counts[Delivery.dead] == 1
+    with session_scope(replay_db) as s:
+        (row,) = s.exec(select(Notification).where(Notification.status == Delivery.dead)).all()
+    assert row.step == "D+3" and "rendering failed" in row.last_error

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ssl
+from types import SimpleNamespace
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -13,7 +14,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from notifications.channels import Channels
-from notifications.render import Message
 from tests.servers import SMTPServer, free_port
 
 
@@ -40,7 +40,7 @@ def tls_smtp(tmp_path_factory):
     controller.stop()
 
 
-MESSAGE = Message(subject="[Nhắc việc] V.1.1", text="Kính gửi", html="<p>Kính gửi</p>", sms="x")
+MESSAGE = SimpleNamespace(subject="[Nhắc việc] V.1.1", text="Kính gửi", html="<p>Kính gửi</p>", sms="x")
 
 
 def test_starttls_without_verification_delivers(tls_smtp, tmp_path):
