@@ -61,7 +61,7 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
     today = local_date(now, tz)
     rules = {ref: policy.for_duty(ref) for ref in policy.overrides}
     default = policy.for_duty("")
-    decided: dict[tuple, Step | None] = {}  # the step depends only on the due date and the rule
+    decided: dict[tuple, tuple[Step, bool] | None] = {}  # (step, with SMS): depends on due date and rule
     decisions = []
     for assignment_id, body_id, ref, due in due_rows(session, today=today, policy=policy, calendar=calendar,
                                                      body_ids=body_ids):
@@ -69,9 +69,10 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
         if key not in decided:
             steps, every = rules.get(ref, default)
             day = due if isinstance(due, date) else date.fromisoformat(due)
-            decided[key] = step_on(day, tuple(steps), every, today, calendar)
-        if (step := decided[key]) is not None:
-            decisions.append((assignment_id, body_id, step))
+            step = step_on(day, tuple(steps), every, today, calendar)
+            decided[key] = (step, policy.sms_wanted(step.offset)) if step else None
+        if (decision := decided[key]) is not None:
+            decisions.append((assignment_id, body_id, decision))
     # Per body, the focal points, or the head where a body has none: (contact id, email, phone).
     recipients: dict[int, list[tuple[int, str | None, str | None]]] = {}
     bodies = {body_id for _, body_id, _ in decisions}
@@ -80,14 +81,14 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
         for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):
             by_role[(c.body_id, c.role)].append((c.id, c.email, c.phone))
         recipients = {b: by_role[(b, Role.focal)] or by_role[(b, Role.head)] for b in bodies}
-    out = []
-    for assignment_id, body_id, step in decisions:
-        sms = policy.sms_wanted(step.offset)
+    out: list[Planned] = []
+    make = tuple.__new__  # Planned(...) without the Python-level __new__: this loop is the hot spot
+    for assignment_id, body_id, (step, sms) in decisions:
         for contact_id, email, phone in recipients[body_id]:
             if email:
-                out.append(Planned(assignment_id, step, "email", email, contact_id))
+                out.append(make(Planned, (assignment_id, step, "email", email, contact_id)))
             if phone and (sms or not email):
-                out.append(Planned(assignment_id, step, "sms", phone, contact_id))
+                out.append(make(Planned, (assignment_id, step, "sms", phone, contact_id)))
     return out
 
 
