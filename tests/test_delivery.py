@@ -279,3 +279,19 @@ def test_a_message_that_cannot_be_rendered_fails_alone(replay_db, smtp, gateway,
     with session_scope(replay_db) as s:
         (row,) = s.exec(select(Notification).where(Notification.status == Delivery.dead)).all()
     assert row.step == "D+3" and "rendering failed" in row.last_error
+
+
+def test_after_three_failed_emails_the_sms_channel_is_tried(replay_db, smtp, gateway, tmp_path):
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    smtp.stop()
+    for day in ("2025-06-09", "2025-06-10"):  # T-7 is email only; the server is down
+        sweep(rt, morning(D(day)))
+    assert [r.channel for r in lan_rows(replay_db)] == ["email"]
+    sweep(rt, morning(D("2025-06-11")))  # the third failed attempt
+    email, sms = lan_rows(replay_db)
+    assert (email.status, email.attempts) == (Delivery.failed, 3)
+    assert (sms.channel, sms.step, sms.status) == ("sms", "T-7", Delivery.sent)
+    assert [p["to"] for p in gateway.received] == ["+84912345678"]
+    smtp.start()
+    sweep(rt, morning(D("2025-06-12")))
+    assert lan_rows(replay_db)[0].status == Delivery.sent  # the email still goes once the server is back
