@@ -61,21 +61,24 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
     today = local_date(now, tz)
     rules = {ref: policy.for_duty(ref) for ref in policy.overrides}
     default = policy.for_duty("")
-    decided: dict[tuple, tuple[Step, bool] | None] = {}  # (step, with SMS): depends on due date and rule
+    # The step depends only on the due date and the duty's rule: decide once per pair.
+    decided: dict[str | None, dict] = {ref: {} for ref in rules} | {None: {}}
     decisions = []
+    bodies = set()
     for assignment_id, body_id, ref, due in due_rows(session, today=today, policy=policy, calendar=calendar,
                                                      body_ids=body_ids):
-        key = (due, ref if ref in rules else None)
-        if key not in decided:
+        by_due = decided[ref] if ref in decided else decided[None]
+        decision = by_due.get(due, False)
+        if decision is False:
             steps, every = rules.get(ref, default)
             day = due if isinstance(due, date) else date.fromisoformat(due)
             step = step_on(day, tuple(steps), every, today, calendar)
-            decided[key] = (step, policy.sms_wanted(step.offset)) if step else None
-        if (decision := decided[key]) is not None:
+            decision = by_due[due] = (step, policy.sms_wanted(step.offset)) if step else None
+        if decision is not None:
             decisions.append((assignment_id, body_id, decision))
+            bodies.add(body_id)
     # Per body, the focal points, or the head where a body has none: (contact id, email, phone).
     recipients: dict[int, list[tuple[int, str | None, str | None]]] = {}
-    bodies = {body_id for _, body_id, _ in decisions}
     if bodies:
         by_role: dict[tuple[int, str], list] = defaultdict(list)
         for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):

@@ -295,3 +295,15 @@ def test_after_three_failed_emails_the_sms_channel_is_tried(replay_db, smtp, gat
     smtp.start()
     sweep(rt, morning(D("2025-06-12")))
     assert lan_rows(replay_db)[0].status == Delivery.sent  # the email still goes once the server is back
+
+
+def test_a_per_duty_override_changes_the_steps_of_that_duty_only(replay_db, smtp, gateway, tmp_path):
+    from models.policy import Override
+
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    policy = rt.policy.model_copy(update={"overrides": {"R.1": Override(steps=[-10, 0])}})
+    rt = Runtime(**{**rt.__dict__, "policy": policy})
+    schedule(rt, morning(D("2025-06-04")))
+    planned = rt.plan(morning(D("2025-06-04")))  # T-10 of 18/6 for R.1; R.2 (due 5/5) is D+21
+    assert {p.step.name for p in planned} == {"T-10", "D+21"}
+    assert {p.step.name for p in rt.plan(morning(D("2025-06-09")))} == {"T-10", "D+24"}  # no T-7 for R.1
