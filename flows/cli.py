@@ -296,3 +296,64 @@ def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id
 
     counts = Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=[row_id])
     out.print(f"[green]✓[/green] {row_id}: " + (", ".join(f"{k}" for k in counts) or "chưa gửi"))
+
+
+def _value(text: str) -> tuple[str, float]:
+    ref, sep, number = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return ref.strip(), float(number.replace(",", "."))
+    except ValueError:
+        raise typer.BadParameter(f"'{text}': write TARGET_REF=NUMBER, e.g. II.1.a.1=75") from None
+
+
+@app.command()
+def confirm(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).")],
+    file: Annotated[list[Path] | None, typer.Option("--file", exists=True, dir_okay=False,
+                                                    help="PDF, DOCX, XLSX, JPG or PNG; repeat for several.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Số hiệu and date of the document.")] = None,
+    value: Annotated[list[str] | None, typer.Option("--value", help="TARGET_REF=NUMBER; repeat.")] = None,
+    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Confirm an assignment with evidence (the same as the web page does)."""
+    from models.confirmation import EvidenceRefused, confirm as record_confirmation
+
+    settings = get_settings()
+    values = dict(_value(v) for v in value or [])
+    with session() as s:
+        try:
+            evidence = record_confirmation(s, assignment_id, now=parse_moment(as_of, settings),
+                                           evidence_dir=settings.home / "evidence", files=file or [],
+                                           reference=reference, values=values, note=note)
+        except (LookupError, EvidenceRefused) as exc:
+            err.print(f"[red]✗[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+    out.print(f"[green]✓[/green] Đã ghi nhận minh chứng số {evidence.id} cho nhiệm vụ {assignment_id}: chờ xem xét.")
+
+
+@app.command()
+def review(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the submission.")] = False,
+    return_reason: Annotated[str | None, typer.Option("--return", help="Return it, saying why.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """A coordinator accepts or returns a submission."""
+    from models.confirmation import EvidenceRefused, review as record_review
+    from models.status import classify
+
+    if accept == (return_reason is not None):
+        raise typer.BadParameter("give either --accept or --return \"lý do\"")
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    with session() as s:
+        try:
+            a = record_review(s, assignment_id, now=now, accept=accept, comment=return_reason)
+        except (LookupError, EvidenceRefused) as exc:
+            err.print(f"[red]✗[/red] {escape(str(exc))}")
+            raise typer.Exit(1) from None
+        label = classify(a, now, settings.tz).label
+    out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
