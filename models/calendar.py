@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -36,9 +35,6 @@ class WorkingCalendar:
         if day in self.extra_holidays or day.weekday() >= 5:
             return False
         return day not in self._public
-
-    def holiday_name(self, day: date) -> str | None:
-        return self._public.get(day)
 
     def roll_forward(self, day: date) -> date:
         """The day itself if it is a working day, else the next one (Civil Code 2015, art. 148(5))."""
@@ -98,10 +94,3 @@ class WorkingCalendar:
             year += 1
         index = bisect_left(self._year_ranks(year), rank - self._before_year(year))
         return date(year, 1, 1) + timedelta(days=index)
-
-    def working_days(self, start: date, end: date) -> Iterable[date]:
-        day = start
-        while day <= end:
-            if self.is_working_day(day):
-                yield day
-            day += timedelta(days=1)
