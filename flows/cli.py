@@ -61,12 +61,15 @@ def print_json(rows: list[dict[str, Any]]) -> None:
 
 @contextmanager
 def session() -> Iterator[Any]:
-    from models.catalog.errors import InputError
+    from models.catalog.errors import InputError, Refused
     from models.db import session_scope
 
     try:
         with session_scope(get_settings().db_url) as s:
             yield s
+    except (LookupError, Refused) as exc:  # an unknown id, or an operation refused with its reason
+        err.print(f"[red]✗[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
     except InputError as exc:
         for problem in exc.problems:
             err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
@@ -287,11 +290,7 @@ def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id
 
     settings = get_settings()
     with session() as s:
-        try:
-            outbox.retry(s, row_id, now=datetime.now(settings.tz))
-        except (LookupError, ValueError) as exc:
-            err.print(f"[red]✗[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
+        outbox.retry(s, row_id, now=datetime.now(settings.tz))
     from notifications.runtime import Runtime
 
     counts = Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=[row_id])
@@ -319,18 +318,14 @@ def confirm(
     as_of: AsOfOpt = None,
 ) -> None:
     """Confirm an assignment with evidence (the same as the web page does)."""
-    from models.confirmation import EvidenceRefused, confirm as record_confirmation
+    from models.confirmation import confirm as record_confirmation
 
     settings = get_settings()
     values = dict(_value(v) for v in value or [])
     with session() as s:
-        try:
-            evidence = record_confirmation(s, assignment_id, now=parse_moment(as_of, settings),
-                                           evidence_dir=settings.home / "evidence", files=file or [],
-                                           reference=reference, values=values, note=note)
-        except (LookupError, EvidenceRefused) as exc:
-            err.print(f"[red]✗[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
+        evidence = record_confirmation(s, assignment_id, now=parse_moment(as_of, settings),
+                                       evidence_dir=settings.home / "evidence", files=file or [],
+                                       reference=reference, values=values, note=note)
     out.print(f"[green]✓[/green] Đã ghi nhận minh chứng số {evidence.id} cho nhiệm vụ {assignment_id}: chờ xem xét.")
 
 
@@ -342,7 +337,7 @@ def review(
     as_of: AsOfOpt = None,
 ) -> None:
     """A coordinator accepts or returns a submission."""
-    from models.confirmation import EvidenceRefused, review as record_review
+    from models.confirmation import review as record_review
     from models.status import classify
 
     if accept == (return_reason is not None):
@@ -350,10 +345,6 @@ def review(
     settings = get_settings()
     now = parse_moment(as_of, settings)
     with session() as s:
-        try:
-            a = record_review(s, assignment_id, now=now, accept=accept, comment=return_reason)
-        except (LookupError, EvidenceRefused) as exc:
-            err.print(f"[red]✗[/red] {escape(str(exc))}")
-            raise typer.Exit(1) from None
+        a = record_review(s, assignment_id, now=now, accept=accept, comment=return_reason)
         label = classify(a, now, settings.tz).label
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")

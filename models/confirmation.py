@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from models.assignment import Assignment, State
 from models.audit import record
+from models.catalog.errors import Refused
 from models.evidence import Evidence, EvidenceFile, TargetValue
 from models.plan import Duty, Target
 from models.policy import OPEN_STATES
@@ -21,7 +22,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
 
 
-class EvidenceRefused(ValueError):
+class EvidenceRefused(Refused):
     """The submission was refused as a whole; nothing was stored."""
 
 

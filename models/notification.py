@@ -23,6 +23,11 @@ class Delivery(StrEnum):
 RETRYABLE = (Delivery.pending, Delivery.failed)
 
 
+def dedupe_key(assignment_id: int | None, step: str, channel: str, recipient: str) -> str:
+    """One message per (assignment, step, channel, recipient), whoever plans it."""
+    return f"a{assignment_id}:{step}:{channel}:{recipient}"
+
+
 class Notification(SQLModel, table=True):
     __table_args__ = (Index("ix_notification_status_next", "status", "next_attempt_at"),)
 

@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from models.catalog.errors import Refused
 from models.db import insert_ignoring_conflicts
-from models.notification import RETRYABLE, Delivery, Notification
+from models.notification import RETRYABLE, Delivery, Notification, dedupe_key
 from models.org import Contact
 from models.types import UTCDateTime
 from models.policy import OPEN_STATES, Policy
@@ -78,9 +79,8 @@ def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, poli
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
     if contact is None or not contact.phone:
         return
-    key = f"a{row.assignment_id}:{row.step}:sms:{contact.phone}"
     session.execute(insert_ignoring_conflicts(session, Notification, ["dedupe_key"]), [{
-        "dedupe_key": key, "kind": row.kind, "channel": "sms", "recipient": contact.phone,
+        "dedupe_key": dedupe_key(row.assignment_id, row.step, "sms", contact.phone), "kind": row.kind, "channel": "sms", "recipient": contact.phone,
         "contact_id": contact.id, "assignment_id": row.assignment_id, "step": row.step,
         "context": {"fallback_for": row.id}, "status": Delivery.pending.value, "attempts": 0,
         "created_at": now, "next_attempt_at": policy.outside_quiet_hours(now, tz),
@@ -109,6 +109,6 @@ def retry(session: Session, row_id: int, *, now: datetime) -> Notification:
     if row is None:
         raise LookupError(f"no outbox row {row_id}")
     if row.status not in (Delivery.failed, Delivery.dead, Delivery.cancelled):
-        raise ValueError(f"row {row_id} is {row.status}: only failed, dead or cancelled rows are retried")
+        raise Refused(f"row {row_id} is {row.status}: only failed, dead or cancelled rows are retried")
     row.status, row.next_attempt_at = Delivery.pending, now
     return row

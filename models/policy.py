@@ -78,10 +78,15 @@ class Policy(_Strict):
             raise InputError([Problem(str(path), "invalid-policy", format_path(e["loc"]),
                                       line_of(lines, e["loc"]), e["msg"]) for e in exc.errors()]) from exc
 
+    @property
+    def default_rule(self) -> tuple[list[int], int]:
+        """(steps, overdue_every) for a duty without an override."""
+        return self.reminders.steps, self.reminders.overdue_every
+
     def for_duty(self, ref: str) -> tuple[list[int], int]:
         o = self.overrides.get(ref)
-        r = self.reminders
-        return (o.steps if o and o.steps else r.steps), (o.overdue_every if o and o.overdue_every else r.overdue_every)
+        steps, every = self.default_rule
+        return (o.steps if o and o.steps else steps), (o.overdue_every if o and o.overdue_every else every)
 
     def sms_wanted(self, offset: int) -> bool:
         return offset > 0 or offset in self.reminders.sms_steps

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from models.assignment import Assignment
 from models.calendar import WorkingCalendar
 from models.db import insert_ignoring_conflicts
-from models.notification import Delivery, Notification
+from models.notification import Delivery, Notification, dedupe_key
 from models.org import Contact, Role
 from models.plan import Duty
 from models.policy import OPEN_STATES, Policy, Step, step_on
@@ -28,7 +28,7 @@ class Planned(NamedTuple):
 
     @property
     def dedupe_key(self) -> str:
-        return f"a{self.assignment_id}:{self.step.name}:{self.channel}:{self.recipient}"
+        return dedupe_key(self.assignment_id, self.step.name, self.channel, self.recipient)
 
 
 def due_rows(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
@@ -41,7 +41,7 @@ def due_rows(session: Session, *, today: date, policy: Policy, calendar: Working
     due date comes back as the driver gives it (text on SQLite): the caller parses each distinct
     value once instead of every row.
     """
-    lookahead = max(-min(policy.for_duty(ref)[0]) for ref in [None, *policy.overrides])
+    lookahead = max(-min(steps) for steps, _ in [policy.default_rule, *map(policy.for_duty, policy.overrides)])
     horizon = calendar.add_working_days(today, lookahead)
     query = (
         select(Assignment.id, Assignment.body_id, Duty.ref,
@@ -60,7 +60,7 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
     """What should go out now, to whom and how (no writes)."""
     today = local_date(now, tz)
     rules = {ref: policy.for_duty(ref) for ref in policy.overrides}
-    default = policy.for_duty("")
+    default = policy.default_rule
     # The step depends only on the due date and the duty's rule: decide once per pair.
     decided: dict[str | None, dict] = {ref: {} for ref in rules} | {None: {}}
     decisions = []

@@ -36,16 +36,17 @@ class Runtime:
             templates=s.templates_dir,
         )
 
+    def _plan(self, session, now: datetime, body_ids: list[int] | None) -> list[reminders.Planned]:
+        return reminders.plan(session, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
+                              body_ids=body_ids)
+
     def plan(self, now: datetime, body_ids: list[int] | None = None) -> list[reminders.Planned]:
         with session_scope(self.url) as s:
-            return reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                                  body_ids=body_ids)
+            return self._plan(s, now, body_ids)
 
     def enqueue(self, now: datetime, body_ids: list[int] | None = None) -> int:
         with session_scope(self.url) as s:
-            planned = reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                                     body_ids=body_ids)
-            return reminders.enqueue(s, planned, now=now, policy=self.policy, tz=self.tz)
+            return reminders.enqueue(s, self._plan(s, now, body_ids), now=now, policy=self.policy, tz=self.tz)
 
     def dispatch(self, now: datetime, ids: list[int] | None = None) -> Counter:
         return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,

@@ -31,6 +31,10 @@ class InputError(Exception):
         return {p.code for p in self.problems}
 
 
+class Refused(ValueError):
+    """An operation refused for a reason the user can act on (the message says which)."""
+
+
 class CatalogError(InputError):
     pass
 
