@@ -94,6 +94,21 @@ def init() -> None:
         out.print(f"[green]✓[/green] {r.plan} (phiên bản {r.revision}): {what}")
 
 
+@directory_app.command("password")
+def directory_password(
+    email: Annotated[str, typer.Argument(help="A coordinator's email in the directory.")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
+                                          help="Asked for when not given; read from stdin when piped.")],
+) -> None:
+    """Set a coordinator's portal password (stored as an argon2 hash)."""
+    from models.accounts import set_password
+
+    with session() as s:
+        contact = set_password(s, email, password, now=datetime.now(get_settings().tz))
+        name = contact.name
+    out.print(f"[green]✓[/green] Đã đặt mật khẩu cho {escape(name)}.")
+
+
 @directory_app.command("import")
 def directory_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import contacts from CSV or XLSX (columns body,name,role,email,phone)."""
@@ -307,6 +322,20 @@ def _value(text: str) -> tuple[str, float]:
         raise typer.BadParameter(f"'{text}': write TARGET_REF=NUMBER, e.g. II.1.a.1=75") from None
 
 
+def _dispatch_now(settings: Settings, ids: list[int]) -> None:
+    """Send at once what an action queued (a receipt, a return); the next sweep would otherwise."""
+    if ids:
+        from notifications.runtime import Runtime
+
+        Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=ids)
+
+
+def _runtime_parts(settings: Settings):
+    from models.policy import Policy
+
+    return Policy.from_file(settings.policy_file), settings.tz
+
+
 @app.command()
 def confirm(
     assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).")],
@@ -318,14 +347,22 @@ def confirm(
     as_of: AsOfOpt = None,
 ) -> None:
     """Confirm an assignment with evidence (the same as the web page does)."""
-    from models.confirmation import confirm as record_confirmation
+    from models.actions import submit
+    from models.confirmation import receive_file
 
     settings = get_settings()
     values = dict(_value(v) for v in value or [])
-    with session() as s:
-        evidence = record_confirmation(s, assignment_id, now=parse_moment(as_of, settings),
-                                       evidence_dir=settings.home / "evidence", files=file or [],
-                                       reference=reference, values=values, note=note)
+    policy, tz = _runtime_parts(settings)
+    uploads = []
+    try:
+        with session() as s:
+            uploads += [receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes) for p in file or []]
+            evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=policy, tz=tz,
+                                   files=uploads, reference=reference, values=values, note=note)
+    finally:
+        for u in uploads:
+            u.discard()  # those not kept
+    _dispatch_now(settings, ids)
     out.print(f"[green]✓[/green] Đã ghi nhận minh chứng số {evidence.id} cho nhiệm vụ {assignment_id}: chờ xem xét.")
 
 
@@ -336,15 +373,122 @@ def review(
     return_reason: Annotated[str | None, typer.Option("--return", help="Return it, saying why.")] = None,
     as_of: AsOfOpt = None,
 ) -> None:
-    """A coordinator accepts or returns a submission."""
-    from models.confirmation import review as record_review
+    """A coordinator accepts or returns a submission (a return is emailed to the focal point)."""
+    from models.actions import decide_submission
     from models.status import classify
 
     if accept == (return_reason is not None):
         raise typer.BadParameter("give either --accept or --return \"lý do\"")
     settings = get_settings()
     now = parse_moment(as_of, settings)
+    policy, tz = _runtime_parts(settings)
     with session() as s:
-        a = record_review(s, assignment_id, now=now, accept=accept, comment=return_reason)
+        a, ids = decide_submission(s, assignment_id, accept=accept, now=now, policy=policy, tz=tz,
+                                   comment=return_reason)
         label = classify(a, now, settings.tz).label
+    _dispatch_now(settings, ids)
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
+
+
+extension_app = typer.Typer(help="Gia hạn: xin và quyết định.", no_args_is_help=True)
+app.add_typer(extension_app, name="extension")
+
+
+@extension_app.command("request")
+def extension_request(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
+    until: Annotated[str, typer.Option("--until", help="The new due date asked for (2025-07-15).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why.")],
+    as_of: AsOfOpt = None,
+) -> None:
+    """Ask for a later due date (as the web page's form does)."""
+    from models.calendar import WorkingCalendar
+    from models.extension import request
+
+    settings = get_settings()
+    try:
+        new_due = date.fromisoformat(until)
+    except ValueError:
+        raise typer.BadParameter(f"'{until}' is not an ISO date") from None
+    with session() as s:
+        ext = request(s, assignment_id, new_due=new_due, reason=reason, now=parse_moment(as_of, settings),
+                      calendar=WorkingCalendar.from_file(settings.calendar_file), tz=settings.tz)
+    out.print(f"[green]✓[/green] Đề nghị gia hạn số {ext.id}: đến {ext.requested_due:%d/%m/%Y}, chờ quyết định.")
+
+
+@extension_app.command("decide")
+def extension_decide(
+    extension_id: Annotated[int, typer.Argument(help="The request's id.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the new due date.")] = False,
+    refuse: Annotated[str | None, typer.Option("--refuse", help="Refuse, saying why.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """A coordinator approves or refuses an extension request (the requester is emailed)."""
+    from models.actions import decide_extension
+
+    if approve == (refuse is not None):
+        raise typer.BadParameter("give either --approve or --refuse \"lý do\"")
+    settings = get_settings()
+    policy, tz = _runtime_parts(settings)
+    with session() as s:
+        ext, ids = decide_extension(s, extension_id, approve=approve, now=parse_moment(as_of, settings),
+                                    policy=policy, tz=tz, comment=refuse)
+        decision = ext.decision
+    _dispatch_now(settings, ids)
+    out.print(f"[green]✓[/green] Đề nghị gia hạn số {extension_id}: "
+              + ("chấp thuận." if decision == "approved" else "không chấp thuận."))
+
+
+@app.command()
+def link(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
+    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id (default: none named).")] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every live link to it instead.")] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Print a fresh signed link to an assignment's page, for a coordinator to resend."""
+    from models.assignment import Assignment
+    from models.link import Links, Purpose, issue
+    from models.link import revoke as revoke_links
+    from models.org import Contact
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    links = Links.from_settings(settings)
+    if links is None and not revoke:
+        err.print("[red]✗[/red] DONDOC_PORTAL_URL is not set: the portal's public address is needed for a link.")
+        raise typer.Exit(1)
+    with session() as s:
+        if s.get(Assignment, assignment_id) is None:
+            raise LookupError(f"no assignment {assignment_id}")
+        if contact is not None and s.get(Contact, contact) is None:
+            raise LookupError(f"no contact {contact}")
+        if revoke:
+            count = revoke_links(s, assignment_id, now=now, actor="cli", channel="cli")
+            out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
+            return
+        made = issue(s, assignment_id, purpose=Purpose.confirm, now=now, days=settings.link_days,
+                     contact_id=contact, actor="cli", channel="cli")
+        url = links.url(made)
+        expires = made.expires_at.astimezone(settings.tz)
+    sys.stdout.write(url + "\n")
+    err.print(f"Hết hạn {expires:%H:%M %d/%m/%Y}.")
+
+
+@app.command()
+def portal(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8080,
+) -> None:
+    """Serve the web portal (signed links for focal points, review for coordinators)."""
+    import os
+
+    import uvicorn
+
+    from config.settings import get_settings as settings_of
+    from portal.app import create_app
+
+    # Links in the messages it sends point at this portal unless a public address is configured.
+    os.environ.setdefault("DONDOC_PORTAL_URL", f"http://{host}:{port}")
+    settings_of.cache_clear()
+    uvicorn.run(create_app(settings_of()), host=host, port=port, proxy_headers=True, log_level="info")

@@ -24,7 +24,8 @@ RETRYABLE = (Delivery.pending, Delivery.failed)
 
 
 def dedupe_key(assignment_id: int | None, step: str, channel: str, recipient: str) -> str:
-    """One message per (assignment, step, channel, recipient), whoever plans it."""
+    """One message per (assignment, occasion, channel, recipient), whoever plans it. The occasion
+    is a reminder step with its due date ("T-3@2025-06-18") or an event ("E12" for a receipt)."""
     return f"a{assignment_id}:{step}:{channel}:{recipient}"
 
 
@@ -38,7 +39,7 @@ class Notification(SQLModel, table=True):
     recipient: str
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)
-    step: str = Field(max_length=20)
+    step: str = Field(max_length=20)  # the occasion: see dedupe_key
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=Delivery.pending, max_length=10)
     attempts: int = 0

@@ -103,9 +103,16 @@ class Policy(_Strict):
 
 @dataclass(frozen=True)
 class Step:
-    name: str  # "T-7", "D0", "D+3": part of the dedupe key, so each step is sent once
+    name: str  # "T-7", "D0", "D+3"
     offset: int  # working days from the due date
     on: date  # the working day it falls on
+    due: date  # the (effective) due date it counts from
+
+    @property
+    def occasion(self) -> str:
+        """"T-3@2025-06-18": part of the dedupe key, so each step is sent once for a due date, and an
+        extension (a new due date) starts a new ladder instead of meeting the old one's keys."""
+        return f"{self.name}@{self.due.isoformat()}"
 
     @property
     def kind(self) -> str:
@@ -142,4 +149,4 @@ def step_on(due: date, steps: tuple[int, ...], every: int, today: date, calendar
         offset = max((s for s in steps if s <= elapsed), default=None)
     if offset is None or (offset == 0 and elapsed > 0):
         return None
-    return Step(step_name(offset), offset, calendar.add_working_days(due, offset))
+    return Step(step_name(offset), offset, calendar.add_working_days(due, offset), due)

@@ -28,7 +28,7 @@ class Planned(NamedTuple):
 
     @property
     def dedupe_key(self) -> str:
-        return dedupe_key(self.assignment_id, self.step.name, self.channel, self.recipient)
+        return dedupe_key(self.assignment_id, self.step.occasion, self.channel, self.recipient)
 
 
 def due_rows(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
@@ -55,6 +55,17 @@ def due_rows(session: Session, *, today: date, policy: Policy, calendar: Working
     return session.connection().execute(query).all()  # type: ignore[return-value]
 
 
+def recipients_by_body(session: Session, bodies: set[int]) -> dict[int, list[tuple[int, str | None, str | None]]]:
+    """Per body, who is told about its duties: the focal points, or the head where a body has
+    none. As (contact id, email, phone)."""
+    if not bodies:
+        return {}
+    by_role: dict[tuple[int, str], list] = defaultdict(list)
+    for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):
+        by_role[(c.body_id, c.role)].append((c.id, c.email, c.phone))
+    return {b: by_role[(b, Role.focal)] or by_role[(b, Role.head)] for b in bodies}
+
+
 def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo,
          body_ids: list[int] | None = None) -> list[Planned]:
     """What should go out now, to whom and how (no writes)."""
@@ -77,13 +88,7 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
         if decision is not None:
             decisions.append((assignment_id, body_id, decision))
             bodies.add(body_id)
-    # Per body, the focal points, or the head where a body has none: (contact id, email, phone).
-    recipients: dict[int, list[tuple[int, str | None, str | None]]] = {}
-    if bodies:
-        by_role: dict[tuple[int, str], list] = defaultdict(list)
-        for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):
-            by_role[(c.body_id, c.role)].append((c.id, c.email, c.phone))
-        recipients = {b: by_role[(b, Role.focal)] or by_role[(b, Role.head)] for b in bodies}
+    recipients = recipients_by_body(session, bodies)
     out: list[Planned] = []
     make = tuple.__new__  # Planned(...) without the Python-level __new__: this loop is the hot spot
     for assignment_id, body_id, (step, sms) in decisions:
@@ -102,7 +107,7 @@ def enqueue(session: Session, planned: list[Planned], *, now: datetime, policy: 
     sms_time = policy.outside_quiet_hours(now, tz)
     rows = [{
         "dedupe_key": p.dedupe_key, "kind": p.step.kind, "channel": p.channel, "recipient": p.recipient,
-        "contact_id": p.contact_id, "assignment_id": p.assignment_id, "step": p.step.name, "context": {},
+        "contact_id": p.contact_id, "assignment_id": p.assignment_id, "step": p.step.occasion, "context": {},
         "status": Delivery.pending.value, "attempts": 0, "created_at": now,
         "next_attempt_at": sms_time if p.channel == "sms" else now,
     } for p in planned]

@@ -9,11 +9,15 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.assignment import Assignment
+from models.confirmation import submissions
+from models.extension import Extension
+from models.link import Links, Purpose
 from models.calendar import WorkingCalendar
 from models.notification import Notification
 from models.org import Body, Contact
 from models.periods import period_label
 from models.plan import Duty, Plan
+from models.policy import OPEN_STATES
 from models.types import local_date
 from notifications.render import weekday_vi
 
@@ -36,7 +40,7 @@ _ASSIGNMENT = (
 
 
 def assignment_context(session: Session, assignment_id: int, *, now: datetime, calendar: WorkingCalendar,
-                       tz: ZoneInfo, contact: Contact | None = None) -> dict:
+                       tz: ZoneInfo, contact: Contact | None = None, links: Links | None = None) -> dict:
     a, duty, plan, body, coordinating = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
     due = calendar.roll_forward(a.effective_due)
     return {
@@ -52,13 +56,23 @@ def assignment_context(session: Session, assignment_id: int, *, now: datetime, c
         "due_weekday": weekday_vi(due),
         "days_left": calendar.working_days_between(local_date(now, tz), due),
         "coordinator": coordinating.name,
-        "confirm_url": None,  # the portal's signed link, once it exists
+        # Where a message can still lead to a submission, it carries a signed link for its reader.
+        "confirm_url": links.for_contact(session, a.id, contact.id if contact else None, purpose=Purpose.confirm,
+                                         now=now) if links and a.state in OPEN_STATES else None,
         "confirm_command": f"dondoc confirm {a.id}",
     }
 
 
 def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
-                         tz: ZoneInfo) -> dict:
+                         tz: ZoneInfo, links: Links | None = None) -> dict:
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
-    return {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact),
-            **row.context, "step": row.step}
+    ctx = {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact,
+                                links=links), **row.context, "step": row.step}
+    if "evidence_id" in row.context:  # a receipt or a return: what was submitted
+        (ctx["evidence"],) = submissions(session, row.assignment_id, evidence_id=row.context["evidence_id"])
+        ctx["evidence"]["submitted_at"] = ctx["evidence"]["submitted_at"].astimezone(tz)
+        ctx["view_url"] = links.for_contact(session, row.assignment_id, row.contact_id, purpose=Purpose.view,
+                                            now=now) if links else None
+    if "extension_id" in row.context:
+        ctx["extension"] = session.get(Extension, row.context["extension_id"]).model_dump()
+    return ctx

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from models import outbox
 from models.calendar import WorkingCalendar
 from models.db import session_scope
+from models.link import Links
 from models.notification import Delivery, Notification
 from models.policy import Policy
 from notifications.channels import Channels, Outcome
@@ -26,13 +27,13 @@ BATCH = 200
 
 
 def _send_one(url: str, row_id: int, *, now: datetime, channels: Channels, policy: Policy,
-              calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None) -> str | None:
+              calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None, links: Links | None) -> str | None:
     with session_scope(url) as s:  # the claim commits before the send: others see "sending"
         if not outbox.claim(s, row_id, now=now):
             return None  # another dispatcher has it
         row = s.get(Notification, row_id)
         try:
-            context = notification_context(s, row, now=now, calendar=calendar, tz=tz)
+            context = notification_context(s, row, now=now, calendar=calendar, tz=tz, links=links)
             if not outbox.still_wanted(row.kind, context["state"]):
                 row.status = Delivery.cancelled
                 return row.status
@@ -57,7 +58,8 @@ def _send_one(url: str, row_id: int, *, now: datetime, channels: Channels, polic
 
 
 def dispatch(url: str, *, now: datetime, channels: Channels, policy: Policy, calendar: WorkingCalendar,
-             tz: ZoneInfo, templates: Path | None = None, ids: list[int] | None = None) -> Counter:
+             tz: ZoneInfo, templates: Path | None = None, ids: list[int] | None = None,
+             links: Links | None = None) -> Counter:
     """Send every row due by `now` (or those of `ids`); returns counts by final status."""
     with session_scope(url) as s:
         recovered = outbox.recover_stale(s, now=now, policy=policy)
@@ -73,7 +75,7 @@ def dispatch(url: str, *, now: datetime, channels: Channels, policy: Policy, cal
                 break
             tried.update(ready)
             for status in pool.map(lambda i: _send_one(url, i, now=now, channels=channels, policy=policy,
-                                                       calendar=calendar, tz=tz, templates=templates), ready):
+                                                       calendar=calendar, tz=tz, templates=templates, links=links), ready):
                 if status is not None:
                     counts[status] += 1
     log.info("dispatch: %s", dict(counts) or "nothing due")

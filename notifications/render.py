@@ -58,6 +58,23 @@ def weekday_vi(day: date) -> str:
     return WEEKDAYS[day.weekday()]
 
 
+def number_vi(value: float) -> str:
+    """85.5 as Vietnamese writes it: 85,5; whole numbers without decimals; thousands with dots."""
+    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    return text.translate(str.maketrans(",.", ".,"))
+
+
+def filesize_vi(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{number_vi(max(1, round(size / 1024)))} KB"
+    return f"{number_vi(round(size / (1024 * 1024), 1))} MB"
+
+
+# The filters of every dondoc template, messages and portal pages alike.
+FILTERS = {"dmy": lambda d: d.strftime("%d/%m/%Y"), "dm": lambda d: d.strftime("%d/%m"), "weekday": weekday_vi,
+           "number": number_vi, "filesize": filesize_vi}
+
+
 @lru_cache(maxsize=4)
 def environment(override: Path | None = None) -> Environment:
     loaders = [FileSystemLoader(str(override))] if override else []
@@ -68,9 +85,7 @@ def environment(override: Path | None = None) -> Environment:
         keep_trailing_newline=False,
         trim_blocks=False,
     )
-    env.filters["dmy"] = lambda d: d.strftime("%d/%m/%Y")
-    env.filters["dm"] = lambda d: d.strftime("%d/%m")
-    env.filters["weekday"] = weekday_vi
+    env.filters.update(FILTERS)
     return env
 
 

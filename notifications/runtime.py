@@ -11,6 +11,7 @@ from config.settings import Settings, get_settings
 from models import reminders
 from models.calendar import WorkingCalendar
 from models.db import session_scope
+from models.link import Links
 from models.policy import Policy
 from notifications.channels import Channels
 from notifications.dispatch import dispatch
@@ -24,6 +25,7 @@ class Runtime:
     policy: Policy
     channels: Channels
     templates: Path | None
+    links: Links | None = None  # signed portal links in messages, when DONDOC_PORTAL_URL is set
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
@@ -33,7 +35,7 @@ class Runtime:
             url=s.db_url, tz=s.tz, calendar=WorkingCalendar.from_file(s.calendar_file),
             policy=Policy.from_file(s.policy_file),
             channels=Channels(email_url=secret(s.email_url), sms_url=secret(s.sms_url), outbox_dir=s.outbox_dir),
-            templates=s.templates_dir,
+            templates=s.templates_dir, links=Links.from_settings(s),
         )
 
     def _plan(self, session, now: datetime, body_ids: list[int] | None) -> list[reminders.Planned]:
@@ -50,4 +52,4 @@ class Runtime:
 
     def dispatch(self, now: datetime, ids: list[int] | None = None) -> Counter:
         return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,
-                        tz=self.tz, templates=self.templates, ids=ids)
+                        tz=self.tz, templates=self.templates, ids=ids, links=self.links)

@@ -71,10 +71,10 @@ def test_accept_on_time(ready):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--value", "II.3.a.2b=120"], "not a percentage"),
-    (["--value", "II.9=1"], "unknown target"),
+    (["--value", "II.3.a.2b=120"], "không phải tỷ lệ phần trăm"),
+    (["--value", "II.9=1"], "không có chỉ tiêu"),
     (["--value", "II.3.a.2b"], "TARGET_REF=NUMBER"),
-    ([], "at least a file"),
+    ([], "cần ít nhất một tệp"),
 ])
 def test_bad_evidence_is_refused_and_nothing_is_stored(ready, args, message):
     output = cli("confirm", str(ready["id"]), *args, code=2 if "NUMBER" in message else 1)
@@ -87,7 +87,7 @@ def test_bad_evidence_is_refused_and_nothing_is_stored(ready, args, message):
 def test_an_html_file_named_pdf_is_refused(ready, tmp_path):
     fake = tmp_path / "report.pdf"
     fake.write_text("<html><script>alert(1)</script></html>")
-    assert "by its content" in cli("confirm", str(ready["id"]), "--file", str(fake), code=1)
+    assert "theo nội dung tệp" in cli("confirm", str(ready["id"]), "--file", str(fake), code=1)
     evidence = Path(os.environ["DONDOC_HOME"]) / "evidence"
     assert not evidence.exists() or list(evidence.iterdir()) == []  # no temporary file left
 
@@ -99,7 +99,7 @@ def test_a_sensitive_duty_takes_no_files(env, tmp_path):
     police = next(r for r in rows if r["ref"] == "V.2.3")
     report = tmp_path / "danh-sach.pdf"
     report.write_bytes(PDF)
-    assert "never files" in cli("confirm", str(police["id"]), "--file", str(report), code=1)
+    assert "không gửi tệp" in cli("confirm", str(police["id"]), "--file", str(report), code=1)
     assert "chờ xem xét" in cli("confirm", str(police["id"]), "--reference", "45/CAT-PV01", "--value",
                                 "II.3.a.1=100", "--as-of", "2025-06-16T10:00")
     assert status_of(police["id"], "2025-06-17") == "submitted"

@@ -1,0 +1,62 @@
+"""Coordinator accounts for the portal's review pages: argon2 password hashes on contacts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.audit import record
+from models.catalog.errors import Refused
+from models.org import Contact
+from models.plan import Plan
+
+MIN_PASSWORD = 12
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so that a wrong email costs as long as a wrong password.
+_DUMMY = _hasher.hash("dondoc-no-such-account")
+
+
+def coordinating_body_ids(session: Session) -> set[int]:
+    return set(session.exec(select(Plan.coordinating_body_id)))
+
+
+def is_coordinator(session: Session, contact: Contact) -> bool:
+    return contact.active and (contact.coordinator or contact.body_id in coordinating_body_ids(session))
+
+
+def find_by_email(session: Session, email: str) -> Contact | None:
+    return session.exec(select(Contact).where(func.lower(Contact.email) == email.strip().lower(),
+                                              Contact.active)).first()
+
+
+def set_password(session: Session, email: str, password: str, *, now: datetime, actor: str = "cli") -> Contact:
+    contact = find_by_email(session, email)
+    if contact is None:
+        raise LookupError(f"no active contact with email {email}")
+    if not is_coordinator(session, contact):
+        raise Refused(f"{email} is neither a contact of the coordinating body nor marked coordinator "
+                      "in the directory")
+    if len(password) < MIN_PASSWORD:
+        raise Refused(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
+    contact.password_hash = _hasher.hash(password)
+    record(session, now=now, actor=actor, channel="cli", action="account.password_set", entity="contact",
+           entity_id=contact.id)
+    return contact
+
+
+def authenticate(session: Session, email: str, password: str) -> Contact | None:
+    """The coordinator with these credentials, or None (never saying which part was wrong)."""
+    contact = find_by_email(session, email) if email else None
+    stored = contact.password_hash if contact else None
+    try:
+        _hasher.verify(stored or _DUMMY, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not stored or not is_coordinator(session, contact):
+        return None
+    if _hasher.check_needs_rehash(stored):
+        contact.password_hash = _hasher.hash(password)
+    return contact

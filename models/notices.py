@@ -1,0 +1,45 @@
+"""Messages about what happened to an assignment (receipt, returned, extension decided), queued in
+the same outbox as reminders: retried, deduplicated, never lost by a crash."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from models.assignment import Assignment
+from models.db import insert_ignoring_conflicts
+from models.notification import Delivery, Notification, dedupe_key
+from models.org import Contact
+from models.policy import Policy
+from models.reminders import recipients_by_body
+
+# kind: (occasion prefix, also by SMS when the contact has an email). A return asks for action.
+KINDS = {"receipt": ("E", False), "returned": ("R", True), "extension": ("X", False)}
+
+
+def enqueue(session: Session, kind: str, assignment_id: int, event_id: int, *, now: datetime, policy: Policy,
+            tz: ZoneInfo, contact_id: int | None = None, context: dict | None = None) -> list[int]:
+    """Queue `kind` about event `event_id` to `contact_id`, or to the body's focal points (or
+    head) when no contact is known. Returns the new outbox rows' ids."""
+    prefix, sms_too = KINDS[kind]
+    contact = session.get(Contact, contact_id) if contact_id else None
+    if contact is not None and contact.active:
+        people = [(contact.id, contact.email, contact.phone)]
+    else:
+        body_id = session.get(Assignment, assignment_id).body_id
+        people = recipients_by_body(session, {body_id})[body_id]
+    occasion = f"{prefix}{event_id}"
+    rows = []
+    for cid, email, phone in people:
+        channels = ([("email", email)] if email else []) + ([("sms", phone)] if phone and (sms_too or not email) else [])
+        rows += [{
+            "dedupe_key": dedupe_key(assignment_id, occasion, channel, to), "kind": kind, "channel": channel,
+            "recipient": to, "contact_id": cid, "assignment_id": assignment_id, "step": occasion,
+            "context": context or {}, "status": Delivery.pending.value, "attempts": 0, "created_at": now,
+            "next_attempt_at": policy.outside_quiet_hours(now, tz) if channel == "sms" else now,
+        } for channel, to in channels]
+    if not rows:
+        return []
+    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"])
+    return [r[0] for r in session.execute(stmt.returning(Notification.id), rows).all()]

@@ -1,0 +1,1 @@
+"""The web portal: signed links for focal points, review pages for coordinators."""
