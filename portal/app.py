@@ -100,10 +100,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         if not expected or not hmac.compare_digest(form.get("csrf").encode(), expected.encode()):
             raise Problem("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Xin mở lại trang và gửi lại.", 403)
 
-    def page(request: Request, template: str, status: int = 200, **ctx) -> HTMLResponse:
+    def page(request: Request, template: str, code: int = 200, /, **ctx) -> HTMLResponse:
         ctx = {"error": None, "form": {}, "back": None, **ctx}
         html = env.get_template(template).render(csrf=csrf(request), signed_in=request.session.get("name"), **ctx)
-        return HTMLResponse(html, status_code=status)
+        return HTMLResponse(html, status_code=code)
 
     def send_later(ids: list[int]) -> BackgroundTask | None:
         """Messages already committed to the outbox go out after the response; if this process
@@ -139,11 +139,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         contact = s.get(Contact, link.contact_id) if link.contact_id else None
         ctx = assignment_context(s, a.id, now=now, calendar=calendar, tz=tz, contact=contact)
         duty, body = s.get(Duty, a.duty_id), s.get(Body, a.body_id)
-        targets = []
-        if "figures" in duty.evidence:
-            targets = [t for t in s.exec(select(Target).where(Target.plan_id == duty.plan_id,
-                                                               Target.retired_revision.is_(None))
-                                         .order_by(Target.position)) if body.code in t.reported_by]
+        # The targets this body reports on: their figures may come with any duty's evidence.
+        targets = [t for t in s.exec(select(Target).where(Target.plan_id == duty.plan_id,
+                                                           Target.retired_revision.is_(None))
+                                     .order_by(Target.position)) if body.code in t.reported_by]
         history = submissions(s, a.id)
         for h in history:
             h["submitted_at"] = h["submitted_at"].astimezone(tz)

@@ -98,3 +98,38 @@ def env(monkeypatch, tmp_path, db_url) -> str:
     get_settings.cache_clear()
     yield db_url
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def smtp():
+    from tests.servers import SMTPServer
+
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal(env, smtp, monkeypatch):
+    """The plan loaded with the example directory and 2025 H1 scheduled, the portal served by
+    uvicorn with a fixed clock (10/6/2025, 09:00 local), messages to the real SMTP server."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from tests.portal import Portal
+    from tests.servers import free_port
+
+    runner = CliRunner()
+    for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
+                 ["schedule", "--until", "2025-06-30"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    port = free_port()
+    monkeypatch.setenv("DONDOC_PORTAL_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    get_settings.cache_clear()
+    p = Portal(get_settings(), port, smtp)
+    p.start()
+    yield p
+    p.stop()

@@ -111,3 +111,43 @@ class SMSGateway:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class Clock:
+    """The portal's "now", moved by the test."""
+
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
+class PortalServer:
+    """The portal app under a real uvicorn server, in a thread, on a free port."""
+
+    def __init__(self, app, port: int):
+        import uvicorn
+
+        self.port = port
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                                                    lifespan="off"))
+        self._thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import time
+
+        self._thread.start()
+        for _ in range(200):
+            if self.server.started:
+                return
+            time.sleep(0.02)
+        raise RuntimeError("the portal did not start")
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(10)

@@ -1,0 +1,315 @@
+"""The portal against a real uvicorn server, a real SMTP server and real databases: links, uploads,
+review and extensions, and the ways each can be abused."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from flows.cli import app as cli_app
+from models.assignment import Assignment, State
+from models.audit import AuditEntry
+from models.db import session_scope
+from models.evidence import Evidence, EvidenceFile, TargetValue
+from models.extension import Extension
+from models.link import Link, Purpose, revoke
+from tests.portal import PDF, raw_multipart
+
+FOCAL = "daumoi@so-yte.dondoc.example"
+COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
+PASSWORD = "mật-khẩu-đủ-dài-2025"
+sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+def snapshot(db: str) -> tuple:
+    """Everything a request could change, but the audit log."""
+    with session_scope(db) as s:
+        return tuple(tuple(r.model_dump().items()) for model in (Assignment, Link, Evidence, EvidenceFile, Extension)
+                     for r in s.exec(select(model).order_by(model.id)))
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_submit_receipt_return_resubmit_accept(portal):
+    """The whole round, by HTTP: a receipt by email, a return with its reason, a fresh link."""
+    aid, contact = portal.assignment(), portal.contact_id(FOCAL)
+    url = portal.link(aid, contact)
+    with portal.client() as c:
+        page = c.get(url)
+        assert page.status_code == 200
+        for text in ("V.6.1", "18/06/2025", "Sở Y tế", "Gửi minh chứng", "II.3.a.2b"):
+            assert text in page.text
+        r = portal.submit(c, url, files=[("bao-cao.pdf", PDF)], reference="123/BC-SYT",
+                          document_date="2025-06-09", note="Đã kiểm tra 12 cơ sở", **{"value.II.3.a.2b": "85,5"})
+        assert r.status_code == 200 and "Đã nhận minh chứng" in r.text
+        again = c.post(url, data={"csrf": portal.csrf(page.text), "note": "lần hai"})
+        assert again.status_code == 409  # the link was spent by the submission
+    receipt = portal.mail(FOCAL, "[Đã nhận]")
+    assert "123/BC-SYT" in receipt.part("html") and "85,5%" in receipt.part("html")
+    view_url = re.search(r'href="([^"]+/v/[^"]+)"', receipt.part("html")).group(1)
+    with portal.client() as c:
+        view = c.get(view_url)
+        assert view.status_code == 200 and "bao-cao.pdf" in view.text and "Gửi minh chứng" not in view.text
+        assert c.post(view_url.replace("/v/", "/a/"), data={}).status_code == 403  # a view token cannot submit
+
+    with session_scope(portal.db) as s:
+        a = s.get(Assignment, aid)
+        assert a.state == State.submitted and a.submitted_at == portal.clock.now
+        (f,) = s.exec(select(EvidenceFile)).all()
+        (v,) = s.exec(select(TargetValue)).all()
+        assert (f.filename, f.sha256, v.value) == ("bao-cao.pdf", hashlib.sha256(PDF).hexdigest(), 85.5)
+    assert (portal.settings.evidence_dir / hashlib.sha256(PDF).hexdigest()).read_bytes() == PDF
+
+    _set_password(COORDINATOR)
+    portal.clock.now += timedelta(days=1)
+    with portal.client() as coordinator:
+        assert portal.login(coordinator, COORDINATOR, PASSWORD).status_code == 303
+        listing = coordinator.get("/review")
+        assert f'href="/review/{aid}"' in listing.text
+        page = coordinator.get(f"/review/{aid}")
+        download = coordinator.get(re.search(r'href="(/review/files/\d+)"', page.text).group(1))
+        assert download.content == PDF and download.headers["x-content-type-options"] == "nosniff"
+        assert download.headers["content-disposition"].startswith("attachment")
+        r = coordinator.post(f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "return",
+                                                     "comment": "Thiếu số liệu quý II"})
+        assert r.status_code == 303
+    returned = portal.mail(FOCAL, "[Cần bổ sung]")
+    assert "Thiếu số liệu quý II" in returned.part("plain")
+    fresh = re.search(r'href="([^"]+/a/[^"]+)"', returned.part("html")).group(1)
+    assert fresh != url
+    portal.clock.now = portal.clock.now.replace(day=20)  # after the due date, 18/6
+    with portal.client() as c:
+        r = portal.submit(c, fresh, reference="130/BC-SYT")
+        assert r.status_code == 200
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        page = coordinator.get(f"/review/{aid}")
+        r = coordinator.post(f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "accept"})
+        assert r.status_code == 303
+    assert _status(aid, "2025-06-21") == "done_late"
+    with session_scope(portal.db) as s:
+        actions = [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.entity_id == aid,
+                                                                     AuditEntry.entity == "assignment")
+                                            .order_by(AuditEntry.id))]
+    for action in ("link.issued", "assignment.viewed", "assignment.submitted", "assignment.returned",
+                   "assignment.accepted"):
+        assert action in actions
+
+
+def _set_password(email: str) -> None:
+    result = CliRunner().invoke(cli_app, ["directory", "password", email], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert result.exit_code == 0, result.output
+
+
+def _status(aid: int, as_of: str) -> str:
+    import json
+
+    rows = json.loads(CliRunner().invoke(cli_app, ["status", "--json", "--as-of", as_of]).stdout)
+    return next(r["status"] for r in rows if r["id"] == aid)
+
+
+@sqlite_only
+def test_two_gets_change_nothing_and_headers_protect_the_token(portal):
+    url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
+    before = snapshot(portal.db)
+    with portal.client() as c:
+        first, second = c.get(url), c.get(url)
+    assert first.status_code == second.status_code == 200
+    assert snapshot(portal.db) == before
+    for name, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"),
+                        ("cache-control", "no-store"), ("x-frame-options", "DENY")):
+        assert first.headers[name] == value
+    assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
+
+
+@sqlite_only
+def test_bad_tokens_are_refused(portal):
+    aid = portal.assignment()
+    good = portal.link(aid)
+    prefix, token = good.rsplit("/", 1)
+    forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
+    view = portal.link(aid, purpose=Purpose.view)
+    expiring = portal.link(aid, days=1)
+    revoked = portal.link(portal.assignment(body="cong-an"))
+    with session_scope(portal.db) as s:
+        revoke(s, portal.assignment(body="cong-an"), now=portal.clock.now, actor="test", channel="cli")
+    with portal.client() as c:
+        assert c.get(f"{prefix}/{forged}").status_code == 403
+        assert c.get(f"{prefix}/not-a-token").status_code == 403
+        assert c.get(view.replace("/v/", "/a/")).status_code == 403  # wrong purpose
+        assert c.get(revoked).status_code == 410
+        portal.clock.now += timedelta(days=2)
+        assert c.get(expiring).status_code == 410
+        assert c.get(good).status_code == 200
+        portal.clock.now += timedelta(days=30)
+        assert c.get(good).status_code == 410
+    with portal.client() as c:  # a token signed with another secret
+        from itsdangerous import URLSafeSerializer
+
+        other = URLSafeSerializer("another-secret", salt="dondoc.link.confirm").dumps([1, 4102444800])
+        assert c.get(f"{prefix}/{other}").status_code == 403
+
+
+@sqlite_only
+def test_post_without_csrf_is_refused_and_stores_nothing(portal):
+    url = portal.link(portal.assignment())
+    with portal.client() as c:
+        c.get(url)
+        r = c.post(url, data={"csrf": "guess", "note": "x"}, files=[("files", ("a.pdf", PDF, "application/pdf"))])
+        assert r.status_code == 403
+    with portal.client() as stranger:  # no session cookie at all
+        assert stranger.post(url, data={"note": "x"}).status_code == 403
+    assert not portal.evidence_dir_entries()
+    with session_scope(portal.db) as s:
+        assert s.exec(select(Evidence)).first() is None
+
+
+@sqlite_only
+def test_a_50_mb_chunked_upload_gets_413_and_leaves_no_file(portal):
+    url = portal.link(portal.assignment())
+    with portal.client() as c:
+        csrf = portal.csrf(c.get(url).text)
+        boundary = "dondoc-test-boundary"
+
+        def body():  # a generator: httpx sends it chunked, with no Content-Length
+            yield (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+                   f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
+                   "Content-Type: application/pdf\r\n\r\n").encode()
+            yield b"%PDF-1.4\n"
+            for _ in range(50):
+                yield b"0" * (1024 * 1024)
+            yield f"\r\n--{boundary}--\r\n".encode()
+
+        r = c.post(url, content=body(), headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert r.status_code == 413
+        assert "transfer-encoding" not in r.request.headers or r.request.headers["transfer-encoding"] == "chunked"
+        assert "content-length" not in r.request.headers
+        assert not portal.evidence_dir_entries()  # not even a temporary file
+        assert portal.submit(c, url, files=[("small.pdf", PDF)]).status_code == 200  # the link still works
+
+
+@sqlite_only
+def test_html_renamed_pdf_is_refused(portal):
+    url = portal.link(portal.assignment())
+    with portal.client() as c:
+        r = portal.submit(c, url, files=[("bao-cao.pdf", b"<html><script>alert(1)</script></html>")], note="x")
+        assert r.status_code == 422 and "theo nội dung tệp" in r.text
+        zipped = portal.submit(c, url, files=[("bang.xlsx", b"PK\x03\x04" + b"\0" * 40)])
+        assert zipped.status_code == 422
+    assert not portal.evidence_dir_entries()
+    with session_scope(portal.db) as s:
+        assert s.exec(select(Evidence)).first() is None
+
+
+@sqlite_only
+@pytest.mark.parametrize(("client_name", "stored_name"), [
+    ("../../x.pdf", "x.pdf"),
+    ("..\\..\\windows\\x.pdf", "x.pdf"),
+    ("a\x00b.pdf", "ab.pdf"),
+    (unicodedata.normalize("NFD", "Báo cáo tháng 6.pdf"), "Báo cáo tháng 6.pdf"),
+])
+def test_filenames_are_stored_safely(portal, client_name, stored_name):
+    url = portal.link(portal.assignment())
+    with portal.client() as c:
+        body, content_type = raw_multipart({"csrf": portal.csrf(c.get(url).text)}, [(client_name, PDF)])
+        assert c.post(url, content=body, headers={"Content-Type": content_type}).status_code == 200
+    assert [p.name for p in portal.evidence_dir_entries()] == [hashlib.sha256(PDF).hexdigest()]
+    with session_scope(portal.db) as s:
+        (f,) = s.exec(select(EvidenceFile)).all()
+        assert f.filename == stored_name and unicodedata.is_normalized("NFC", f.filename)
+        file_id = f.id
+    with portal.client() as c:
+        r = c.get(f"{url}/files/{file_id}")
+        assert r.status_code == 200 and r.content == PDF
+        assert r.headers["content-disposition"].startswith("attachment")
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert "\x00" not in r.headers["content-disposition"] and ".." not in r.headers["content-disposition"]
+
+
+@sqlite_only
+def test_a_script_in_a_note_is_escaped_everywhere(portal):
+    script = "<script>alert('x')</script>"
+    aid, contact = portal.assignment(), portal.contact_id(FOCAL)
+    url = portal.link(aid, contact)
+    with portal.client() as c:
+        r = portal.submit(c, url, note=script, reference=script)
+        assert r.status_code == 200
+        assert script not in r.text and "&lt;script&gt;" in r.text
+        assert script not in c.get(url).text
+    receipt = portal.mail(FOCAL, "[Đã nhận]")
+    assert script not in receipt.part("html") and "&lt;script&gt;" in receipt.part("html")
+    _set_password(COORDINATOR)
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        page = coordinator.get(f"/review/{aid}")
+        assert script not in page.text and "&lt;script&gt;" in page.text
+        coordinator.post(f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "return",
+                                                 "comment": script})
+    returned = portal.mail(FOCAL, "[Cần bổ sung]")
+    assert script not in returned.part("html") and script in returned.part("plain")
+
+
+@sqlite_only
+def test_a_sensitive_duty_takes_no_file(portal):
+    url = portal.link(portal.assignment(body="cong-an", ref="V.2.3"))
+    with portal.client() as c:
+        page = c.get(url)
+        assert page.status_code == 200 and 'type="file"' not in page.text
+        r = portal.submit(c, url, files=[("danh-sach.pdf", PDF)])
+        assert r.status_code == 422 and "không gửi tệp" in r.text
+        assert portal.submit(c, url, reference="45/CAT-PV01").status_code == 200
+    assert not portal.evidence_dir_entries()
+
+
+@sqlite_only
+def test_login_is_for_coordinators_only(portal):
+    with portal.client() as c:
+        assert c.get("/review").status_code == 303  # to the login page
+        assert portal.login(c, COORDINATOR, PASSWORD).status_code == 401  # no password set yet
+    _set_password(COORDINATOR)
+    refused = CliRunner().invoke(cli_app, ["directory", "password", FOCAL], input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert refused.exit_code == 1 and "coordinating body" in refused.output
+    with portal.client() as c:
+        assert portal.login(c, COORDINATOR, "wrong password!!").status_code == 401
+        assert portal.login(c, "nobody@dondoc.example", PASSWORD).status_code == 401
+        assert portal.login(c, COORDINATOR, PASSWORD).status_code == 303
+        assert c.get("/review").status_code == 200
+        assert c.post("/review/1", data={"decision": "accept"}).status_code == 403  # no CSRF token
+    with session_scope(portal.db) as s:
+        from models.org import Contact
+
+        stored = s.exec(select(Contact.password_hash).where(Contact.email == COORDINATOR)).one()
+        assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+
+@sqlite_only
+def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
+    aid, contact = portal.assignment(), portal.contact_id(FOCAL)
+    url = portal.link(aid, contact)
+    with portal.client() as c:
+        page = c.get(url)
+        r = c.post(f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-06-30",
+                                             "reason": "Chờ số liệu của các huyện"})
+        assert r.status_code == 200 and "30/06/2025" in r.text
+        again = c.post(f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-07-30",
+                                                 "reason": "lần nữa"})
+        assert again.status_code == 422  # one pending request at a time
+    _set_password(COORDINATOR)
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        assert "30/06/2025" in coordinator.get("/review").text
+        page = coordinator.get(f"/review/{aid}")
+        ext_id = int(re.search(r'action="/review/extensions/(\d+)"', page.text).group(1))
+        r = coordinator.post(f"/review/extensions/{ext_id}", data={"csrf": portal.csrf(page.text),
+                                                                   "decision": "approve"})
+        assert r.status_code == 303
+    decided = portal.mail(FOCAL, "[Gia hạn]")
+    assert "hạn mới 30/06/2025" in decided.subject
+    with session_scope(portal.db) as s:
+        assert s.get(Assignment, aid).extended_due == date(2025, 6, 30)
+        assert [e.decision for e in s.exec(select(Extension))] == ["approved"]
+    assert _status(aid, "2025-06-25") == "open"  # past 18/6, within the extension
