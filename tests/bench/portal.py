@@ -1,0 +1,132 @@
+"""The running portal under 20 concurrent clients: p95 latency of the assignment page and of a
+5 MB upload, and the portal process's peak memory, which must not grow with file size × clients.
+
+The portal runs as `dondoc portal` in its own process (uvicorn, SQLite), so its memory is its
+own; the clients are httpx in this process.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from config import CONFIG_DIR
+from tests.servers import free_port
+
+CLIENTS = 20
+PAGES_PER_CLIENT = 25
+UPLOADS_PER_CLIENT = 3
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+DONDOC = Path(sys.executable).with_name("dondoc")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the process's peak resident memory so far."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmHWM")
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def make_links(env: dict[str, str], count: int) -> list[str]:
+    """`count` fresh links to open assignments, one per upload (a submission spends its link)."""
+    os.environ.update(env)
+    from config.settings import get_settings
+    from models.assignment import Assignment
+    from models.db import session_scope
+    from models.link import Links, Purpose, issue
+    from sqlmodel import select
+
+    get_settings.cache_clear()
+    settings = get_settings()
+    links = Links.from_settings(settings)
+    now = datetime.now(UTC)
+    with session_scope(settings.db_url) as s:
+        ids = list(s.exec(select(Assignment.id).order_by(Assignment.id).limit(count)))
+        return [links.url(issue(s, i, purpose=Purpose.confirm, now=now, days=1)) for i in ids]
+
+
+async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
+    page_times, upload_times = [], []
+    async with httpx.AsyncClient(timeout=120) as c:
+        for i in range(pages):
+            start = time.perf_counter()
+            r = await c.get(links[i % len(links)])
+            page_times.append(time.perf_counter() - start)
+            r.raise_for_status()
+        if payload is not None:
+            for url in links:
+                csrf = CSRF.search((await c.get(url)).text).group(1)
+                start = time.perf_counter()
+                r = await c.post(url, data={"csrf": csrf, "note": "bench"},
+                                 files=[("files", ("bao-cao.pdf", payload, "application/pdf"))])
+                upload_times.append(time.perf_counter() - start)
+                if r.status_code != 200:
+                    raise RuntimeError(f"upload answered {r.status_code}: {r.text[:200]}")
+    return page_times, upload_times
+
+
+async def load(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
+    per = len(links) // CLIENTS
+    results = await asyncio.gather(*(client_run(links[k * per:(k + 1) * per], pages=pages, payload=payload)
+                                     for k in range(CLIENTS)))
+    return [t for p, _ in results for t in p], [t for _, u in results for t in u]
+
+
+def run() -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as home:
+        port = free_port()
+        env = {**os.environ, "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/bench.sqlite3",
+               "DONDOC_PORTAL_URL": f"http://127.0.0.1:{port}", "DONDOC_MAX_FILE_MB": "20"}
+        env.pop("DONDOC_EMAIL_URL", None)  # receipts go to the local outbox
+        for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
+                     ["schedule", "--until", "2025-12-31"]):
+            subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)
+        links = make_links(env, CLIENTS * (5 + 1 + UPLOADS_PER_CLIENT))
+        page_links, one_mb, five_mb = links[:CLIENTS * 5], links[CLIENTS * 5:CLIENTS * 6], links[CLIENTS * 6:]
+        server = subprocess.Popen([str(DONDOC), "portal", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(200):
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.05)
+            base = rss_mb(server.pid)
+            page_times, _ = asyncio.run(load(page_links, pages=PAGES_PER_CLIENT, payload=None))
+            rows.append({"case": f"assignment page, {CLIENTS} clients × {PAGES_PER_CLIENT}", "n": len(page_times),
+                         "p50": statistics.median(page_times), "p95": p95(page_times),
+                         "peak": peak_rss_mb(server.pid), "base": base})
+            # 1 MB first, then 5 MB: if the portal held files in memory, the peak would grow ~5×.
+            for size_mb, chunk in ((1, one_mb), (5, five_mb)):
+                payload = b"%PDF-1.4\n" + os.urandom(size_mb * 1024 * 1024)
+                _, upload_times = asyncio.run(load(chunk, pages=0, payload=payload))
+                rows.append({"case": f"{size_mb} MB upload, {CLIENTS} clients", "n": len(upload_times),
+                             "p50": statistics.median(upload_times), "p95": p95(upload_times),
+                             "peak": peak_rss_mb(server.pid), "base": base})
+        finally:
+            server.terminate()
+            server.wait(10)
+    return rows
