@@ -7,6 +7,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -132,6 +133,18 @@ class Upload:
     def discard(self) -> None:
         self._out.close()
         Path(self._tmp).unlink(missing_ok=True)
+
+
+def remove_stale_uploads(evidence_dir: Path, *, older_than_s: float = 24 * 3600) -> int:
+    """Temporary files a crash left mid-upload (never under a real name): removed at start-up."""
+    if not evidence_dir.exists():
+        return 0
+    cutoff, removed = time.time() - older_than_s, 0
+    for tmp in evidence_dir.glob(".upload-*"):
+        if tmp.stat().st_mtime < cutoff:
+            tmp.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def receive_file(source: Path, evidence_dir: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Upload:

@@ -1,4 +1,5 @@
-"""The contact directory: CSV or XLSX with columns body,name,role,email,phone.
+"""The contact directory: CSV or XLSX with columns body,name,role,email,phone, and optionally
+coordinator (x, có or yes marks someone outside the coordinating body who may review).
 
 The whole file is checked first; one bad row refuses the file, naming every bad row. A valid file
 is the directory of the bodies it names: their contacts not in it are deactivated (kept for history).
@@ -20,6 +21,8 @@ from models.catalog.errors import InputError, Problem
 from models.org import Body, Contact, Role
 
 COLUMNS = ("body", "name", "role", "email", "phone")
+OPTIONAL = ("coordinator",)
+YES, NO = {"x", "yes", "có", "co", "1", "true"}, {"", "no", "không", "khong", "0", "false"}
 
 
 class DirectoryError(InputError):
@@ -34,6 +37,7 @@ class ContactRow:
     role: Role
     email: str | None
     phone: str | None
+    coordinator: bool = False
 
 
 def _cell(value: object) -> str:
@@ -75,7 +79,7 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     while header and not header[-1]:
         header.pop()
     missing = [c for c in COLUMNS if c not in header]
-    extra = [h for h in header if h not in COLUMNS]
+    extra = [h for h in header if h not in COLUMNS + OPTIONAL]
     if missing or extra or len(set(header)) != len(header):
         detail = "; ".join(filter(None, [
             missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(extra)}",
@@ -128,6 +132,9 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
             phone = normalize_phone(cells["phone"])
             if phone is None:
                 bad("invalid-phone", f"phone '{cells['phone']}' is not a valid Vietnamese number")
+        mark = cells.get("coordinator", "").lower()
+        if mark not in YES | NO:
+            bad("invalid-coordinator", f"coordinator '{cells['coordinator']}': write x (or có, yes) or leave empty")
         if not cells["email"] and not cells["phone"]:
             bad("no-channel", "give an email or a phone number, or both")
         key = (body, role_text, person.casefold())
@@ -135,7 +142,7 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
             bad("duplicate-contact", f"the same body, role and name as row {seen[key]}")
         seen.setdefault(key, number)
         if len(problems) == before:
-            contacts.append(ContactRow(number, body, person, role, email, phone))
+            contacts.append(ContactRow(number, body, person, role, email, phone, mark in YES))
     if problems:
         raise DirectoryError(problems)
     return contacts
@@ -175,7 +182,7 @@ def import_directory(session: Session, path: Path, *, now: datetime, actor: str 
     for r in rows:
         body_id = bodies[r.body].id
         contact = existing.get((body_id, r.role.value, r.name.casefold()))
-        values = {"name": r.name, "email": r.email, "phone": r.phone, "active": True}
+        values = {"name": r.name, "email": r.email, "phone": r.phone, "active": True, "coordinator": r.coordinator}
         if contact is None:
             contact = Contact(body_id=body_id, role=r.role.value, updated_at=now, **values)
             session.add(contact)

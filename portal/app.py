@@ -30,7 +30,7 @@ from models.accounts import authenticate, is_coordinator
 from models.assignment import Assignment, State
 from models.audit import record
 from models.catalog.errors import Refused
-from models.confirmation import submissions
+from models.confirmation import remove_stale_uploads, submissions
 from models.db import session_scope
 from models.evidence import Evidence, EvidenceFile
 from models.link import Link, LinkRefused, Links, Purpose, spend, verify
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     secret = settings.secret_key.get_secret_value()
     url, tz, calendar = settings.db_url, settings.tz, runtime.calendar
     env = _templates()
+    if removed := remove_stale_uploads(settings.evidence_dir):
+        log.warning("removed %d temporary upload files left by an interrupted upload", removed)
     app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="dondoc_session",
                        max_age=SESSION_HOURS * 3600, same_site="lax", https_only=settings.mode == "production")

@@ -1,0 +1,132 @@
+"""Links from the CLI, production secrets, coordinators marked in the directory, extensions moving
+the reminder ladder, and the clean-up of uploads a crash interrupted."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import date, datetime
+
+import pytest
+from pydantic import ValidationError
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from config.settings import Settings, get_settings
+from flows.cli import app
+from models.db import session_scope
+from models.link import LinkRefused, Purpose, verify
+from models.notification import Notification
+from notifications.runtime import Runtime
+from tests.portal import TZ
+
+runner = CliRunner()
+PASSWORD = "mật-khẩu-đủ-dài-2025"
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                                     indirect=True)
+
+
+def cli(*args: str, code: int = 0, input: str | None = None) -> str:
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def ready(env):
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", "2025-06-30")
+    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-01", "--body", "so-yte"]).stdout)
+    return next(r for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
+
+
+def test_link_prints_a_working_link_and_revoke_closes_it(ready, monkeypatch):
+    aid = str(ready["id"])
+    assert "DONDOC_PORTAL_URL" in cli("link", aid, code=1)
+    monkeypatch.setenv("DONDOC_PORTAL_URL", "https://dondoc.laichau.example")
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["link", aid, "--as-of", "2025-06-10T09:00"])
+    url = result.stdout.strip()
+    assert url.startswith("https://dondoc.laichau.example/a/") and "10/07/2025" in result.stderr
+    settings, moment = get_settings(), datetime(2025, 6, 11, tzinfo=TZ)
+    with session_scope(settings.db_url) as s:
+        link = verify(s, url.rsplit("/", 1)[1], purpose=Purpose.confirm,
+                      secret=settings.secret_key.get_secret_value(), now=moment)
+        assert link.assignment_id == ready["id"] and link.issued_by == "cli"
+    assert "1 đường dẫn" in cli("link", aid, "--revoke", "--as-of", "2025-06-10T10:00")
+    with session_scope(settings.db_url) as s, pytest.raises(LinkRefused) as refused:
+        verify(s, url.rsplit("/", 1)[1], purpose=Purpose.confirm, secret=settings.secret_key.get_secret_value(),
+               now=moment)
+    assert refused.value.status == 410
+    assert "no assignment" in cli("link", "999999", code=1)
+
+
+def test_production_mode_refuses_the_development_secret(ready):
+    with pytest.raises(ValidationError, match="DONDOC_SECRET_KEY"):
+        Settings(mode="production")
+    with pytest.raises(ValidationError, match="DONDOC_SECRET_KEY"):
+        Settings(mode="production", secret_key="short")
+    assert Settings(mode="production", secret_key="k" * 48).mode == "production"
+
+
+def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_path):
+    directory = tmp_path / "danh-ba.csv"
+    text = (CONFIG_DIR / "directory.example.csv").read_text(encoding="utf-8").splitlines()
+    text[0] += ",coordinator"
+    office = "ubnd-tinh,Lê Minh Mai,head,chanhvanphong@ubnd-tinh.dondoc.example,"
+    text = [line + (",x" if line == office else ",") if i else line for i, line in enumerate(text)]
+    directory.write_text("\n".join(text) + "\n", encoding="utf-8")
+    cli("directory", "import", str(directory))
+    assert "Lê Minh Mai" in cli("directory", "password", "chanhvanphong@ubnd-tinh.dondoc.example",
+                                input=f"{PASSWORD}\n{PASSWORD}\n")
+    assert "coordinating body" in cli("directory", "password", "lanhdao@ubnd-tinh.dondoc.example",
+                                      input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
+    assert "ít nhất 12" in cli("directory", "password", "daumoi@so-ldtbxh.dondoc.example",
+                               input="ngan\nngan\n", code=1)
+    text[1] = text[1][:-1] + "maybe"
+    directory.write_text("\n".join(text) + "\n", encoding="utf-8")
+    assert "row 2" in cli("directory", "import", str(directory), code=1)
+
+
+def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
+    aid = ready["id"]
+    runtime = Runtime.from_settings(get_settings())
+
+    def steps_on(day: date) -> list[str]:
+        now = datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
+        runtime.enqueue(now)
+        with session_scope(runtime.url) as s:
+            return [n.step for n in s.exec(select(Notification).where(Notification.assignment_id == aid,
+                                                                      Notification.channel == "email")
+                                           .order_by(Notification.id))]
+
+    assert steps_on(date(2025, 6, 13)) == ["T-3@2025-06-18"]
+    assert "số 1" in cli("extension", "request", str(aid), "--until", "2025-06-30", "--reason",
+                         "Chờ số liệu các huyện", "--as-of", "2025-06-13T10:00")
+    assert "đang chờ" in cli("extension", "request", str(aid), "--until", "2025-07-15", "--reason", "x",
+                             "--as-of", "2025-06-13T11:00", code=1)
+    assert "chấp thuận" in cli("extension", "decide", "1", "--approve", "--as-of", "2025-06-16T09:00")
+    assert "đã được quyết định" in cli("extension", "decide", "1", "--refuse", "muộn", code=1)
+    # 25/6: T-3 of 30/6 (with the old date it would be D+5, a nag): a new ladder, sent again.
+    # X1: the decision, emailed to the focal points.
+    assert steps_on(date(2025, 6, 25)) == ["T-3@2025-06-18", "X1", "T-3@2025-06-30"]
+    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-25"]).stdout)
+    assert next(r for r in rows if r["id"] == aid)["status"] == "open"
+    assert "phải sau hạn hiện tại (30/06/2025)" in cli("extension", "request", str(aid), "--until", "2025-06-20",
+                                                     "--reason", "x", "--as-of", "2025-06-17T09:00", code=1)
+
+
+def test_uploads_interrupted_by_a_crash_are_cleaned_at_start(ready):
+    from portal.app import create_app
+
+    evidence = get_settings().evidence_dir
+    evidence.mkdir(parents=True)
+    stale, fresh = evidence / ".upload-crashed", evidence / ".upload-in-flight"
+    stale.write_bytes(b"%PDF-half")
+    fresh.write_bytes(b"%PDF-now")
+    old = time.time() - 2 * 24 * 3600
+    os.utime(stale, (old, old))
+    create_app(get_settings())
+    assert not stale.exists() and fresh.exists()
