@@ -201,18 +201,19 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         except (Refused, Problem) as exc:
             if isinstance(exc, LinkRefused):
                 raise
-            with db() as s:
-                link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
-                view = assignment_view(s, link, now, purpose=Purpose.confirm, can_submit=True)
+            view = await run_in_threadpool(link_view, token, now, True)
             return page(request, "assignment.html", 422, token=token, error=str(exc), form=form.fields, **view)
         finally:
             form.discard()  # whatever was not kept
-        with db() as s:
-            link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
-            view = assignment_view(s, link, now, purpose=Purpose.confirm, can_submit=False)
+        view = await run_in_threadpool(link_view, token, now, False)
         response = page(request, "receipt.html", token=token, evidence_id=evidence_id, **view)
         response.background = send_later(ids)
         return response
+
+    def link_view(token: str, now: datetime, can_submit: bool) -> dict:
+        with db() as s:
+            link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
+            return assignment_view(s, link, now, purpose=Purpose.confirm, can_submit=can_submit)
 
     @app.post("/a/{token}/extension")
     async def ask_extension(request: Request, token: str):
@@ -349,7 +350,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     @app.post("/review/{assignment_id}")
     async def review_submit(request: Request, assignment_id: int):
         form = await form_of(request)
-        reviewer = coordinator_id(request)
+        reviewer = await run_in_threadpool(coordinator_id, request)
         decision = form.get("decision")
         if decision not in ("accept", "return"):
             raise Problem("Chọn chấp nhận hoặc trả lại.", 422)
@@ -373,7 +374,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     @app.post("/review/extensions/{extension_id}")
     async def extension_decide(request: Request, extension_id: int):
         form = await form_of(request)
-        reviewer = coordinator_id(request)
+        reviewer = await run_in_threadpool(coordinator_id, request)
         decision = form.get("decision")
         if decision not in ("approve", "refuse"):
             raise Problem("Chọn chấp thuận hoặc không chấp thuận.", 422)
