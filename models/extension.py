@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Text
 from sqlmodel import Field, Session, SQLModel, select
@@ -46,7 +47,7 @@ def pending(session: Session, assignment_id: int) -> Extension | None:
 
 
 def request(session: Session, assignment_id: int, *, new_due: date, reason: str, now: datetime,
-            calendar: WorkingCalendar, tz, contact_id: int | None = None, actor: str = "cli",
+            calendar: WorkingCalendar, tz: ZoneInfo, contact_id: int | None = None, actor: str = "cli",
             channel: str = "cli") -> Extension:
     a = session.get(Assignment, assignment_id)
     if a is None:
@@ -77,7 +78,8 @@ def decide(session: Session, extension_id: int, *, approve: bool, now: datetime,
         raise LookupError(f"no extension request {extension_id}")
     if ext.decision != Decision.pending:
         raise Refused(f"đề nghị gia hạn {extension_id} đã được quyết định ({ext.decision})")
-    if not approve and not (comment or "").strip():
+    comment = (comment or "").strip() or None
+    if not approve and not comment:
         raise Refused("cần nêu lý do không chấp thuận")
     ext.decision = Decision.approved if approve else Decision.refused
     ext.decided_at, ext.decided_by, ext.comment = now, actor, comment

@@ -68,7 +68,8 @@ def current(session: Session, assignment_id: int, contact_id: int | None, *, pur
     """A live link for this assignment and contact, reused while it has at least half its life left:
     each reminder does not need a new row, and no email carries a link about to expire."""
     link = session.exec(
-        select(Link).where(Link.assignment_id == assignment_id, Link.contact_id == contact_id,
+        select(Link).where(Link.assignment_id == assignment_id,
+                           Link.contact_id.is_(None) if contact_id is None else Link.contact_id == contact_id,
                            Link.purpose == purpose, Link.used_at.is_(None), Link.revoked_at.is_(None),
                            Link.expires_at > now + timedelta(days=days) / 2)
         .order_by(Link.id.desc())

@@ -130,3 +130,15 @@ def test_uploads_interrupted_by_a_crash_are_cleaned_at_start(ready):
     os.utime(stale, (old, old))
     create_app(get_settings())
     assert not stale.exists() and fresh.exists()
+
+
+def test_messages_reuse_a_live_link_until_half_its_life_is_gone(ready):
+    from models.link import current
+
+    moment = datetime(2025, 6, 10, 9, 0, tzinfo=TZ)
+    with session_scope(get_settings().db_url) as s:
+        for contact in (None, 1):
+            first = current(s, ready["id"], contact, purpose=Purpose.confirm, now=moment, days=30)
+            again = current(s, ready["id"], contact, purpose=Purpose.confirm, now=moment.replace(day=20), days=30)
+            later = current(s, ready["id"], contact, purpose=Purpose.confirm, now=moment.replace(month=7), days=30)
+            assert first.id == again.id != later.id
