@@ -1,5 +1,6 @@
-"""The daily sweep: plan what is due into the outbox, then send it. Two task runs, however many
-assignments: the per-assignment work happens in SQL and in the dispatcher's thread pool."""
+"""The daily sweep: plan the reminders and escalations due into the outbox, then send it. Three
+task runs, however many assignments: the per-assignment work happens in SQL and in the
+dispatcher's thread pool."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -8,7 +9,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from config.settings import get_settings
-from tasks.sweep import dispatch_outbox, plan_reminders
+from tasks.sweep import dispatch_outbox, escalate_overdue, plan_reminders
 
 
 def _run_name() -> str:
@@ -22,5 +23,6 @@ def daily_sweep(as_of: datetime | None = None) -> dict[str, int]:
     so late runs after an outage send each reminder once."""
     now = as_of or datetime.now(get_settings().tz)
     planned = plan_reminders(now)
+    escalated = escalate_overdue(now)
     sent = dispatch_outbox(now)
-    return {"planned": planned, **sent}
+    return {"planned": planned, "escalations": escalated, **sent}

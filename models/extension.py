@@ -84,7 +84,9 @@ def decide(session: Session, extension_id: int, *, approve: bool, now: datetime,
     ext.decision = Decision.approved if approve else Decision.refused
     ext.decided_at, ext.decided_by, ext.comment = now, actor, comment
     if approve:
-        session.get(Assignment, ext.assignment_id).extended_due = ext.requested_due
+        a = session.get(Assignment, ext.assignment_id)
+        a.extended_due = ext.requested_due
+        a.escalation_level = 0  # the ladder counts from the new date
     record(session, now=now, actor=actor, channel=channel, action=f"extension.{ext.decision}", entity="assignment",
            entity_id=ext.assignment_id, extension=ext.id, requested_due=ext.requested_due.isoformat(),
            comment=comment)

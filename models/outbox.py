@@ -16,7 +16,7 @@ from models.org import Contact
 from models.types import UTCDateTime
 from models.policy import OPEN_STATES, Policy
 
-REMINDER_KINDS = ("reminder", "overdue")
+REMINDER_KINDS = ("reminder", "overdue", "escalation")  # not sent once nothing in them is still open
 
 
 def ready_ids(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[int]:
@@ -55,7 +55,7 @@ def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
 
 
 def still_wanted(kind: str, assignment_state: str | None) -> bool:
-    """A reminder for a duty submitted meanwhile is not sent."""
+    """A reminder for a duty submitted meanwhile is not sent (nor a notice whose items all were)."""
     return kind not in REMINDER_KINDS or assignment_state is None or assignment_state in OPEN_STATES
 
 

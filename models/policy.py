@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -55,6 +56,49 @@ class Delivery(_Strict):
         return timedelta(minutes=self.backoff_minutes[min(attempts, len(self.backoff_minutes)) - 1])
 
 
+Audience = Literal["focal", "head", "coordinator", "leadership"]
+
+
+class Level(_Strict):
+    """An escalation level: reached `after` working days past the effective due date, it tells
+    `notify`: the body's own `focal` points or `head`, the plan's `coordinator` (Sở LĐ-TB&XH, or
+    its successor) or its `leadership` (UBND tỉnh)."""
+
+    level: int = Field(ge=1)
+    after: int = Field(ge=1)
+    notify: list[Audience] = Field(min_length=1)
+
+
+DEFAULT_LEVELS = (Level(level=1, after=1, notify=["head", "coordinator"]),
+                  Level(level=2, after=10, notify=["leadership"]))
+
+
+class Escalation(_Strict):
+    levels: list[Level] = list(DEFAULT_LEVELS)
+    plans: dict[str, list[Level]] = {}  # by plan code: replaces `levels` for that plan
+    duties: dict[str, list[Level]] = {}  # by duty reference: replaces the plan's for that duty
+
+    @field_validator("levels")
+    @classmethod
+    def _ascending(cls, levels: list[Level]) -> list[Level]:
+        return _ladder(levels)
+
+    @field_validator("plans", "duties")
+    @classmethod
+    def _each_ascending(cls, ladders: dict[str, list[Level]]) -> dict[str, list[Level]]:
+        return {key: _ladder(levels) for key, levels in ladders.items()}
+
+    def ladder(self, plan: str, ref: str) -> tuple[Level, ...]:
+        return tuple(self.duties.get(ref) or self.plans.get(plan) or self.levels)
+
+
+def _ladder(levels: list[Level]) -> list[Level]:
+    numbers, delays = [lv.level for lv in levels], [lv.after for lv in levels]
+    if numbers != list(range(1, len(levels) + 1)) or delays != sorted(set(delays)):
+        raise ValueError("levels are numbered 1, 2, ... with strictly increasing delays")
+    return levels
+
+
 class Override(_Strict):
     steps: list[int] | None = None
     overdue_every: int | None = Field(None, ge=1)
@@ -64,6 +108,7 @@ class Policy(_Strict):
     reminders: Reminders = Reminders()
     delivery: Delivery = Delivery()
     overrides: dict[str, Override] = {}
+    escalation: Escalation = Escalation()
 
     @classmethod
     def from_file(cls, path: Path) -> Policy:

@@ -66,6 +66,8 @@ def assignment_context(session: Session, assignment_id: int, *, now: datetime, c
 def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
                          tz: ZoneInfo, links: Links | None = None) -> dict:
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
+    if row.kind == "escalation":
+        return escalation_context(session, row, contact, now=now, calendar=calendar, tz=tz)
     ctx = {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact,
                                 links=links), **row.context, "step": row.step}
     if "evidence_id" in row.context:  # a receipt or a return: what was submitted
@@ -76,3 +78,38 @@ def notification_context(session: Session, row: Notification, *, now: datetime, 
     if "extension_id" in row.context:
         ctx["extension"] = session.get(Extension, row.context["extension_id"]).model_dump()
     return ctx
+
+
+_ITEMS = (
+    select(Assignment, Duty, Plan, Body, _coordinator)
+    .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
+    .join(Body, Body.id == Assignment.body_id).join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
+    .where(Assignment.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Body.name, Assignment.due, Duty.position)
+)
+
+
+def escalation_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
+                       calendar: WorkingCalendar, tz: ZoneInfo) -> dict:
+    """An escalation notice: the items still open, grouped by body, with how late each is."""
+    levels = dict(row.context["items"])
+    today = local_date(now, tz)
+    bodies: dict[str, dict] = {}
+    plan = coordinating = None
+    for a, duty, plan, body, coordinating in session.exec(_ITEMS, params={"ids": list(levels)}):
+        if a.state not in OPEN_STATES:
+            continue  # submitted since: no longer news
+        due = calendar.roll_forward(a.effective_due)
+        bodies.setdefault(body.name, {"name": body.name, "label": body.label, "items": []})["items"].append({
+            "assignment_id": a.id, "ref": duty.ref, "title": duty.title, "period": period_label(a.period),
+            "due": due, "late": calendar.working_days_between(due, today), "level": levels[a.id],
+            "returned": a.state == "returned"})
+    items = [i for b in bodies.values() for i in b["items"]]
+    return {
+        "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
+        "contact": {"name": contact.name if contact else ""},
+        "plan": {"code": plan.code, "title": plan.title, "number": plan.number} if plan else None,
+        "coordinator": coordinating.name if coordinating else "",
+        "bodies": list(bodies.values()), "count": len(items), "level": max(levels.values()),
+        "today": today, "step": row.step,
+    }

@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from config.settings import Settings, get_settings
-from models import reminders
+from models import escalation, reminders
 from models.calendar import WorkingCalendar
 from models.db import session_scope
 from models.link import Links
@@ -49,6 +49,11 @@ class Runtime:
     def enqueue(self, now: datetime, body_ids: list[int] | None = None) -> int:
         with session_scope(self.url) as s:
             return reminders.enqueue(s, self._plan(s, now, body_ids), now=now, policy=self.policy, tz=self.tz)
+
+    def escalate(self, now: datetime) -> int:
+        """Queue today's escalation notices; returns how many."""
+        with session_scope(self.url) as s:
+            return len(escalation.escalate(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz))
 
     def dispatch(self, now: datetime, ids: list[int] | None = None) -> Counter:
         return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,

@@ -1,4 +1,4 @@
-"""The sweep's two steps as Prefect tasks. No task retries: delivery retries live in the outbox,
+"""The sweep's steps as Prefect tasks. No task retries: delivery retries live in the outbox,
 where a crash cannot lose them (a task's retry sleeps in the worker and dies with it)."""
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from notifications.runtime import Runtime
 def plan_reminders(now: datetime) -> int:
     """Write each reminder due now to the outbox; returns how many rows are new."""
     return Runtime.from_settings().enqueue(now)
+
+
+@task(name="escalate-overdue", task_run_name="escalate overdue items {now:%d/%m/%Y}")
+def escalate_overdue(now: datetime) -> int:
+    """Queue one notice per recipient for the items that reached an escalation level today."""
+    return Runtime.from_settings().escalate(now)
 
 
 @task(name="dispatch-outbox", task_run_name="send the outbox")

@@ -75,3 +75,27 @@ def test_a_bad_policy_names_the_line(tmp_path):
     with pytest.raises(InputError) as caught:
         Policy.from_file(path)
     assert {(p.code, p.line) for p in caught.value.problems} == {("invalid-policy", 2), ("invalid-policy", 4)}
+
+
+def test_escalation_ladders_are_data_per_plan_and_per_duty(tmp_path):
+    path = tmp_path / "policy.yaml"
+    path.write_text(
+        "escalation:\n"
+        "  plans:\n"
+        "    other-plan: [{level: 1, after: 5, notify: [coordinator]}]\n"
+        "  duties:\n"
+        "    V.BC: [{level: 1, after: 2, notify: [head]}, {level: 2, after: 4, notify: [leadership]}]\n",
+        encoding="utf-8")
+    esc = Policy.from_file(path).escalation
+    assert [(lv.after, lv.notify) for lv in esc.ladder("lai-chau-pcmd-2021-2025", "V.1.1")] == [
+        (1, ["head", "coordinator"]), (10, ["leadership"])]  # the defaults
+    assert [lv.after for lv in esc.ladder("other-plan", "V.1.1")] == [5]
+    assert [lv.after for lv in esc.ladder("other-plan", "V.BC")] == [2, 4]  # the duty's wins
+    for second, line, message in (("{level: 2, after: 3, notify: [leadership]}", 2, "strictly increasing"),
+                                  ("{level: 2, after: 12, notify: [mayor]}", 4, "mayor")):
+        path.write_text(f"escalation:\n  levels:\n    - {{level: 1, after: 10, notify: [head]}}\n    - {second}\n",
+                        encoding="utf-8")
+        with pytest.raises(InputError) as caught:
+            Policy.from_file(path)
+        (problem,) = caught.value.problems
+        assert problem.line == line and message in str(problem)

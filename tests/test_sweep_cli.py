@@ -61,8 +61,8 @@ def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     assert first.returncode == 0, first.stderr
     logs = first.stdout + first.stderr
     assert "Flow run" in logs  # it ran as a Prefect flow
-    # Two task runs (plan, dispatch) whatever the number of assignments and messages.
-    assert logs.count("Finished in state Completed()") == 3  # two tasks and the flow
+    # Three task runs (plan, escalate, dispatch) whatever the number of assignments and messages.
+    assert logs.count("Finished in state Completed()") == 4  # three tasks and the flow
     rows = outbox()
     assert rows and {r["status"] for r in rows} == {"sent"}
     assert {"id", "kind", "channel", "recipient", "assignment_id", "status", "attempts"} <= set(rows[0])
@@ -70,13 +70,13 @@ def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     assert len(files) == len(rows)
     eml = next(f for f in files if f.suffix == ".eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
-    assert msg["Subject"].startswith(("[Nhắc việc]", "[Quá hạn]"))
+    assert msg["Subject"].startswith(("[Nhắc việc]", "[Quá hạn"))
     assert "Kính gửi" in msg.get_body(("plain",)).get_content()
     sms = next(f for f in files if f.suffix == ".txt").read_text()
     assert sms.isascii() and "Nhac viec KH so 3742/KH-UBND" in sms
     again = subprocess.run([str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True,
                            text=True, timeout=300)
-    assert again.returncode == 0 and "planned: 0" in again.stdout
+    assert again.returncode == 0 and "planned: 0" in again.stdout and "escalations: 0" in again.stdout
     assert len(outbox()) == len(rows)
 
 

@@ -1,0 +1,131 @@
+"""Escalation over a replayed June-July 2025 against the real SMTP server: level 1 the day after
+the due date to the body's head and the coordinating body, level 2 ten working days later to
+provincial leadership; one notice per recipient per day; stopped by a submission, resumed by a
+return, moved by an extension; reruns send nothing twice."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from config.settings import get_settings
+from flows.cli import app
+from models.assignment import Assignment, State
+from models.audit import AuditEntry
+from models.db import session_scope
+from notifications.runtime import Runtime
+from tests.portal import TZ
+
+runner = CliRunner()
+HEAD_YTE = "thutruong@so-yte.dondoc.example"
+COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
+LEADER = "lanhdao@ubnd-tinh.dondoc.example"
+DUE = date(2025, 6, 18)
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                                     indirect=True)
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def june(env, smtp, monkeypatch):
+    """The plan up to 2025-H1, everything done but what falls due on 18/6/2025; mail to the real
+    SMTP server."""
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    get_settings.cache_clear()
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", "2025-06-30")
+    done = datetime(2025, 5, 1, tzinfo=TZ)
+    with session_scope(env) as s:
+        s.execute(update(Assignment).where(Assignment.due != DUE)
+                  .values(state=State.accepted, submitted_at=done, reviewed_at=done, completed_at=done))
+        due = s.exec(select(Assignment).where(Assignment.due == DUE)).all()
+        assert len(due) > 10
+    return Runtime.from_settings(get_settings())
+
+
+def morning(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
+
+
+def sweep(runtime: Runtime, day: date) -> None:
+    runtime.escalate(morning(day))
+    runtime.dispatch(morning(day))
+
+
+def notices(smtp, to: str) -> list:
+    return [m for m in smtp.received if m.to == to and m.subject.startswith("[Quá hạn – cấp")]
+
+
+def assignment_of(db: str, body: str) -> int:
+    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-18", "--body", body]).stdout)
+    return next(r["id"] for r in rows if r["due"] == DUE.isoformat())
+
+
+def test_the_ladder_over_a_replayed_period(june, smtp, env):
+    yte, congan, lan = (assignment_of(env, b) for b in ("so-yte", "cong-an", "so-vhttdl"))
+    # 17/6: an extension to 30/6 for Sở VHTT&DL, approved before the due date.
+    cli("extension", "request", str(lan), "--until", "2025-06-30", "--reason", "Chờ số liệu", "--as-of",
+        "2025-06-16T09:00")
+    cli("extension", "decide", "1", "--approve", "--as-of", "2025-06-17T09:00")
+
+    sweep(june, date(2025, 6, 18))  # the due day: nothing yet
+    assert not [m for m in smtp.received if m.subject.startswith("[Quá hạn – cấp")]
+
+    sweep(june, date(2025, 6, 19))  # D+1: level 1
+    sweep(june, date(2025, 6, 19))  # a rerun the same morning
+    (head,) = notices(smtp, HEAD_YTE)
+    (coordinator,) = notices(smtp, COORDINATOR)
+    assert head.subject.startswith("[Quá hạn – cấp 1]") and "Sở Y tế" in head.subject
+    assert "Công an" not in head.part("plain")  # the head reads only their own body's items
+    text = coordinator.part("plain")
+    assert "Sở Y tế" in text and "Công an tỉnh" in text and "quá hạn 1 ngày" in text
+    with session_scope(env) as s:
+        overdue = len(s.exec(select(Assignment).where(Assignment.due == DUE)).all()) - 1  # one extended
+    assert f"{overdue} nhiệm vụ quá hạn của" in coordinator.subject
+    assert not notices(smtp, LEADER)
+
+    # 25/6: Công an submits (the ladder stops); Sở Y tế stays silent.
+    cli("confirm", str(congan), "--reference", "45/CAT-PV01", "--as-of", "2025-06-25T10:00")
+    day = date(2025, 6, 20)
+    while day < date(2025, 7, 2):  # no new notice until D+10, whatever the number of sweeps
+        sweep(june, day)
+        day += timedelta(days=1)
+    assert len(notices(smtp, HEAD_YTE)) == 1
+    # The extended item is due 30/6: its D+1 is 1/7, when its head and the coordinator hear of it.
+    first, extended = notices(smtp, "thutruong@so-vhttdl.dondoc.example")
+    assert extended.subject.startswith("[Quá hạn – cấp 1] 1 nhiệm vụ quá hạn của Sở")
+    assert [m.subject.split("]")[1].split(" quá")[0] for m in notices(smtp, COORDINATOR)] == [f" {overdue} nhiệm vụ",
+                                                                                          " 1 nhiệm vụ"]
+
+    sweep(june, date(2025, 7, 2))  # D+10 for 18/6: level 2 to leadership
+    sweep(june, date(2025, 7, 2))
+    (leader,) = notices(smtp, LEADER)
+    assert leader.subject.startswith("[Quá hạn – cấp 2]")
+    assert "Sở Y tế" in leader.part("plain") and "quá hạn 10 ngày" in leader.part("plain")
+    assert f"] {overdue - 1} nhiệm vụ" in leader.subject  # all but the one submitted (and the extended one)
+
+    # 3/7: Công an's submission is returned: the ladder resumes, straight to the level it missed.
+    cli("review", str(congan), "--return", "Thiếu số liệu", "--as-of", "2025-07-03T09:00")
+    sweep(june, date(2025, 7, 4))
+    assert len(notices(smtp, LEADER)) == 2
+    # Only the returned item: the others were told at this level already.
+    assert notices(smtp, LEADER)[1].subject == "[Quá hạn – cấp 2] 1 nhiệm vụ quá hạn của Công an tỉnh"
+    assert "bị trả lại" in notices(smtp, LEADER)[1].part("plain")
+
+    rows = {r["id"]: r for r in json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-07-04"]).stdout)}
+    assert (rows[yte]["escalation_level"], rows[congan]["escalation_level"], rows[lan]["escalation_level"]) == (2, 2, 1)
+    with session_scope(env) as s:
+        levels = [e.details["level"] for e in s.exec(select(AuditEntry).where(
+            AuditEntry.action == "assignment.escalated", AuditEntry.entity_id == yte))]
+    assert levels == [1, 2]
