@@ -92,7 +92,7 @@ def test_escalation_ladders_are_data_per_plan_and_per_duty(tmp_path):
     assert [lv.after for lv in esc.ladder("other-plan", "V.1.1")] == [5]
     assert [lv.after for lv in esc.ladder("other-plan", "V.BC")] == [2, 4]  # the duty's wins
     for second, line, message in (("{level: 2, after: 3, notify: [leadership]}", 2, "strictly increasing"),
-                                  ("{level: 2, after: 12, notify: [mayor]}", 4, "mayor")):
+                                  ("{level: 2, after: 12, notify: [mayor]}", 4, "notify[0]")):
         path.write_text(f"escalation:\n  levels:\n    - {{level: 1, after: 10, notify: [head]}}\n    - {second}\n",
                         encoding="utf-8")
         with pytest.raises(InputError) as caught:
