@@ -390,6 +390,35 @@ def review(
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
 
 
+@app.command()
+def digest(
+    as_of: AsOfOpt = None,
+    kind: Annotated[str, typer.Option("--kind", help="leadership or coordinator.")] = "leadership",
+    send: Annotated[bool, typer.Option("--send", help="Email it to its recipients (a Prefect flow run).")] = False,
+) -> None:
+    """The weekly digest: print it, or send it to leadership or the coordinators."""
+    if kind not in ("leadership", "coordinator"):
+        raise typer.BadParameter("--kind is leadership or coordinator")
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    if send:
+        from flows.digest import weekly_digest
+
+        result = weekly_digest(kind=kind, as_of=now)
+        return out.print("[green]✓[/green] " + ", ".join(f"{k}: {v}" for k, v in result.items()))
+    from models.calendar import WorkingCalendar
+    from notifications.digests import digest_context, recipients
+    from notifications.render import make_message
+
+    with session() as s:
+        to = recipients(s, kind, now=now, tz=settings.tz)
+        ctx = digest_context(s, kind, now=now, tz=settings.tz, contact=to[0] if to else None,
+                             calendar=WorkingCalendar.from_file(settings.calendar_file))
+    message = make_message(f"digest-{kind}", ctx, settings.templates_dir)
+    sys.stdout.write(f"{message.subject}\n\n{message.text}")
+    err.print(f"Người nhận: {', '.join(c.name for c in to) or 'chưa có trong danh bạ'}.")
+
+
 extension_app = typer.Typer(help="Gia hạn: xin và quyết định.", no_args_is_help=True)
 app.add_typer(extension_app, name="extension")
 

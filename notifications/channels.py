@@ -106,6 +106,10 @@ def _write_to_outbox(body, title, notify_type, body_format, meta, *args, **kwarg
         msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
         msg.set_content(convert_between(NotifyFormat.HTML, NotifyFormat.TEXT, body))
         msg.add_alternative(body, subtype="html")
+        html = msg.get_payload()[1]
+        for a in kwargs.get("attach") or []:  # inline images, as Apprise's email plugin sends them
+            maintype, _, subtype = (a.mimetype or "application/octet-stream").partition("/")
+            html.add_related(Path(a.path).read_bytes(), maintype, subtype, cid=f"<{a.name}>", filename=a.name)
         data, suffix = bytes(msg), ".eml"
     else:
         data, suffix = f"To: {q['to']}\n\n{body}\n".encode(), ".txt"
@@ -176,7 +180,13 @@ class Channels:
             formats = client[0].notify_format
             html = NotifyFormat.HTML in (formats if isinstance(formats, tuple) else (formats,))
             body, fmt = (message.html, NotifyFormat.HTML) if html else (message.text, NotifyFormat.TEXT)
-            result = client.notify(body=body, title=message.subject, body_format=fmt)
+            attach = None
+            if message.attachments:
+                attach = apprise.AppriseAttachment([str(p) for p in message.attachments])
+                client = apprise.Apprise()  # images inline (RFC 2387): the HTML shows them by cid:name
+                url = self.url_for(channel, recipient)
+                client.add(url + ("&" if "?" in url else "?") + "inline=yes")
+            result = client.notify(body=body, title=message.subject, body_format=fmt, attach=attach)
         else:
             result = client.notify(body=message.sms, body_format=NotifyFormat.TEXT)
         if result:

@@ -68,6 +68,11 @@ def notification_context(session: Session, row: Notification, *, now: datetime, 
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
     if row.kind == "escalation":
         return escalation_context(session, row, contact, now=now, calendar=calendar, tz=tz)
+    if row.kind.startswith("digest-"):
+        from notifications.digests import digest_context  # matplotlib, only for digests
+
+        return digest_context(session, row.kind.removeprefix("digest-"), now=datetime.fromisoformat(row.context["as_of"]),
+                              tz=tz, calendar=calendar, contact=contact)
     ctx = {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact,
                                 links=links), **row.context, "step": row.step}
     if "evidence_id" in row.context:  # a receipt or a return: what was submitted

@@ -45,6 +45,11 @@ class Message:
             raise ValueError(f"the {self._kind} SMS is {len(sms)} characters, over {SINGLE_PART}")
         return sms
 
+    @property
+    def attachments(self) -> list:
+        """Files sent with an email (a digest's chart, shown inline by its name: cid:<name>)."""
+        return self._ctx.get("attachments", [])
+
     def prepare(self, channel: str) -> Message:
         """Render now what `channel` sends, so that a template error shows before any sending."""
         if channel == "sms":
@@ -72,7 +77,8 @@ def filesize_vi(size: int) -> str:
 
 # The filters of every dondoc template, messages and portal pages alike.
 FILTERS = {"dmy": lambda d: d.strftime("%d/%m/%Y"), "dm": lambda d: d.strftime("%d/%m"), "weekday": weekday_vi,
-           "number": number_vi, "filesize": filesize_vi}
+           "number": number_vi, "filesize": filesize_vi,
+           "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%"}
 
 
 @lru_cache(maxsize=4)

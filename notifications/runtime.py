@@ -55,6 +55,13 @@ class Runtime:
         with session_scope(self.url) as s:
             return len(escalation.escalate(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz))
 
+    def digest(self, kind: str, now: datetime) -> list[int]:
+        """Queue this week's digest of `kind` for its recipients; returns the new outbox ids."""
+        from notifications import digests
+
+        with session_scope(self.url) as s:
+            return digests.enqueue(s, kind, now=now, tz=self.tz)
+
     def dispatch(self, now: datetime, ids: list[int] | None = None) -> Counter:
         return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,
                         tz=self.tz, templates=self.templates, ids=ids, links=self.links)

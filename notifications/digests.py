@@ -1,0 +1,75 @@
+"""The weekly digests as messages: who receives them, their context (figures, chart), queued in
+the outbox once per recipient per ISO week."""
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from models.calendar import WorkingCalendar
+from models.db import insert_ignoring_conflicts
+from models.digest import Digest, build
+from models.escalation import acting_body
+from models.notification import Delivery, Notification
+from models.org import Body, Contact, Role
+from models.plan import Plan
+from models.status import Status
+from models.types import local_date
+from notifications.chart import ON_TIME_CHART, on_time_chart
+
+KINDS = ("leadership", "coordinator")
+
+
+def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
+    """Leadership: the plan's leadership body's leaders (or its head). Coordinators: the acting
+    coordinating body's focal points and head, and contacts marked coordinator."""
+    today = local_date(now, tz)
+    out: dict[int, Contact] = {}
+    for plan in session.exec(select(Plan)):
+        if kind == "leadership":
+            body_id, roles = plan.leadership_body_id, (Role.leader, Role.head)
+        else:
+            body_id, roles = acting_body(session, plan.coordinating_body_id, today), (Role.focal, Role.head)
+        contacts = session.exec(select(Contact).where(Contact.body_id == body_id, Contact.active)
+                                .order_by(Contact.id)).all()
+        chosen = [c for c in contacts if c.role == roles[0]] or [c for c in contacts if c.role == roles[1]]
+        if kind == "coordinator":
+            chosen = [c for c in contacts if c.role in roles]
+            chosen += session.exec(select(Contact).where(Contact.coordinator, Contact.active)).all()
+        out.update((c.id, c) for c in chosen)
+    return [c for c in out.values() if c.email]  # a digest is an email: no SMS version
+
+
+def digest_context(session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar,
+                   contact: Contact | None = None) -> dict:
+    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar)
+    plan = session.exec(select(Plan).order_by(Plan.id)).first()
+    coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
+    attachments = []
+    if digest.league:
+        # A fresh folder per message: the file keeps the name the HTML refers to (cid:...).
+        chart = on_time_chart(digest.league, Path(tempfile.mkdtemp(prefix="dondoc-chart-")) / ON_TIME_CHART)
+        attachments.append(chart)
+    return {"digest": digest, "S": Status, "kind": kind, "chart": ON_TIME_CHART, "attachments": attachments,
+            "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+            "coordinator": coordinating.name, "contact": {"name": contact.name if contact else ""},
+            "state": "open"}
+
+
+def enqueue(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[int]:
+    """One digest per recipient per ISO week; the figures are those of `now` (kept in the row,
+    so a retry sends the same figures)."""
+    year, week, _ = local_date(now, tz).isocalendar()
+    rows = [{
+        "dedupe_key": f"digest-{kind}@{year}-W{week:02d}:email:{c.email}", "kind": f"digest-{kind}",
+        "channel": "email", "recipient": c.email, "contact_id": c.id, "assignment_id": None,
+        "step": f"{year}-W{week:02d}", "context": {"as_of": now.isoformat()}, "status": Delivery.pending.value,
+        "attempts": 0, "created_at": now, "next_attempt_at": now,
+    } for c in recipients(session, kind, now=now, tz=tz)]
+    if not rows:
+        return []
+    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"])
+    return [r[0] for r in session.execute(stmt.returning(Notification.id), rows).all()]
