@@ -1,0 +1,189 @@
+"""The weekly digests over a replayed half-year (2025-H1) with a known mix of on-time, late,
+awaiting-review, open and overdue items: the figures are checked against an expectation computed
+here from the scenario itself, and every number of the HTML must be in the text part."""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from html.parser import HTMLParser
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from config.settings import get_settings
+from flows.cli import app
+from models.assignment import Assignment, State
+from models.confirmation import confirm, review
+from models.db import session_scope
+from models.org import Body
+from notifications.runtime import Runtime
+from tests.portal import TZ
+
+runner = CliRunner()
+AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # D+12 for the half-year's reports
+H1 = date(2025, 1, 1)
+LEADER = "lanhdao@ubnd-tinh.dondoc.example"
+COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                                     indirect=True)
+
+
+def cli(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=TZ)
+
+
+@pytest.fixture
+def half_year(env, smtp, monkeypatch, tmp_path):
+    """Before 2025 all done on time. In 2025-H1, by id modulo 4: on time and accepted; late and
+    accepted; submitted on time, awaiting review; nothing. Returns the expectation per body."""
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    get_settings.cache_clear()
+    cli("init")
+    cli("schedule", "--until", AS_OF.date().isoformat())
+    today = AS_OF.date()
+    expected: dict[str, Counter] = defaultdict(Counter)
+    awaiting, upcoming = 0, 0
+    with session_scope(env) as s:
+        names = {b.id: b.name for b in s.exec(select(Body))}
+        for a in s.exec(select(Assignment).where(Assignment.period_start <= today).order_by(Assignment.id)).all():
+            body = names[a.body_id]
+            if a.due < H1:  # history: submitted the day before, accepted on the due date
+                a.state, a.submitted_at = State.accepted, at(a.due - timedelta(days=1), 9)
+                a.reviewed_at = a.completed_at = a.submitted_at + timedelta(days=1)
+                a.completed_at = a.submitted_at
+                expected[body]["done_on_time"] += 1
+                continue
+            mix = a.id % 4
+            if a.due >= today:  # not due yet: nothing submitted
+                mix = 3
+            if mix == 0:
+                confirm(s, a.id, now=at(a.due - timedelta(days=2), 9), reference="ok")
+                review(s, a.id, now=at(a.due, 15), accept=True)
+                expected[body]["done_on_time"] += 1
+            elif mix == 1:
+                confirm(s, a.id, now=at(a.due + timedelta(days=3), 9), reference="muộn")
+                review(s, a.id, now=at(a.due + timedelta(days=4), 9), accept=True)
+                expected[body]["done_late"] += 1
+            elif mix == 2:
+                confirm(s, a.id, now=at(a.due - timedelta(days=1), 9), reference="chờ")
+                expected[body]["open"] += 1  # in time, waiting for review: not held against the body
+                awaiting += 1
+            else:
+                expected[body]["overdue" if a.due < today else "open"] += 1
+                upcoming += today <= a.due <= today + timedelta(days=14)
+        late_ids = {b.code: b.name for b in s.exec(select(Body))}
+    # The first body (by code) with an overdue item gets a focal address the server refuses.
+    late = min(code for code, name in late_ids.items() if expected[name]["overdue"])
+    directory = tmp_path / "danh-ba.csv"
+    directory.write_text((CONFIG_DIR / "directory.example.csv").read_text(encoding="utf-8")
+                         .replace(f"daumoi@{late}.dondoc.example", f"bad-daumoi@{late}.dondoc.example"),
+                         encoding="utf-8")
+    cli("directory", "import", str(directory))
+    runtime = Runtime.from_settings(get_settings())
+    for day in (date(2025, 7, 1), AS_OF.date()):  # reminder sweeps: D+9 nags, one refused
+        runtime.enqueue(at(day, 8))
+        runtime.dispatch(at(day, 8))
+    runtime.escalate(AS_OF)  # the half-year's overdue reports reach level 2 (D+10 was 2/7)
+    overdue_h1 = sum(c["overdue"] for c in expected.values())
+    return expected, awaiting, upcoming, overdue_h1, f"bad-daumoi@{late}.dondoc.example"
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+
+def numbers(text: str) -> Counter:
+    return Counter(re.findall(r"\d+(?:[.,/]\d+)*%?", text))
+
+
+def html_numbers(html: str) -> Counter:
+    parser = _Text()
+    parser.feed(re.sub(r"<(style|title)[^>]*>.*?</\1>", "", html, flags=re.S))
+    return numbers(" ".join(parser.parts))
+
+
+def test_the_leadership_digest_figures_match_the_scenario(half_year, smtp):
+    expected, awaiting, upcoming, overdue, _ = half_year
+    runtime = Runtime.from_settings(get_settings())
+    assert len(runtime.digest("leadership", AS_OF)) == 1
+    assert runtime.digest("leadership", AS_OF + timedelta(days=1)) == []  # once a week
+    runtime.dispatch(AS_OF)
+    (mail,) = [m for m in smtp.received if m.to == LEADER and m.subject.startswith("[Báo cáo tuần]")]
+    html, text = mail.part("html"), mail.part("plain")
+
+    def rate(c: Counter) -> str:
+        due = c["done_on_time"] + c["done_late"] + c["overdue"]
+        return f"{round(100 * c['done_on_time'] / due)}%" if due else "-"
+
+    total = sum(expected.values(), Counter())
+    body_text = template_text()
+    assert f"Hoàn thành đúng hạn: {total['done_on_time']}" in body_text
+    assert f"Hoàn thành quá hạn: {total['done_late']}" in body_text
+    assert f"Chưa hoàn thành, trong hạn: {total['open']}" in body_text
+    assert f"Chưa hoàn thành, quá hạn: {total['overdue']}" in body_text
+    assert mail.subject.endswith(f"{rate(total)} đúng hạn, {total['overdue']} quá hạn")
+    league = sorted((b for b in expected if rate(expected[b]) != "-"),
+                    key=lambda b: (-expected[b]["done_on_time"] / (expected[b]["done_on_time"]
+                                   + expected[b]["done_late"] + expected[b]["overdue"]), b))
+    cells = html_cells(html)
+    for rank, body in enumerate(league, start=1):
+        c = expected[body]
+        line = (f"{rank}. {body}: {c['done_on_time']} / {c['done_late']} / {c['open']} / {c['overdue']}, "
+                f"{rate(c)}")
+        assert line in body_text, line
+        row = [str(rank), body, *(str(c[k]) for k in ("done_on_time", "done_late", "open", "overdue")), rate(c)]
+        assert any(cells[i:i + len(row)] == row for i in range(len(cells))), row
+    assert f"MINH CHỨNG CHỜ XEM XÉT: {awaiting}" in body_text
+    assert f"ĐẾN HẠN TRONG 2 TUẦN TỚI: {upcoming}" in body_text
+    assert f"(QUÁ HẠN, CẤP 2): {overdue}\n" in body_text  # every overdue item is 12 working days late
+    assert body_text.count("quá hạn 12 ngày làm việc\n") == overdue
+    # Every number leadership reads in the HTML is in the text part as sent, and in our template.
+    missing = html_numbers(html) - numbers(text)
+    assert not missing, missing
+    assert not html_numbers(html) - numbers(body_text), html_numbers(html) - numbers(body_text)
+    # The chart is an inline image the HTML shows.
+    images = [p for p in mail.message.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1 and "cid:ty-le-dung-han.png" in html
+    assert images[0]["Content-ID"].strip("<>") == "ty-le-dung-han.png"
+    assert images[0].get_payload(decode=True).startswith(b"\x89PNG")
+
+
+def html_cells(html: str) -> list[str]:
+    parser = _Text()
+    parser.feed(html)
+    return [p.strip() for p in parser.parts if p.strip()]
+
+
+def template_text() -> str:
+    """Our own text template, as `dondoc digest` prints it (the text part of the email as sent is
+    Apprise's conversion of the HTML)."""
+    result = runner.invoke(app, ["digest", "--as-of", AS_OF.isoformat()])
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_the_coordinator_digest_lists_delivery_failures_and_extensions(half_year, smtp):
+    *_, refused = half_year
+    text = runner.invoke(app, ["digest", "--kind", "coordinator", "--as-of", AS_OF.isoformat()]).stdout
+    failures = text.split("ĐẦU MỐI KHÔNG NHẬN ĐƯỢC TIN TRONG 7 NGÀY QUA: ")[1]
+    assert failures.startswith("1\n") and f"(email {refused}): " in failures and "0 tin đang gửi lại" in failures
+    assert "ĐỀ NGHỊ GIA HẠN CHỜ QUYẾT ĐỊNH: 0" in text
+    runtime = Runtime.from_settings(get_settings())
+    runtime.digest("coordinator", AS_OF)
+    runtime.dispatch(AS_OF)
+    (mail,) = [m for m in smtp.received if m.to == COORDINATOR and m.subject.startswith("[Báo cáo tuần]")]
+    assert refused in mail.part("plain")
