@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from models.audit import record
 from models.catalog.errors import Refused
-from models.org import Contact
+from models.org import Contact, Succession
 from models.plan import Plan
 
 MIN_PASSWORD = 12
@@ -20,7 +20,9 @@ _DUMMY = _hasher.hash("dondoc-no-such-account")
 
 
 def coordinating_body_ids(session: Session) -> set[int]:
-    return set(session.exec(select(Plan.coordinating_body_id)))
+    """The plans' coordinating bodies, and those the role passed to by a succession."""
+    return (set(session.exec(select(Plan.coordinating_body_id)))
+            | set(session.exec(select(Succession.to_body_id).where(Succession.moves_coordinator))))
 
 
 def is_coordinator(session: Session, contact: Contact) -> bool:

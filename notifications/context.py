@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models.assignment import Assignment
 from models.confirmation import submissions
+from models.escalation import acting_body
 from models.extension import Extension
 from models.link import Links, Purpose
 from models.calendar import WorkingCalendar
@@ -55,12 +56,18 @@ def assignment_context(session: Session, assignment_id: int, *, now: datetime, c
         "due": due,
         "due_weekday": weekday_vi(due),
         "days_left": calendar.working_days_between(local_date(now, tz), due),
-        "coordinator": coordinating.name,
+        "coordinator": acting_coordinator(session, coordinating, local_date(now, tz)),
         # Where a message can still lead to a submission, it carries a signed link for its reader.
         "confirm_url": links.for_contact(session, a.id, contact.id if contact else None, purpose=Purpose.confirm,
                                          now=now) if links and a.state in OPEN_STATES else None,
         "confirm_command": f"dondoc confirm {a.id}",
     }
+
+
+def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:
+    """The name messages sign with: the plan's coordinating body, or its successor in the role."""
+    acting = acting_body(session, plan_coordinator.id, today)
+    return plan_coordinator.name if acting == plan_coordinator.id else session.get(Body, acting).name
 
 
 def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
@@ -114,7 +121,7 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
         "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
         "contact": {"name": contact.name if contact else ""},
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number} if plan else None,
-        "coordinator": coordinating.name if coordinating else "",
+        "coordinator": acting_coordinator(session, coordinating, today) if coordinating else "",
         "bodies": list(bodies.values()), "count": len(items), "level": max(levels.values()),
         "today": today, "step": row.step,
     }

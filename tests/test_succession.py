@@ -1,0 +1,98 @@
+"""Successions: after `dondoc org succeed`, reminders for later periods go to the successor's
+contacts, escalation goes to the successor coordinator when the role moved, and history keeps
+the original body. The 2025 example overlay applies, all or nothing."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from config.settings import get_settings
+from flows.cli import app
+from models.assignment import Assignment, State
+from models.db import session_scope
+from models.notification import Notification
+from models.org import Body
+from notifications.runtime import Runtime
+from tests.portal import TZ
+
+runner = CliRunner()
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
+                                     indirect=True)
+
+
+def cli(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def rows(as_of: str) -> list[dict]:
+    return json.loads(runner.invoke(app, ["status", "--json", "--as-of", as_of]).stdout)
+
+
+@pytest.fixture
+def plan(env):
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", "2025-02-28")
+    with session_scope(env) as s:  # everything before 2025 done, so that only 2025 is news
+        for a in s.exec(select(Assignment).where(Assignment.due < date(2025, 1, 1))):
+            done = datetime(a.due.year, a.due.month, a.due.day, 9, tzinfo=TZ)
+            a.state, a.submitted_at, a.reviewed_at, a.completed_at = State.accepted, done, done, done
+    return env
+
+
+def test_succession_moves_reminders_escalation_and_keeps_history(plan, smtp, monkeypatch):
+    before = {r["id"]: r["body"] for r in rows("2025-02-28")}
+    assert "so-tttt" in before.values()
+    assert "0 lượt" not in cli("org", "succeed", "so-tttt", "so-vhttdl", "--from", "2025-03-01")
+    assert "Vai trò điều phối" in cli("org", "succeed", "so-ldtbxh", "so-yte", "--from", "2025-03-01",
+                                      "--coordinator", "--note", "NĐ 45/2025/NĐ-CP")
+    cli("schedule", "--until", "2025-06-30")  # later periods are created for the successors
+    after = {r["id"]: r for r in rows("2025-06-30")}
+    moved = [i for i, body in before.items() if body == "so-tttt" and after[i]["body"] == "so-vhttdl"]
+    kept = [i for i, body in before.items() if body == "so-tttt" and after[i]["body"] == "so-tttt"]
+    assert moved and kept  # open ones due from 1/3 moved; finished ones (history) stayed
+    assert all(after[i]["status"] == "done_on_time" for i in kept)
+    assert not [r for r in after.values() if r["body"] == "so-tttt" and r["due"] >= "2025-03-01"]
+
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    get_settings.cache_clear()
+    runtime = Runtime.from_settings(get_settings())
+    morning = datetime(2025, 6, 9, 8, tzinfo=TZ)  # T-7 for 18/6
+    runtime.enqueue(morning)
+    with session_scope(plan) as s:
+        recipients = set(s.exec(select(Notification.recipient)))
+    assert "daumoi@so-vhttdl.dondoc.example" in recipients
+    assert not {r for r in recipients if "so-tttt" in r or "so-ldtbxh" in r}
+
+    runtime.escalate(datetime(2025, 6, 19, 8, tzinfo=TZ))  # D+1: level 1 to the new coordinator
+    runtime.dispatch(datetime(2025, 6, 19, 8, tzinfo=TZ))
+    notices = [m for m in smtp.received if m.subject.startswith("[Quá hạn – cấp 1]")]
+    told = {m.to for m in notices}
+    assert "daumoi@so-yte.dondoc.example" in told and "daumoi@so-ldtbxh.dondoc.example" not in told
+    coordinator_notice = next(m for m in notices if m.to == "daumoi@so-yte.dondoc.example"
+                              and "cơ quan" in m.subject)
+    assert "Sở Văn hóa" in coordinator_notice.part("plain")
+    assert "Hệ thống đôn đốc – Sở Y tế" in coordinator_notice.part("plain")  # signed by the new coordinator
+
+
+def test_the_2025_overlay_applies_all_or_nothing(plan, tmp_path):
+    out = cli("org", "apply", str(CONFIG_DIR / "successions-2025.example.yaml"))
+    assert "so-ldtbxh → so-yte" in out and "bao-laichau → dai-ptth" in out
+    with session_scope(plan) as s:
+        so_tttt = s.exec(select(Body.id).where(Body.code == "so-tttt")).one()
+        assert not s.exec(select(Assignment).where(Assignment.body_id == so_tttt,
+                                                   Assignment.due >= date(2025, 3, 1))).all()
+    bad = tmp_path / "overlay.yaml"
+    bad.write_text("successions:\n  - from: so-yte\n    to: so-ldtbxh\n    effective_from: 2025-09-01\n"
+                   "  - from: so-nowhere\n    to: so-yte\n    effective_from: 2025-09-01\n", encoding="utf-8")
+    before = rows("2025-12-31")
+    error = cli("org", "apply", str(bad), code=1)
+    assert "overlay.yaml:5" in error and "successions[1]" in error and "so-nowhere" in error
+    assert rows("2025-12-31") == before  # the valid first entry was not applied either
