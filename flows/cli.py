@@ -395,6 +395,8 @@ def digest(
     as_of: AsOfOpt = None,
     kind: Annotated[str, typer.Option("--kind", help="leadership or coordinator.")] = "leadership",
     send: Annotated[bool, typer.Option("--send", help="Email it to its recipients (a Prefect flow run).")] = False,
+    html: Annotated[Path | None, typer.Option("--html", dir_okay=False,
+                                              help="Also write the email's HTML here, to open in a browser.")] = None,
 ) -> None:
     """The weekly digest: print it, or send it to leadership or the coordinators."""
     if kind not in ("leadership", "coordinator"):
@@ -416,6 +418,14 @@ def digest(
                              calendar=WorkingCalendar.from_file(settings.calendar_file))
     message = make_message(f"digest-{kind}", ctx, settings.templates_dir)
     sys.stdout.write(f"{message.subject}\n\n{message.text}")
+    if html:
+        import base64
+
+        page = message.html
+        for image in message.attachments:  # a browser has no cid: the chart goes in the page itself
+            data = base64.b64encode(Path(image).read_bytes()).decode()
+            page = page.replace(f"cid:{Path(image).name}", f"data:image/png;base64,{data}")
+        html.write_text(page, encoding="utf-8")
     err.print(f"Người nhận: {', '.join(c.name for c in to) or 'chưa có trong danh bạ'}.")
 
 

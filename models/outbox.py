@@ -13,8 +13,8 @@ from models.catalog.errors import Refused
 from models.db import insert_ignoring_conflicts
 from models.notification import RETRYABLE, Delivery, Notification, dedupe_key
 from models.org import Contact
-from models.types import UTCDateTime
 from models.policy import OPEN_STATES, Policy
+from models.types import UTCDateTime
 
 REMINDER_KINDS = ("reminder", "overdue", "escalation")  # not sent once nothing in them is still open
 

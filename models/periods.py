@@ -1,8 +1,8 @@
 """Reporting periods (Nghị định 09/2019/NĐ-CP, art. 12) and nominal due dates. Pure functions."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 # A cadence's length in days, rounded down: a due offset as long as this lands in the next period.

@@ -9,11 +9,11 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models.assignment import Assignment
+from models.calendar import WorkingCalendar
 from models.confirmation import submissions
 from models.escalation import acting_body
 from models.extension import Extension
 from models.link import Links, Purpose
-from models.calendar import WorkingCalendar
 from models.notification import Notification
 from models.org import Body, Contact
 from models.periods import period_label

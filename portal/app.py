@@ -16,7 +16,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlmodel import select
 from starlette.background import BackgroundTask
@@ -33,7 +39,7 @@ from models.catalog.errors import Refused
 from models.confirmation import remove_stale_uploads, submissions
 from models.db import session_scope
 from models.evidence import Evidence, EvidenceFile
-from models.link import Link, LinkRefused, Links, Purpose, spend, verify
+from models.link import Link, LinkRefused, Purpose, spend, verify
 from models.org import Body, Contact
 from models.plan import Duty, Target
 from models.policy import OPEN_STATES

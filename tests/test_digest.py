@@ -4,8 +4,8 @@ here from the scenario itself, and every number of the HTML must be in the text 
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -15,16 +15,14 @@ from typer.testing import CliRunner
 from config import CONFIG_DIR
 from config.settings import get_settings
 from flows.cli import app
-from models.assignment import Assignment, State
-from models.confirmation import confirm, review
 from models.db import session_scope
 from models.org import Body
 from notifications.runtime import Runtime
 from tests.portal import TZ
+from tests.scenario import at, mixed_half_year
 
 runner = CliRunner()
 AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # D+12 for the half-year's reports
-H1 = date(2025, 1, 1)
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
@@ -37,10 +35,6 @@ def cli(*args: str) -> str:
     return result.output
 
 
-def at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=TZ)
-
-
 @pytest.fixture
 def half_year(env, smtp, monkeypatch, tmp_path):
     """Before 2025 all done on time. In 2025-H1, by id modulo 4: on time and accepted; late and
@@ -49,37 +43,8 @@ def half_year(env, smtp, monkeypatch, tmp_path):
     get_settings.cache_clear()
     cli("init")
     cli("schedule", "--until", AS_OF.date().isoformat())
-    today = AS_OF.date()
-    expected: dict[str, Counter] = defaultdict(Counter)
-    awaiting, upcoming = 0, 0
+    expected, awaiting, upcoming = mixed_half_year(env, AS_OF)
     with session_scope(env) as s:
-        names = {b.id: b.name for b in s.exec(select(Body))}
-        for a in s.exec(select(Assignment).where(Assignment.period_start <= today).order_by(Assignment.id)).all():
-            body = names[a.body_id]
-            if a.due < H1:  # history: submitted the day before, accepted on the due date
-                a.state, a.submitted_at = State.accepted, at(a.due - timedelta(days=1), 9)
-                a.reviewed_at = a.completed_at = a.submitted_at + timedelta(days=1)
-                a.completed_at = a.submitted_at
-                expected[body]["done_on_time"] += 1
-                continue
-            mix = a.id % 4
-            if a.due >= today:  # not due yet: nothing submitted
-                mix = 3
-            if mix == 0:
-                confirm(s, a.id, now=at(a.due - timedelta(days=2), 9), reference="ok")
-                review(s, a.id, now=at(a.due, 15), accept=True)
-                expected[body]["done_on_time"] += 1
-            elif mix == 1:
-                confirm(s, a.id, now=at(a.due + timedelta(days=3), 9), reference="muộn")
-                review(s, a.id, now=at(a.due + timedelta(days=4), 9), accept=True)
-                expected[body]["done_late"] += 1
-            elif mix == 2:
-                confirm(s, a.id, now=at(a.due - timedelta(days=1), 9), reference="chờ")
-                expected[body]["open"] += 1  # in time, waiting for review: not held against the body
-                awaiting += 1
-            else:
-                expected[body]["overdue" if a.due < today else "open"] += 1
-                upcoming += today <= a.due <= today + timedelta(days=14)
         late_ids = {b.code: b.name for b in s.exec(select(Body))}
     # The first body (by code) with an overdue item gets a focal address the server refuses.
     late = min(code for code, name in late_ids.items() if expected[name]["overdue"])

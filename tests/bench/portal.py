@@ -51,11 +51,12 @@ def p95(values: list[float]) -> float:
 def make_links(env: dict[str, str], count: int) -> list[str]:
     """`count` fresh links to open assignments, one per upload (a submission spends its link)."""
     os.environ.update(env)
+    from sqlmodel import select
+
     from config.settings import get_settings
     from models.assignment import Assignment
     from models.db import session_scope
     from models.link import Links, Purpose, issue
-    from sqlmodel import select
 
     get_settings.cache_clear()
     settings = get_settings()

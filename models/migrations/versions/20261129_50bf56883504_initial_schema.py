@@ -4,11 +4,11 @@ Revision ID: 50bf56883504
 Revises: 
 Create Date: 2026-11-29
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+from alembic import op
 
+import models.types
 
 revision = '50bf56883504'
 down_revision = None

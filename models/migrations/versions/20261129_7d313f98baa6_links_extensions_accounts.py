@@ -4,11 +4,11 @@ Revision ID: 7d313f98baa6
 Revises: 50bf56883504
 Create Date: 2026-11-29 05:20:11.980151
 """
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel
-import models.types
+from alembic import op
 
+import models.types
 
 revision = '7d313f98baa6'
 down_revision = '50bf56883504'

@@ -1,0 +1,58 @@
+"""A replayed half-year with a known mix, shared by the digest test and `python -m tests.docs`."""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import select
+
+from models.assignment import Assignment, State
+from models.confirmation import confirm, review
+from models.db import session_scope
+from models.org import Body
+from tests.portal import TZ
+
+H1 = date(2025, 1, 1)
+
+
+def at(day: date, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=TZ)
+
+
+def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], int, int]:
+    """Before 2025 all done on time. In 2025, by id modulo 4: on time and accepted; late and
+    accepted; submitted on time, awaiting review; nothing. Returns, computed from these rules
+    alone, the four categories per body name, the number awaiting review, and the number open
+    and due within two weeks."""
+    today = as_of.date()
+    expected: dict[str, Counter] = defaultdict(Counter)
+    awaiting, upcoming = 0, 0
+    with session_scope(db_url) as s:
+        names = {b.id: b.name for b in s.exec(select(Body))}
+        for a in s.exec(select(Assignment).where(Assignment.period_start <= today).order_by(Assignment.id)).all():
+            body = names[a.body_id]
+            if a.due < H1:  # history: submitted the day before, accepted on the due date
+                a.state, a.submitted_at = State.accepted, at(a.due - timedelta(days=1), 9)
+                a.reviewed_at = a.submitted_at + timedelta(days=1)
+                a.completed_at = a.submitted_at
+                expected[body]["done_on_time"] += 1
+                continue
+            mix = a.id % 4
+            if a.due >= today:  # not due yet: nothing submitted
+                mix = 3
+            if mix == 0:
+                confirm(s, a.id, now=at(a.due - timedelta(days=2), 9), reference="ok")
+                review(s, a.id, now=at(a.due, 15), accept=True)
+                expected[body]["done_on_time"] += 1
+            elif mix == 1:
+                confirm(s, a.id, now=at(a.due + timedelta(days=3), 9), reference="muộn")
+                review(s, a.id, now=at(a.due + timedelta(days=4), 9), accept=True)
+                expected[body]["done_late"] += 1
+            elif mix == 2:
+                confirm(s, a.id, now=at(a.due - timedelta(days=1), 9), reference="chờ")
+                expected[body]["open"] += 1  # in time, waiting for review: not held against the body
+                awaiting += 1
+            else:
+                expected[body]["overdue" if a.due < today else "open"] += 1
+                upcoming += today <= a.due <= today + timedelta(days=14)
+    return expected, awaiting, upcoming
