@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run test bench clean
+.PHONY: setup run test bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m tests.bench
+
+docs: setup
+	$(BIN)/python -m tests.docs
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
