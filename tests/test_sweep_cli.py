@@ -102,3 +102,22 @@ def test_outbox_filter_and_retry(scheduled, caplog):
         assert "@" not in record.getMessage() and "+84" not in record.getMessage()
     result = runner.invoke(app, ["outbox", "retry", str(row.id)])
     assert result.exit_code == 1 and "only failed, dead or cancelled" in result.output
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_digest_send_is_a_flow_run_once_a_week(scheduled, tmp_path):
+    env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
+    env.pop("PREFECT_API_URL", None)
+    args = [str(DONDOC), "digest", "--send", "--as-of", AS_OF]
+    first = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    assert "Flow run" in first.stdout + first.stderr and "queued: 1" in first.stdout
+    (row,) = [r for r in outbox() if r["kind"] == "digest-leadership"]
+    assert (row["recipient"], row["status"]) == ("lanhdao@ubnd-tinh.dondoc.example", "sent")
+    eml = next(f for f in (Path(os.environ["DONDOC_HOME"]) / "outbox").iterdir() if f.suffix == ".eml")
+    msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert msg["Subject"].startswith("[Báo cáo tuần]")
+    chart = next(p for p in msg.walk() if p.get_content_type() == "image/png")
+    assert chart["Content-ID"] == "<ty-le-dung-han.png>" and "cid:ty-le-dung-han.png" in msg.get_body(("html",)).get_content()
+    again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0 and "queued: 0" in again.stdout  # the same week: nothing twice
