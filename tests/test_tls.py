@@ -40,7 +40,7 @@ def tls_smtp(tmp_path_factory):
     controller.stop()
 
 
-MESSAGE = SimpleNamespace(subject="[Nhắc việc] V.1.1", text="Kính gửi", html="<p>Kính gửi</p>", sms="x")
+MESSAGE = SimpleNamespace(subject="[Nhắc việc] V.1.1", text="Kính gửi", html="<p>Kính gửi</p>", sms="x", attachments=[])
 
 
 def test_starttls_without_verification_delivers(tls_smtp, tmp_path):
