@@ -1,6 +1,6 @@
-"""The daily sweep: plan the reminders and escalations due into the outbox, then send it. Three
-task runs, however many assignments: the per-assignment work happens in SQL and in the
-dispatcher's thread pool."""
+"""The daily sweep: plan the reminders and escalations due into the outbox, send it, then show
+the result in the Prefect UI (status board, sweep summary, events). A fixed number of task runs,
+however many assignments: the per-assignment work happens in SQL and in the dispatcher's pool."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,6 +9,7 @@ from prefect import flow
 from prefect.runtime import flow_run
 
 from config.settings import get_settings
+from tasks.publish import mirror_events, publish_board, publish_sweep_summary
 from tasks.sweep import dispatch_outbox, escalate_overdue, plan_reminders
 
 
@@ -25,4 +26,7 @@ def daily_sweep(as_of: datetime | None = None) -> dict[str, int]:
     planned = plan_reminders(now)
     escalated = escalate_overdue(now)
     sent = dispatch_outbox(now)
-    return {"planned": planned, "escalations": escalated, **sent}
+    publish_sweep_summary(now, planned, escalated, sent)
+    publish_board(now)
+    events = mirror_events()
+    return {"planned": planned, "escalations": escalated, **sent, "events": events}

@@ -38,6 +38,7 @@ class Assignment(SQLModel, table=True):
     reviewed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # accepted submission's time
     escalation_level: int = 0
+    overdue_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # when a sweep first saw it overdue
     created_at: datetime = Field(sa_type=UTCDateTime)
 
     @property

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models.assignment import Assignment
+from models.assignment import Assignment, State
 from models.org import Body
 from models.plan import Duty
 from models.status import Status, classify
@@ -78,3 +78,21 @@ def board(views: list[AssignmentView]) -> list[BoardRow]:
     for v in views:
         rows.setdefault(v.body, BoardRow(v.body, v.body_label)).counts[v.status] += 1
     return sorted(rows.values(), key=lambda r: r.body_label)
+
+
+def current_assignments(session: Session, *, body: str, now: datetime, tz: ZoneInfo) -> list[tuple[int, str, str]]:
+    """Per duty the body holds, the assignment that needs attention: the oldest one not yet
+    accepted, else the latest begun. (id, ref, title) in the plan's order: what a body's check
+    looks at."""
+    rows = session.exec(
+        select(Assignment.id, Assignment.duty_id, Assignment.state, Duty.ref, Duty.title, Duty.position)
+        .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+        .where(Body.code == body, Assignment.period_start <= local_date(now, tz))
+        .order_by(Assignment.period_start, Assignment.id)
+    ).all()
+    chosen: dict[int, tuple] = {}
+    for aid, duty_id, state, ref, title, position in rows:
+        held = chosen.get(duty_id)
+        if held is None or held[-1] == State.accepted:  # keep the first unfinished one
+            chosen[duty_id] = (position, aid, ref, title, state)
+    return [(aid, ref, title) for _, aid, ref, title, _ in sorted(chosen.values())]

@@ -13,11 +13,11 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func
+from sqlalchemy import String, func, insert, update
 from sqlmodel import Session, select
 
 from models.assignment import Assignment
-from models.audit import record
+from models.audit import AuditEntry, record
 from models.calendar import WorkingCalendar
 from models.db import insert_ignoring_conflicts
 from models.notification import Delivery, Notification
@@ -67,11 +67,26 @@ def acting_body(session: Session, body_id: int, today: date) -> int:
     return moved or body_id
 
 
+def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
+    """Stamp the open items past their effective due date that no sweep had seen overdue yet;
+    each is an audit row (and so a `dondoc.assignment.overdue` event)."""
+    ids = list(session.exec(select(Assignment.id).where(
+        Assignment.state.in_(OPEN_STATES), Assignment.overdue_at.is_(None), Assignment.due < today,
+        func.coalesce(Assignment.extended_due, Assignment.due) < today)))
+    if ids:
+        session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(overdue_at=now))
+        session.execute(insert(AuditEntry), [
+            {"at": now, "actor": "system", "channel": "system", "action": "assignment.overdue",
+             "entity": "assignment", "entity_id": i, "details": {}} for i in ids])
+    return ids
+
+
 def escalate(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar,
              tz: ZoneInfo) -> list[int]:
-    """Queue today's escalation notices and raise the items' levels, in one transaction.
-    Returns the new outbox rows' ids (a rerun finds nothing left to tell)."""
+    """Mark what became overdue, queue today's escalation notices and raise the items' levels, in
+    one transaction. Returns the new outbox rows' ids (a rerun finds nothing left to tell)."""
     today = local_date(now, tz)
+    mark_overdue(session, now=now, today=today)
     found = reached(session, today=today, policy=policy, calendar=calendar)
     if not found:
         return []

@@ -86,7 +86,7 @@ def decide(session: Session, extension_id: int, *, approve: bool, now: datetime,
     if approve:
         a = session.get(Assignment, ext.assignment_id)
         a.extended_due = ext.requested_due
-        a.escalation_level = 0  # the ladder counts from the new date
+        a.escalation_level, a.overdue_at = 0, None  # the ladder counts from the new date
     record(session, now=now, actor=actor, channel=channel, action=f"extension.{ext.decision}", entity="assignment",
            entity_id=ext.assignment_id, extension=ext.id, requested_due=ext.requested_due.isoformat(),
            comment=comment)

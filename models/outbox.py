@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
+from models.audit import record
 from models.catalog.errors import Refused
 from models.db import insert_ignoring_conflicts
 from models.notification import RETRYABLE, Delivery, Notification, dedupe_key
@@ -66,6 +67,10 @@ def fail(session: Session, row: Notification, *, now: datetime, error: str, perm
     d = policy.delivery
     if permanent or row.attempts >= d.max_attempts:
         row.status = Delivery.dead
+        # No address in the audit row: the contact and the channel say whose to check.
+        record(session, now=now, actor="system", channel="system", action="notification.failed",
+               entity="notification", entity_id=row.id, kind=row.kind, delivery=row.channel,
+               contact=row.contact_id, assignment=row.assignment_id, attempts=row.attempts)
     else:
         row.status = Delivery.failed
         retry_at = now + d.backoff(row.attempts)

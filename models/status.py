@@ -44,6 +44,15 @@ SHORT_LABELS = {
     Status.returned: "Trả lại",
 }
 BOARD_ORDER = list(Status)
+# Names of the Prefect states a body's check ends each duty's task run in: what the UI lists.
+STATE_NAMES = {
+    Status.done_on_time: "Đúng hạn",
+    Status.done_late: "Xong quá hạn",
+    Status.open: "Trong hạn",
+    Status.overdue: "Quá hạn",
+    Status.submitted: "Chờ duyệt",
+    Status.returned: "Bị trả lại",
+}
 
 
 def _by(moment: datetime | None, now: datetime) -> bool:

@@ -61,8 +61,9 @@ def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     assert first.returncode == 0, first.stderr
     logs = first.stdout + first.stderr
     assert "Flow run" in logs  # it ran as a Prefect flow
-    # Three task runs (plan, escalate, dispatch) whatever the number of assignments and messages.
-    assert logs.count("Finished in state Completed()") == 4  # three tasks and the flow
+    # Six task runs (plan, escalate, dispatch, summary, board, events) whatever the number of
+    # assignments and messages.
+    assert logs.count("Finished in state Completed()") == 7  # six tasks and the flow
     rows = outbox()
     assert rows and {r["status"] for r in rows} == {"sent"}
     assert {"id", "kind", "channel", "recipient", "assignment_id", "status", "attempts"} <= set(rows[0])

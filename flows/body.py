@@ -1,0 +1,47 @@
+"""One body's check, a deployment per body: a task run per duty, named with its reference and
+title, ending in a state named with the duty's status in Vietnamese ("Quá hạn", "Đúng hạn"), and
+a progress artifact: the share of the body's current duties done."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from prefect import flow, task
+from prefect.artifacts import create_progress_artifact
+from prefect.states import Completed, State
+
+from config.settings import get_settings
+from models.assignment import Assignment
+from models.board import current_assignments
+from models.db import session_scope
+from models.status import STATE_NAMES, Status, classify
+
+
+@task(name="list-duties", task_run_name="list the duties of {body}")
+def list_duties(body: str, now: datetime) -> list[tuple[int, str, str]]:
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        return current_assignments(s, body=body, now=now, tz=settings.tz)
+
+
+@task(name="check-duty", task_run_name="{ref} {title}")
+def check_duty(assignment_id: int, ref: str, title: str, now: datetime) -> State:
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        a = s.get(Assignment, assignment_id)
+        status = classify(a, now, settings.tz)
+        due = a.effective_due
+    return Completed(name=STATE_NAMES[status], message=f"{status.label} (hạn {due:%d/%m/%Y})", data=status.value)
+
+
+@flow(name="body-check", flow_run_name="{body}")
+def check_body(body: str, as_of: datetime | None = None) -> dict[str, int]:
+    """`as_of` replays a moment; by default now."""
+    now = as_of or datetime.now(get_settings().tz)
+    duties = list_duties(body, now)
+    states = [check_duty(aid, ref, title[:80], now, return_state=True) for aid, ref, title in duties]
+    statuses = Counter(Status(s.result()) for s in states)
+    done = statuses[Status.done_on_time] + statuses[Status.done_late]
+    create_progress_artifact(100 * done / len(states) if states else 100.0, key=f"tien-do-{body}",
+                             description=f"{body}: {done}/{len(states)} nhiệm vụ kỳ hiện tại đã hoàn thành")
+    return {STATE_NAMES[k]: v for k, v in statuses.items()}

@@ -1,0 +1,91 @@
+"""What the Prefect UI shows of dondoc's state: artifacts (a status board, a summary of each
+sweep) and events mirrored from the audit log. The database stays the record: artifacts are for
+display and events expire (7 days by default)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from prefect import task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.events import emit_event
+from prefect.variables import Variable
+from sqlmodel import select
+
+from config.settings import get_settings
+from models.assignment import Assignment
+from models.audit import AuditEntry
+from models.calendar import WorkingCalendar
+from models.db import session_scope
+from models.digest import CATEGORIES, build
+from models.org import Body, Contact
+from models.status import LABELS
+
+BOARD_KEY = "bang-tinh-hinh"
+SWEEP_KEY = "tong-ket-quet"
+CURSOR = "dondoc_events_cursor"  # the last audit row mirrored as an event
+# Audit actions that become events, under the names coordinators filter the Event Feed by.
+EVENTS = {"assignment.submitted": "dondoc.assignment.submitted", "assignment.accepted": "dondoc.assignment.accepted",
+          "assignment.returned": "dondoc.assignment.returned", "assignment.overdue": "dondoc.assignment.overdue",
+          "assignment.escalated": "dondoc.assignment.escalated", "notification.failed": "dondoc.notification.failed"}
+
+
+def board_rows(now: datetime) -> list[dict]:
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        digest = build(s, kind="leadership", now=now, tz=settings.tz,
+                       calendar=WorkingCalendar.from_file(settings.calendar_file))
+    awaiting = Counter(i["body"] for i in digest.awaiting_review)
+    escalated = Counter(i["body"] for i in digest.escalated)
+    return [{"Cơ quan": b.name, **{LABELS[c]: b.counts[c] for c in CATEGORIES}, "Chờ duyệt": awaiting[b.name],
+             "Báo cáo lãnh đạo (cấp 2)": escalated[b.name],
+             "Tỷ lệ đúng hạn": "-" if b.on_time_rate is None else f"{round(100 * b.on_time_rate)}%"}
+            for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]]
+
+
+@task(name="publish-board", task_run_name="publish the status board")
+def publish_board(now: datetime) -> int:
+    rows = board_rows(now)
+    create_table_artifact(rows, key=BOARD_KEY,
+                          description=f"Tình hình thực hiện đến {now.astimezone(get_settings().tz):%H:%M %d/%m/%Y}")
+    return len(rows)
+
+
+@task(name="publish-sweep-summary", task_run_name="summarise the sweep")
+def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: dict[str, int]) -> None:
+    local = now.astimezone(get_settings().tz)
+    lines = [f"# Lượt quét {local:%H:%M %d/%m/%Y}", "",
+             "| | Số tin |", "|---|---:|",
+             f"| Nhắc việc mới đưa vào hộp thư đi | {planned} |",
+             f"| Thông báo quá hạn (cấp 1, 2) | {escalations} |",
+             *(f"| {label} | {sent.get(key, 0)} |" for key, label in (
+                 ("sent", "Đã gửi"), ("failed", "Lỗi, sẽ gửi lại"), ("dead", "Không gửi được"),
+                 ("cancelled", "Huỷ (đã nộp)")))]
+    create_markdown_artifact("\n".join(lines), key=SWEEP_KEY, description="Kết quả lượt quét hằng ngày")
+
+
+@task(name="mirror-events", task_run_name="mirror the audit log as events")
+def mirror_events(limit: int = 5000) -> int:
+    """Emit an event for each audit row after the cursor that coordinators watch, and move the
+    cursor. Run from the sweep, so that the CLI and the portal need no Prefect."""
+    settings = get_settings()
+    cursor = int(Variable.get(CURSOR, default=0) or 0)
+    emitted = 0
+    with session_scope(settings.db_url) as s:
+        entries = s.exec(select(AuditEntry).where(AuditEntry.id > cursor).order_by(AuditEntry.id).limit(limit)).all()
+        wanted = [e for e in entries if e.action in EVENTS]
+        assignment_ids = {e.entity_id for e in wanted if e.entity == "assignment"}
+        bodies = dict(s.exec(select(Assignment.id, Assignment.body_id).where(Assignment.id.in_(assignment_ids))).all())
+        contacts = dict(s.exec(select(Contact.id, Contact.body_id)).all())
+        codes = dict(s.exec(select(Body.id, Body.code)).all())
+        for e in wanted:
+            body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
+            related = [{"prefect.resource.id": f"dondoc.body.{codes[body_id]}", "prefect.resource.role": "body",
+                        "prefect.resource.name": codes[body_id]}] if body_id else []
+            emit_event(event=EVENTS[e.action], occurred=e.at,
+                       resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}, related=related,
+                       payload={"actor": e.actor, "channel": e.channel, **e.details})
+            emitted += 1
+    if entries:
+        Variable.set(CURSOR, entries[-1].id, overwrite=True)
+    return emitted
