@@ -553,6 +553,17 @@ def link(
 
 
 @app.command()
+def serve() -> None:
+    """Serve the deployments (sync, daily sweep, one per body, digests, confirmation) to the
+    Prefect server at PREFECT_API_URL. Stopping it leaves their schedules active."""
+    from prefect import serve as prefect_serve
+
+    from flows.deployments import deployments
+
+    prefect_serve(*deployments(get_settings()), pause_on_shutdown=False)
+
+
+@app.command()
 def portal(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8080,

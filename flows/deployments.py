@@ -1,0 +1,60 @@
+"""The deployments coordinators see in the Prefect UI, served by `dondoc serve`.
+
+Every schedule has a slug (so serving again keeps its id and creates no duplicate runs) and the
+plan's time zone. Times are local (Asia/Ho_Chi_Minh): the sweep runs every morning but Sunday (a
+Saturday may be a make-up working day; on a day off it finds nothing new to send).
+"""
+from __future__ import annotations
+
+from prefect.deployments.runner import RunnerDeployment
+from prefect.schedules import Cron
+from sqlmodel import select
+
+from config.settings import Settings, get_settings
+from flows.body import check_body
+from flows.catalog import catalog_sync
+from flows.digest import weekly_digest
+from flows.review import review_assignment
+from flows.sweep import daily_sweep
+from models.db import session_scope
+from models.org import Body
+from models.plan import Duty
+
+SWEEP_CRON = "0 7 * * 1-6"
+SYNC_CRON = "30 6 * * 1-6"
+BODY_CRON = "30 7 * * 1"
+DIGEST_CRON = "0 8 * * 1"
+
+
+def body_codes(settings: Settings) -> list[str]:
+    """The bodies that hold a duty (UBND tỉnh reads digests; it has no body check)."""
+    with session_scope(settings.db_url) as s:
+        return list(s.exec(select(Body.code).where(Body.id.in_(select(Duty.body_id))).order_by(Body.code)))
+
+
+def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
+    settings = settings or get_settings()
+    tz = settings.timezone
+
+    def cron(expr: str, slug: str) -> list:
+        return [Cron(expr, timezone=tz, slug=slug)]
+
+    return [
+        catalog_sync.to_deployment("catalog-sync", schedules=cron(SYNC_CRON, "catalog-sync-morning"),
+                                   description="Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."),
+        daily_sweep.to_deployment("daily-sweep", schedules=cron(SWEEP_CRON, "daily-sweep-morning"),
+                                  description="Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."),
+        weekly_digest.to_deployment("digest-leadership", parameters={"kind": "leadership"},
+                                    schedules=cron(DIGEST_CRON, "digest-leadership-monday"),
+                                    description="Báo cáo tuần gửi lãnh đạo UBND tỉnh."),
+        weekly_digest.to_deployment("digest-coordinator", parameters={"kind": "coordinator"},
+                                    schedules=cron(DIGEST_CRON, "digest-coordinator-monday"),
+                                    description="Báo cáo tuần gửi cơ quan điều phối."),
+        review_assignment.to_deployment("confirmation", description=(
+            "Chấp nhận hoặc trả lại minh chứng của một nhiệm vụ (mã trong bảng tình hình hoặc "
+            "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email.")),
+        *(check_body.to_deployment(f"body-{code}", parameters={"body": code}, tags=["body", code],
+                                   schedules=cron(BODY_CRON, f"body-{code}-monday"),
+                                   description=f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run.")
+          for code in body_codes(settings)),
+    ]

@@ -1,0 +1,34 @@
+"""The confirmation deployment: a coordinator accepts or returns a submission from the Prefect
+UI's run form. The same operation as `dondoc review` and the portal (`models.actions`)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+
+from config.settings import get_settings
+from models.actions import decide_submission
+from models.db import session_scope
+from models.policy import Policy
+from models.status import classify
+from notifications.runtime import Runtime
+
+
+@flow(name="confirmation", flow_run_name="{decision} {assignment_id}")
+def review_assignment(assignment_id: int, decision: Literal["accept", "return"], comment: str = "") -> str:
+    """Accept (done on time or late, by the submission time) or return with a comment (required);
+    a return is emailed to the focal point."""
+    settings = get_settings()
+    now = datetime.now(settings.tz)
+    actor = f"prefect:flow-run:{flow_run.get_id()}"  # the open-source server has no users: the run says who
+    with session_scope(settings.db_url) as s:
+        a, ids = decide_submission(s, assignment_id, accept=decision == "accept", now=now,
+                                   policy=Policy.from_file(settings.policy_file), tz=settings.tz,
+                                   comment=comment or None, actor=actor, channel="prefect")
+        label = classify(a, now, settings.tz).label
+    if ids:
+        Runtime.from_settings(settings).dispatch(now, ids=ids)
+    get_run_logger().info("assignment %d: %s", assignment_id, label)
+    return label

@@ -1,0 +1,35 @@
+"""Catalog sync and materialization as Prefect tasks: the same operations as `dondoc init` and
+`dondoc schedule`."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from prefect import task
+
+from config.settings import get_settings
+from models import migrate
+from models.calendar import WorkingCalendar
+from models.catalog.load import catalog_paths, load_catalogs
+from models.catalog.sync import sync_catalogs
+from models.db import session_scope
+from models.schedule import materialize
+from models.types import local_date
+
+
+@task(name="sync-catalogs", task_run_name="sync the plan catalogs")
+def sync(now: datetime) -> dict[str, int]:
+    """Migrate, then load every catalog; a changed one becomes a new plan revision. A malformed
+    catalog fails the task with its file, path and line, and changes nothing."""
+    settings = get_settings()
+    migrate.upgrade(settings.db_url)
+    with session_scope(settings.db_url) as s:
+        results = sync_catalogs(s, load_catalogs(catalog_paths(settings.catalog_dir)), now=now)
+    return {r.plan: r.revision for r in results}
+
+
+@task(name="materialize", task_run_name="create the assignments begun by {now:%d/%m/%Y}")
+def create_assignments(now: datetime) -> int:
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        return materialize(s, until=local_date(now, settings.tz), now=now,
+                           calendar=WorkingCalendar.from_file(settings.calendar_file), channel="prefect")
