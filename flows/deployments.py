@@ -15,7 +15,7 @@ from flows.body import check_body
 from flows.catalog import catalog_sync
 from flows.digest import weekly_digest
 from flows.review import review_assignment
-from flows.sweep import daily_sweep
+from flows.sweep import daily_sweep, publish_events
 from models.db import session_scope
 from models.org import Body
 from models.plan import Duty
@@ -24,6 +24,7 @@ SWEEP_CRON = "0 7 * * 1-6"
 SYNC_CRON = "30 6 * * 1-6"
 BODY_CRON = "30 7 * * 1"
 DIGEST_CRON = "0 8 * * 1"
+EVENTS_CRON = "*/5 * * * *"
 
 
 def body_codes(settings: Settings) -> list[str]:
@@ -44,6 +45,8 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
                                    description="Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."),
         daily_sweep.to_deployment("daily-sweep", schedules=cron(SWEEP_CRON, "daily-sweep-morning"),
                                   description="Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."),
+        publish_events.to_deployment("events", schedules=cron(EVENTS_CRON, "events-every-5-minutes"),
+                                     description="Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed."),
         weekly_digest.to_deployment("digest-leadership", parameters={"kind": "leadership"},
                                     schedules=cron(DIGEST_CRON, "digest-leadership-monday"),
                                     description="Báo cáo tuần gửi lãnh đạo UBND tỉnh."),

@@ -4,7 +4,7 @@ display and events expire (7 days by default)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -69,6 +69,7 @@ def mirror_events(limit: int = 5000) -> int:
     """Emit an event for each audit row after the cursor that coordinators watch, and move the
     cursor. Run from the sweep, so that the CLI and the portal need no Prefect."""
     settings = get_settings()
+    now = datetime.now(UTC)
     cursor = int(Variable.get(CURSOR, default=0) or 0)
     emitted = 0
     with session_scope(settings.db_url) as s:
@@ -82,9 +83,12 @@ def mirror_events(limit: int = 5000) -> int:
             body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
             related = [{"prefect.resource.id": f"dondoc.body.{codes[body_id]}", "prefect.resource.role": "body",
                         "prefect.resource.name": codes[body_id]}] if body_id else []
-            emit_event(event=EVENTS[e.action], occurred=e.at,
+            # The server keeps 7 days of events and hides older ones: a replayed (or long
+            # unmirrored) record is shown at the time it is mirrored, its own time in the payload.
+            occurred = e.at if e.at > now - timedelta(days=6) else now
+            emit_event(event=EVENTS[e.action], occurred=occurred,
                        resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}, related=related,
-                       payload={"actor": e.actor, "channel": e.channel, **e.details})
+                       payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details})
             emitted += 1
     if entries:
         Variable.set(CURSOR, entries[-1].id, overwrite=True)

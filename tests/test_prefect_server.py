@@ -1,0 +1,186 @@
+"""Against a real `prefect server start` (started here, its own PREFECT_HOME and SQLite): the
+deployments `dondoc serve` creates, their schedules across restarts and SIGTERM, a body's check
+(task runs per duty with Vietnamese state names), the status board artifact, and the events."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from flows.cli import app
+from tests.servers import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+runner = CliRunner()
+pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def prefect_api(tmp_path_factory):
+    """A real Prefect server for this module. First start-up migrates its database: be patient."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    log = open(home / "server.log", "wb")
+    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None:
+            raise RuntimeError((home / "server.log").read_text()[-2000:])
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        raise RuntimeError("the Prefect server did not start in 180 s")
+    yield url
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(30)
+    log.close()
+
+
+@pytest.fixture
+def plan_env(env, prefect_api, monkeypatch, tmp_path):
+    """The plan loaded, the example directory, assignments up to 2025-06-30; the environment a
+    subprocess needs to reach the server."""
+    for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
+                 ["schedule", "--until", "2025-06-30"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    child.update(PREFECT_API_URL=prefect_api, PREFECT_HOME=str(tmp_path / "prefect-client"))
+    return child
+
+
+def api(url: str, path: str, body: dict | None = None):
+    response = httpx.post(f"{url}{path}", json=body or {}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def deployments_of(url: str) -> dict[str, dict]:
+    return {d["name"]: d for d in api(url, "/deployments/filter", {"limit": 200})}
+
+
+def start_serve(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([str(BIN / "dondoc"), "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for(predicate, timeout: float = 120, every: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out")
+
+
+def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, prefect_api):
+    serve = start_serve(plan_env)
+    try:
+        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 33 and d)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(60) is not None
+    bodies = [n for n in found if n.startswith("body-")]
+    assert len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "digest-leadership", "digest-coordinator",
+                                  "confirmation"} <= set(found)
+    schedules = {}
+    for name, d in found.items():
+        for s in d["schedules"]:
+            assert s["slug"] and s["schedule"]["timezone"] == "Asia/Ho_Chi_Minh" and s["active"]
+            schedules[(name, s["slug"])] = s["id"]
+    assert found["daily-sweep"]["schedules"][0]["schedule"]["cron"] == "0 7 * * 1-6"
+    assert found["confirmation"]["schedules"] == []  # run from the UI's form
+    form = found["confirmation"]["parameter_openapi_schema"]["properties"]
+    assert form["decision"]["enum"] == ["accept", "return"] and "assignment_id" in form
+    after_sigterm = deployments_of(prefect_api)
+    assert not any(d["paused"] for d in after_sigterm.values())  # SIGTERM paused nothing
+    assert all(s["active"] for d in after_sigterm.values() for s in d["schedules"])
+
+    serve = start_serve(plan_env)  # a restart: the same schedule ids, no duplicate runs
+    try:
+        wait_for(lambda: all(d["updated"] > found[n]["updated"] for n, d in deployments_of(prefect_api).items()
+                             if n in found), timeout=120)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+    again = {(n, s["slug"]): s["id"] for n, d in deployments_of(prefect_api).items() for s in d["schedules"]}
+    assert again == schedules
+    runs, offset = [], 0
+    while page := api(prefect_api, "/flow_runs/filter", {"limit": 200, "offset": offset}):
+        runs, offset = runs + page, offset + 200
+    slots = [(r["deployment_id"], r["expected_start_time"]) for r in runs if r["state_type"] == "SCHEDULED"]
+    assert slots and len(slots) == len(set(slots))  # one run per slot
+
+
+def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_env, prefect_api):
+    check = subprocess.run(
+        [str(BIN / "python"), "-c", "from datetime import datetime; from zoneinfo import ZoneInfo; "
+         "from flows.body import check_body; "
+         "print(check_body('so-yte', as_of=datetime(2025, 6, 20, 9, tzinfo=ZoneInfo('Asia/Ho_Chi_Minh'))))"],
+        cwd=ROOT, env=plan_env, capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0, check.stderr
+    (flow_run,) = [r for r in api(prefect_api, "/flow_runs/filter", {"limit": 200}) if r["name"] == "so-yte"]
+    tasks = {t["name"]: t["state"]["name"] for t in api(prefect_api, "/task_runs/filter", {
+        "flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})}
+    # 20/6/2025: the half-year's report and V.6.1 were due 18/6 and nothing was submitted.
+    assert tasks["V.6.1 Thanh tra, kiểm tra điều kiện y tế cơ sở kinh doanh dịch vụ; giảm hại HIV/AIDS"] == "Quá hạn"
+    assert tasks["V.BC Báo cáo định kỳ 6 tháng gửi UBND tỉnh (qua Sở LĐ-TB&XH)"] == "Quá hạn"
+    progress = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tien-do-so-yte"]}}})
+    assert progress and progress[0]["data"] == 0.0 and progress[0]["flow_run_id"] == flow_run["id"]
+
+    # Sở Y tế confirms V.6.1 from the CLI; the coordinator accepts it; then a sweep publishes.
+    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-20", "--body", "so-yte"]).stdout)
+    v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
+    assert runner.invoke(app, ["confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00"]).exit_code == 0
+    assert runner.invoke(app, ["review", str(v61), "--accept", "--as-of", "2025-06-19T15:00"]).exit_code == 0
+    sweep = subprocess.run([str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"], cwd=ROOT, env=plan_env,
+                           capture_output=True, text=True, timeout=300)
+    assert sweep.returncode == 0, sweep.stderr
+    (board,) = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}})
+    table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
+    yte = next(r for r in table if r["Cơ quan"] == "Sở Y tế")
+    assert yte["Hoàn thành đúng hạn"] == 0 and yte["Hoàn thành quá hạn"] == 1  # accepted on 19/6, due 18/6
+    assert yte["Chưa hoàn thành, quá hạn"] == 15 and yte["Chưa hoàn thành, trong hạn"] == 2
+    summary = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tong-ket-quet"]}}})
+    assert summary and "Thông báo quá hạn" in summary[0]["data"]
+
+    def events(name: str, resource: str | None = None) -> list[dict]:
+        query = {"event": {"name": [name]}}
+        if resource:
+            query["resource"] = {"id": [resource]}
+        return api(prefect_api, "/events/filter", {"filter": query, "limit": 50})["events"]
+
+    mine = f"dondoc.assignment.{v61}"
+    for name in ("dondoc.assignment.submitted", "dondoc.assignment.accepted"):
+        (event,) = wait_for(lambda n=name: events(n, mine), timeout=60)
+        assert event["payload"]["channel"] == "cli" and event["payload"]["at"].startswith("2025-06-19")
+        assert {"prefect.resource.id": "dondoc.body.so-yte", "prefect.resource.role": "body",
+                "prefect.resource.name": "so-yte"}.items() <= event["related"][0].items()
+    assert wait_for(lambda: events("dondoc.assignment.overdue"), timeout=60)
+    escalated = wait_for(lambda: events("dondoc.assignment.escalated"), timeout=60)
+    assert {e["payload"]["level"] for e in escalated} <= {1, 2}
+    # The Event Feed filters by body through the related resource.
+    page = api(prefect_api, "/events/filter", {"filter": {
+        "event": {"prefix": ["dondoc."]}, "related": {"id": ["dondoc.body.so-yte"]}}, "limit": 50})
+    assert page["events"] and all(e["related"][0]["prefect.resource.id"] == "dondoc.body.so-yte"
+                                  for e in page["events"])
