@@ -31,7 +31,8 @@ def prefect_api(tmp_path_factory):
     home = tmp_path_factory.mktemp("prefect-home")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2")  # runs appear within seconds
     log = open(home / "server.log", "wb")
     proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -125,11 +126,14 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
         serve.wait(60)
     again = {(n, s["slug"]): s["id"] for n, d in deployments_of(prefect_api).items() for s in d["schedules"]}
     assert again == schedules
-    runs, offset = [], 0
-    while page := api(prefect_api, "/flow_runs/filter", {"limit": 200, "offset": offset}):
-        runs, offset = runs + page, offset + 200
-    slots = [(r["deployment_id"], r["expected_start_time"]) for r in runs if r["state_type"] == "SCHEDULED"]
-    assert slots and len(slots) == len(set(slots))  # one run per slot
+    def slots() -> list[tuple[str, str]]:
+        runs, offset = [], 0
+        while page := api(prefect_api, "/flow_runs/filter", {"limit": 200, "offset": offset}):
+            runs, offset = runs + page, offset + 200
+        return [(r["deployment_id"], r["expected_start_time"]) for r in runs if r["state_type"] == "SCHEDULED"]
+
+    scheduled = wait_for(slots, timeout=90)  # the scheduler service creates them
+    assert len(scheduled) == len(set(scheduled))  # one run per slot, after two serves
 
 
 def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_env, prefect_api):
