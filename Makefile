@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run test bench docs clean
+.PHONY: setup run stop test bench docs clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,12 +15,22 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job: a real Prefect server (var/prefect, its own SQLite), the plan, the portal and the
+# served deployments in the background, one sweep now (or AS_OF), the board. `make stop` ends them.
+run: export PREFECT_HOME := $(CURDIR)/var/prefect
+run: export PREFECT_API_URL := http://127.0.0.1:4200/api
+run: export DONDOC_PORTAL_URL ?= http://127.0.0.1:8080
 run: setup
+	$(BIN)/dondoc local server
 	$(BIN)/dondoc init
 	$(BIN)/dondoc directory import config/directory.example.csv
 	$(BIN)/dondoc schedule
 	$(BIN)/dondoc sweep $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc status $(if $(AS_OF),--as-of $(AS_OF))
+	$(BIN)/dondoc local apps
+
+stop:
+	test ! -x $(BIN)/dondoc || $(BIN)/dondoc local stop
 
 test: setup
 	$(BIN)/python -m pytest
@@ -31,5 +41,5 @@ bench: setup
 docs: setup
 	$(BIN)/python -m tests.docs
 
-clean:
+clean: stop
 	rm -rf $(VENV) var .pytest_cache

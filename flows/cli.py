@@ -552,6 +552,41 @@ def link(
     err.print(f"Hết hạn {expires:%H:%M %d/%m/%Y}.")
 
 
+local_app = typer.Typer(help="Chạy trên một máy: máy chủ Prefect, cổng thông tin, các deployment.",
+                        no_args_is_help=True)
+app.add_typer(local_app, name="local")
+
+
+def _local():
+    from flows.local import Local
+
+    return Local(get_settings().home)
+
+
+@local_app.command("server")
+def local_server() -> None:
+    """Start a real Prefect server in the background (its own PREFECT_HOME), if not running."""
+    local = _local()
+    local.server()
+    out.print(f"[green]✓[/green] Prefect: {local.ui_url}")
+
+
+@local_app.command("apps")
+def local_apps() -> None:
+    """Start the portal and `dondoc serve` in the background, if not running."""
+    local = _local()
+    local.apps()
+    out.print(f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
+              f"\nNhật ký: {local.home / 'log'}; dừng: dondoc local stop")
+
+
+@local_app.command("stop")
+def local_stop() -> None:
+    """Stop what `dondoc local` started."""
+    stopped = _local().stop()
+    out.print(f"[green]✓[/green] Đã dừng: {', '.join(stopped) or 'không có gì đang chạy'}.")
+
+
 @app.command()
 def serve() -> None:
     """Serve the deployments (sync, daily sweep, one per body, digests, confirmation) to the
