@@ -587,6 +587,20 @@ def local_stop() -> None:
     out.print(f"[green]✓[/green] Đã dừng: {', '.join(stopped) or 'không có gì đang chạy'}.")
 
 
+automations_app = typer.Typer(help="Automation của Prefect: báo cán bộ điều phối.", no_args_is_help=True)
+app.add_typer(automations_app, name="automations")
+
+
+@automations_app.command("apply")
+def automations_apply() -> None:
+    """Create or update (never duplicate) the automations that alert the coordinators: a dondoc
+    flow run failed or crashed; 3 messages failed for good within 24 hours."""
+    from flows.automations import apply
+
+    for name, automation_id in apply().items():
+        out.print(f"[green]✓[/green] {name} ({automation_id})")
+
+
 @app.command()
 def serve() -> None:
     """Serve the deployments (sync, daily sweep, one per body, digests, confirmation) to the

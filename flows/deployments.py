@@ -11,6 +11,7 @@ from prefect.schedules import Cron
 from sqlmodel import select
 
 from config.settings import Settings, get_settings
+from flows.alert import alert_coordinators
 from flows.body import check_body
 from flows.catalog import catalog_sync
 from flows.digest import weekly_digest
@@ -41,22 +42,24 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         return [Cron(expr, timezone=tz, slug=slug)]
 
     return [
-        catalog_sync.to_deployment("catalog-sync", schedules=cron(SYNC_CRON, "catalog-sync-morning"),
+        alert_coordinators.to_deployment("coordinator-alert", tags=["dondoc-alert"], description=(
+            "Email cho cán bộ điều phối; do các automation của dondoc gọi (dondoc automations apply).")),
+        catalog_sync.to_deployment("catalog-sync", tags=["dondoc"], schedules=cron(SYNC_CRON, "catalog-sync-morning"),
                                    description="Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."),
-        daily_sweep.to_deployment("daily-sweep", schedules=cron(SWEEP_CRON, "daily-sweep-morning"),
+        daily_sweep.to_deployment("daily-sweep", tags=["dondoc"], schedules=cron(SWEEP_CRON, "daily-sweep-morning"),
                                   description="Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."),
-        publish_events.to_deployment("events", schedules=cron(EVENTS_CRON, "events-every-5-minutes"),
+        publish_events.to_deployment("events", tags=["dondoc"], schedules=cron(EVENTS_CRON, "events-every-5-minutes"),
                                      description="Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed."),
-        weekly_digest.to_deployment("digest-leadership", parameters={"kind": "leadership"},
+        weekly_digest.to_deployment("digest-leadership", tags=["dondoc"], parameters={"kind": "leadership"},
                                     schedules=cron(DIGEST_CRON, "digest-leadership-monday"),
                                     description="Báo cáo tuần gửi lãnh đạo UBND tỉnh."),
-        weekly_digest.to_deployment("digest-coordinator", parameters={"kind": "coordinator"},
+        weekly_digest.to_deployment("digest-coordinator", tags=["dondoc"], parameters={"kind": "coordinator"},
                                     schedules=cron(DIGEST_CRON, "digest-coordinator-monday"),
                                     description="Báo cáo tuần gửi cơ quan điều phối."),
-        review_assignment.to_deployment("confirmation", description=(
+        review_assignment.to_deployment("confirmation", tags=["dondoc"], description=(
             "Chấp nhận hoặc trả lại minh chứng của một nhiệm vụ (mã trong bảng tình hình hoặc "
             "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email.")),
-        *(check_body.to_deployment(f"body-{code}", parameters={"body": code}, tags=["body", code],
+        *(check_body.to_deployment(f"body-{code}", parameters={"body": code}, tags=["dondoc", "body", code],
                                    schedules=cron(BODY_CRON, f"body-{code}-monday"),
                                    description=f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run.")
           for code in body_codes(settings)),

@@ -75,6 +75,13 @@ def notification_context(session: Session, row: Notification, *, now: datetime, 
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
     if row.kind == "escalation":
         return escalation_context(session, row, contact, now=now, calendar=calendar, tz=tz)
+    if row.kind == "alert":
+        plan = session.exec(select(Plan).order_by(Plan.id)).first()
+        return {**row.context, "at": datetime.fromisoformat(row.context["at"]).astimezone(tz), "state": "open",
+                "contact": {"name": contact.name if contact else ""},
+                "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+                "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id),
+                                                  local_date(now, tz))}
     if row.kind.startswith("digest-"):
         from notifications.digests import digest_context  # matplotlib, only for digests
 

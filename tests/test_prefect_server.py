@@ -97,12 +97,12 @@ def wait_for(predicate, timeout: float = 120, every: float = 0.5):
 def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, prefect_api):
     serve = start_serve(plan_env)
     try:
-        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 33 and d)
+        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 34 and d)
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(60) is not None
     bodies = [n for n in found if n.startswith("body-")]
-    assert len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "digest-leadership", "digest-coordinator",
+    assert len(found) == 34 and len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "coordinator-alert", "digest-leadership", "digest-coordinator",
                                   "confirmation"} <= set(found)
     schedules = {}
     for name, d in found.items():
@@ -188,3 +188,32 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
         "event": {"prefix": ["dondoc."]}, "related": {"id": ["dondoc.body.so-yte"]}}, "limit": 50})
     assert page["events"] and all(e["related"][0]["prefect.resource.id"] == "dondoc.body.so-yte"
                                   for e in page["events"])
+
+
+def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, prefect_api, smtp, tmp_path):
+    env = {**plan_env, "DONDOC_EMAIL_URL": smtp.url}
+    serve = start_serve(env)
+    try:
+        wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
+        applied = [subprocess.run([str(BIN / "dondoc"), "automations", "apply"], cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=120) for _ in range(2)]
+        assert all(r.returncode == 0 for r in applied), applied[0].stderr
+        assert applied[0].stdout == applied[1].stdout  # the same automations, updated in place
+        names = sorted(a["name"] for a in api(prefect_api, "/automations/filter"))
+        assert names == ["dondoc: lượt chạy thất bại", "dondoc: tin nhắn liên tục không gửi được"]
+
+        broken = tmp_path / "plans"
+        broken.mkdir()
+        (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
+        failed = subprocess.run([str(BIN / "python"), "-c", "from flows.catalog import catalog_sync; catalog_sync()"],
+                                cwd=ROOT, env={**env, "DONDOC_CATALOG_DIR": str(broken)}, capture_output=True,
+                                text=True, timeout=300)
+        assert failed.returncode != 0
+        coordinator = "daumoi@so-ldtbxh.dondoc.example"
+        alert = wait_for(lambda: next((m for m in smtp.received if m.to == coordinator
+                                       and m.subject.startswith("[dondoc] Lượt chạy catalog-sync")), None),
+                         timeout=180, every=1)
+        assert "Failed" in alert.subject
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)

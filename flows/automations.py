@@ -1,0 +1,72 @@
+"""`dondoc automations apply`: the Prefect automations that alert the coordinators. Idempotent:
+an automation is found by its name and updated, never duplicated.
+
+Both run the `coordinator-alert` deployment (served by `dondoc serve`), so the alert is an email
+through dondoc's own outbox, with its retries and its log.
+"""
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from prefect.client.orchestration import get_client
+from prefect.events.actions import RunDeployment
+from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
+
+from flows.alert import alert_coordinators
+
+ALERT_DEPLOYMENT = f"{alert_coordinators.name}/coordinator-alert"
+# The flows whose failure a coordinator must hear of (the alert itself is left out: no loop).
+WATCHED_FLOWS = ["catalog-sync", "daily-sweep", "events", "weekly-digest", "body-check", "confirmation"]
+FAILED_RUN = "dondoc: lượt chạy thất bại"
+FAILING_MESSAGES = "dondoc: tin nhắn liên tục không gửi được"
+
+
+def specs(deployment_id) -> list[AutomationCore]:
+    def alert(subject: str, detail: str) -> RunDeployment:
+        return RunDeployment(source="selected", deployment_id=deployment_id,
+                             parameters={"subject": subject, "detail": detail})
+
+    return [
+        AutomationCore(
+            name=FAILED_RUN,
+            description="Báo cán bộ điều phối khi một lượt chạy của dondoc thất bại hoặc bị gián đoạn.",
+            trigger=EventTrigger(
+                expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related={"prefect.resource.role": "flow", "prefect.resource.name": WATCHED_FLOWS},
+                posture=Posture.Reactive, threshold=1, within=timedelta(0)),
+            actions=[alert("Lượt chạy {{ flow.name }} / {{ flow_run.name }}: {{ flow_run.state.name }}",
+                           "{{ flow_run.state.message }}")],
+        ),
+        AutomationCore(
+            name=FAILING_MESSAGES,
+            description="Báo cán bộ điều phối khi 3 tin trở lên không gửi được trong 24 giờ.",
+            trigger=EventTrigger(expect={"dondoc.notification.failed"}, match={"prefect.resource.id": "dondoc.notification.*"},
+                                 posture=Posture.Reactive, threshold=3, within=timedelta(hours=24)),
+            actions=[alert("Nhiều tin nhắn không gửi được",
+                           "Ít nhất 3 tin không gửi được trong 24 giờ qua. Kiểm tra: dondoc outbox --status dead")],
+        ),
+    ]
+
+
+async def _apply() -> dict[str, str]:
+    async with get_client() as client:
+        deployment = await client.read_deployment_by_name(ALERT_DEPLOYMENT)
+        done = {}
+        for spec in specs(deployment.id):
+            existing = await client.read_automations_by_name(spec.name)
+            if existing:
+                await client.update_automation(existing[0].id, spec)
+                for extra in existing[1:]:  # left by an older, non-idempotent setup
+                    await client.delete_automation(extra.id)
+                done[spec.name] = str(existing[0].id)
+            else:
+                done[spec.name] = str(await client.create_automation(spec))
+        return done
+
+
+def apply() -> dict[str, str]:
+    """Create or update the automations; returns their ids by name. Needs the alert deployment
+    (run `dondoc serve` first)."""
+    return asyncio.run(_apply())
