@@ -613,6 +613,15 @@ def serve() -> None:
 
 
 @app.command()
+def deploy(pool: Annotated[str, typer.Option("--pool", help="A Prefect work pool (process type).")] = "dondoc") -> None:
+    """Create or update the same deployments in a work pool, for workers on other machines."""
+    from flows.deployments import deploy_to_pool
+
+    ids = deploy_to_pool(pool, get_settings())
+    out.print(f"[green]✓[/green] {len(ids)} deployment trong work pool {pool}.")
+
+
+@app.command()
 def portal(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8080,

@@ -6,6 +6,10 @@ Saturday may be a make-up working day; on a day off it finds nothing new to send
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
+from prefect import Flow, flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
 from sqlmodel import select
@@ -26,6 +30,7 @@ SYNC_CRON = "30 6 * * 1-6"
 BODY_CRON = "30 7 * * 1"
 DIGEST_CRON = "0 8 * * 1"
 EVENTS_CRON = "*/5 * * * *"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def body_codes(settings: Settings) -> list[str]:
@@ -34,7 +39,18 @@ def body_codes(settings: Settings) -> list[str]:
         return list(s.exec(select(Body.code).where(Body.id.in_(select(Duty.body_id))).order_by(Body.code)))
 
 
-def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
+@dataclass(frozen=True)
+class Spec:
+    flow: Flow
+    name: str
+    options: dict  # tags, schedules, parameters, description
+
+    @property
+    def entrypoint(self) -> str:
+        return f"{self.flow.fn.__module__.replace('.', '/')}.py:{self.flow.fn.__name__}"
+
+
+def specs(settings: Settings | None = None) -> list[Spec]:
     settings = settings or get_settings()
     tz = settings.timezone
 
@@ -42,25 +58,41 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
         return [Cron(expr, timezone=tz, slug=slug)]
 
     return [
-        alert_coordinators.to_deployment("coordinator-alert", tags=["dondoc-alert"], description=(
-            "Email cho cán bộ điều phối; do các automation của dondoc gọi (dondoc automations apply).")),
-        catalog_sync.to_deployment("catalog-sync", tags=["dondoc"], schedules=cron(SYNC_CRON, "catalog-sync-morning"),
-                                   description="Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."),
-        daily_sweep.to_deployment("daily-sweep", tags=["dondoc"], schedules=cron(SWEEP_CRON, "daily-sweep-morning"),
-                                  description="Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."),
-        publish_events.to_deployment("events", tags=["dondoc"], schedules=cron(EVENTS_CRON, "events-every-5-minutes"),
-                                     description="Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed."),
-        weekly_digest.to_deployment("digest-leadership", tags=["dondoc"], parameters={"kind": "leadership"},
-                                    schedules=cron(DIGEST_CRON, "digest-leadership-monday"),
-                                    description="Báo cáo tuần gửi lãnh đạo UBND tỉnh."),
-        weekly_digest.to_deployment("digest-coordinator", tags=["dondoc"], parameters={"kind": "coordinator"},
-                                    schedules=cron(DIGEST_CRON, "digest-coordinator-monday"),
-                                    description="Báo cáo tuần gửi cơ quan điều phối."),
-        review_assignment.to_deployment("confirmation", tags=["dondoc"], description=(
+        Spec(alert_coordinators, "coordinator-alert", {"tags": ["dondoc-alert"], "description": (
+            "Email cho cán bộ điều phối; do các automation của dondoc gọi (dondoc automations apply).")}),
+        Spec(catalog_sync, "catalog-sync", {"tags": ["dondoc"], "schedules": cron(SYNC_CRON, "catalog-sync-morning"),
+             "description": "Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."}),
+        Spec(daily_sweep, "daily-sweep", {"tags": ["dondoc"], "schedules": cron(SWEEP_CRON, "daily-sweep-morning"),
+             "description": "Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."}),
+        Spec(daily_sweep, "daily-sweep-shard", {"tags": ["dondoc"], "description": (
+            "Nhắc việc của một nhóm cơ quan (tham số bodies), để nhiều worker cùng chia việc.")}),
+        Spec(publish_events, "events", {"tags": ["dondoc"], "schedules": cron(EVENTS_CRON, "events-every-5-minutes"),
+             "description": "Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed."}),
+        Spec(weekly_digest, "digest-leadership", {"tags": ["dondoc"], "parameters": {"kind": "leadership"},
+             "schedules": cron(DIGEST_CRON, "digest-leadership-monday"),
+             "description": "Báo cáo tuần gửi lãnh đạo UBND tỉnh."}),
+        Spec(weekly_digest, "digest-coordinator", {"tags": ["dondoc"], "parameters": {"kind": "coordinator"},
+             "schedules": cron(DIGEST_CRON, "digest-coordinator-monday"),
+             "description": "Báo cáo tuần gửi cơ quan điều phối."}),
+        Spec(review_assignment, "confirmation", {"tags": ["dondoc"], "description": (
             "Chấp nhận hoặc trả lại minh chứng của một nhiệm vụ (mã trong bảng tình hình hoặc "
-            "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email.")),
-        *(check_body.to_deployment(f"body-{code}", parameters={"body": code}, tags=["dondoc", "body", code],
-                                   schedules=cron(BODY_CRON, f"body-{code}-monday"),
-                                   description=f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run.")
+            "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email.")}),
+        *(Spec(check_body, f"body-{code}", {
+            "tags": ["dondoc", "body", code], "parameters": {"body": code},
+            "schedules": cron(BODY_CRON, f"body-{code}-monday"),
+            "description": f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run."})
           for code in body_codes(settings)),
     ]
+
+
+def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
+    """For `dondoc serve`: the flows run in the serving process."""
+    return [s.flow.to_deployment(s.name, **s.options) for s in specs(settings)]
+
+
+def deploy_to_pool(pool: str, settings: Settings | None = None) -> list[str]:
+    """For workers: the same deployments in a work pool, the code read from this project's
+    folder (`ROOT`, the same path on every worker machine, or a clone of the repository)."""
+    return [str(flow.from_source(source=str(ROOT), entrypoint=s.entrypoint).deploy(
+                s.name, work_pool_name=pool, build=False, push=False, print_next_steps=False, **s.options))
+            for s in specs(settings)]

@@ -14,16 +14,24 @@ from tasks.sweep import dispatch_outbox, escalate_overdue, plan_reminders
 
 
 def _run_name() -> str:
-    as_of = flow_run.parameters.get("as_of")
-    return f"sweep as of {as_of:%d/%m/%Y %H:%M}" if as_of else "sweep"
+    as_of, bodies = flow_run.parameters.get("as_of"), flow_run.parameters.get("bodies")
+    name = f"sweep as of {as_of:%d/%m/%Y %H:%M}" if as_of else "sweep"
+    return f"{name} ({', '.join(bodies)})" if bodies else name
 
 
 @flow(name="daily-sweep", flow_run_name=_run_name)
-def daily_sweep(as_of: datetime | None = None) -> dict[str, int]:
+def daily_sweep(as_of: datetime | None = None, bodies: list[str] | None = None) -> dict[str, int]:
     """`as_of` replays a moment; by default now. Decisions follow `now`, never the scheduled time,
-    so late runs after an outage send each reminder once."""
+    so late runs after an outage send each reminder once.
+
+    `bodies` makes a shard: the reminders of those bodies only, so that several workers share a
+    large plan. Shards may run at once: the outbox sends each message once. What spans all bodies
+    (escalation grouped per recipient and day, the board, the events) runs in the whole sweep.
+    """
     now = as_of or datetime.now(get_settings().tz)
-    planned = plan_reminders(now)
+    planned = plan_reminders(now, bodies)
+    if bodies:
+        return {"planned": planned, **dispatch_outbox(now)}
     escalated = escalate_overdue(now)
     sent = dispatch_outbox(now)
     publish_sweep_summary(now, planned, escalated, sent)

@@ -42,6 +42,17 @@ class Runtime:
         return reminders.plan(session, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
                               body_ids=body_ids)
 
+    def body_ids(self, codes: list[str]) -> list[int]:
+        from sqlmodel import select
+
+        from models.org import Body
+
+        with session_scope(self.url) as s:
+            ids = list(s.exec(select(Body.id).where(Body.code.in_(codes))))
+        if len(ids) != len(set(codes)):
+            raise LookupError(f"unknown body among {', '.join(codes)}")
+        return ids
+
     def plan(self, now: datetime, body_ids: list[int] | None = None) -> list[reminders.Planned]:
         with session_scope(self.url) as s:
             return self._plan(s, now, body_ids)

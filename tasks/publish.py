@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
+from prefect.exceptions import ObjectAlreadyExists
 from prefect.variables import Variable
 from sqlmodel import select
 
@@ -91,5 +92,8 @@ def mirror_events(limit: int = 5000) -> int:
                        payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details})
             emitted += 1
     if entries:
-        Variable.set(CURSOR, entries[-1].id, overwrite=True)
+        try:
+            Variable.set(CURSOR, entries[-1].id, overwrite=True)
+        except ObjectAlreadyExists:  # another mirror created it between our read and write
+            Variable.set(CURSOR, entries[-1].id, overwrite=True)
     return emitted

@@ -10,9 +10,10 @@ from notifications.runtime import Runtime
 
 
 @task(name="plan-reminders", task_run_name="plan reminders due {now:%d/%m/%Y %H:%M}")
-def plan_reminders(now: datetime) -> int:
-    """Write each reminder due now to the outbox; returns how many rows are new."""
-    return Runtime.from_settings().enqueue(now)
+def plan_reminders(now: datetime, bodies: list[str] | None = None) -> int:
+    """Write each reminder due now (for `bodies`, or all) to the outbox; returns how many rows are new."""
+    runtime = Runtime.from_settings()
+    return runtime.enqueue(now, runtime.body_ids(bodies) if bodies else None)
 
 
 @task(name="escalate-overdue", task_run_name="escalate overdue items {now:%d/%m/%Y}")

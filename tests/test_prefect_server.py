@@ -97,12 +97,12 @@ def wait_for(predicate, timeout: float = 120, every: float = 0.5):
 def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, prefect_api):
     serve = start_serve(plan_env)
     try:
-        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 34 and d)
+        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 35 and d)
     finally:
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(60) is not None
     bodies = [n for n in found if n.startswith("body-")]
-    assert len(found) == 34 and len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "coordinator-alert", "digest-leadership", "digest-coordinator",
+    assert len(found) == 35 and len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "coordinator-alert", "digest-leadership", "digest-coordinator",
                                   "confirmation"} <= set(found)
     schedules = {}
     for name, d in found.items():
