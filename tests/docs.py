@@ -1,7 +1,10 @@
-"""`make docs`: render what leadership receives, from a replayed half-year, to docs/*.png.
+"""`make docs`: pictures of what people see, from a replayed half-year, to docs/*.png.
 
-The leadership digest of 4/7/2025 over the mixed half-year of tests/scenario.py (fictitious
-directory), written as HTML by `dondoc digest --html` and photographed by headless chromium.
+- The leadership digest of 4/7/2025 over the mixed half-year of tests/scenario.py (fictitious
+  directory), written as HTML by `dondoc digest --html`.
+- The Prefect UI of a `make run`-like instance (`dondoc local`, on free ports): the deployments,
+  a body's check, the status board artifact, the event feed.
+Both photographed by headless chromium (Debian's).
 """
 from __future__ import annotations
 
@@ -10,8 +13,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
+
+import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 DONDOC = Path(sys.executable).with_name("dondoc")
@@ -22,6 +28,69 @@ def main() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Debian's chromium is needed: apt-get install chromium")
+    digest(chromium)
+    prefect_ui(chromium)
+
+
+def prefect_ui(chromium: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from flows.local import Local
+    from tests.servers import free_port
+
+    with tempfile.TemporaryDirectory() as home:
+        local = Local(Path(home), prefect_port=free_port(), portal_port=free_port())
+        env = {**local.env(), "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/ui.sqlite3",
+               "PREFECT_HOME": f"{home}/prefect"}
+        os.environ.update(env)
+        run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
+        try:
+            local.server()
+            run("init")
+            run("directory", "import", str(ROOT / "config" / "directory.example.csv"))
+            run("schedule", "--until", AS_OF[:10])
+            from config.settings import get_settings
+            from tests.scenario import mixed_half_year
+
+            get_settings.cache_clear()
+            mixed_half_year(env["DONDOC_DATABASE_URL"], datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz))
+            run("sweep", "--as-of", AS_OF)
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+                tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+                def shoot(name: str, path: str, click: str | None = None, full: bool = True) -> None:
+                    tab.goto(f"{local.ui_url}{path}")
+                    tab.wait_for_load_state("networkidle")
+                    if click:
+                        tab.get_by_text(click, exact=True).first.click()
+                        tab.wait_for_load_state("networkidle")
+                    time.sleep(3)  # the UI draws after its data arrives
+                    tab.screenshot(path=str(ROOT / "docs" / f"{name}.png"), full_page=full)
+                    print(f"wrote docs/{name}.png")
+
+                tab.set_viewport_size({"width": 1400, "height": 2600})  # down to the dondoc events
+                shoot("prefect-event-feed", "/events", full=False)  # the sweep's events are the latest
+                tab.set_viewport_size({"width": 1400, "height": 1000})
+                (board,) = httpx.post(f"{local.api_url}/artifacts/filter",
+                                      json={"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}}).json()
+                shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}")
+                check = ("from datetime import datetime; from zoneinfo import ZoneInfo; from flows.body import check_body; "
+                         f"check_body('cong-an', as_of=datetime.fromisoformat('{AS_OF}')"
+                         ".replace(tzinfo=ZoneInfo('Asia/Ho_Chi_Minh')))")
+                subprocess.run([sys.executable, "-c", check], env=env, check=True, capture_output=True, cwd=ROOT)
+                runs = httpx.post(f"{local.api_url}/flow_runs/filter", json={"limit": 50}).json()
+                body_run = next(r["id"] for r in runs if r["name"] == "cong-an")
+                shoot("prefect-body-run", f"/runs/flow-run/{body_run}", click="Task Runs")
+                local.apps()
+                time.sleep(15)  # `dondoc serve` registers its deployments
+                shoot("prefect-deployments", "/deployments")
+                browser.close()
+        finally:
+            local.stop()
+
+
+def digest(chromium: str) -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/docs.sqlite3"}
         run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
