@@ -129,7 +129,8 @@ def escalate(session: Session, *, now: datetime, policy: Policy, calendar: Worki
             "next_attempt_at": policy.outside_quiet_hours(now, tz) if channel == "sms" else now,
         })
     ids = [r[0] for r in session.execute(
-        insert_ignoring_conflicts(session, Notification, ["dedupe_key"]).returning(Notification.id), rows).all()]
+        insert_ignoring_conflicts(session, Notification, ["dedupe_key"]).returning(Notification.id), rows).all()
+           ] if rows else []  # no one in the directory to tell: the levels still rise, in the audit log
     top: dict[int, int] = {}
     for r in found:
         top[r.assignment_id] = max(top.get(r.assignment_id, 0), r.level.level)

@@ -3,6 +3,7 @@ sweep) and events mirrored from the audit log. The database stays the record: ar
 display and events expire (7 days by default)."""
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +25,7 @@ from models.status import LABELS
 
 BOARD_KEY = "bang-tinh-hinh"
 SWEEP_KEY = "tong-ket-quet"
-CURSOR = "dondoc_events_cursor"  # the last audit row mirrored as an event
+CURSOR = "dondoc_events_cursor"  # the last audit row mirrored as an event, per dondoc database
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
 EVENTS = {"assignment.submitted": "dondoc.assignment.submitted", "assignment.accepted": "dondoc.assignment.accepted",
           "assignment.returned": "dondoc.assignment.returned", "assignment.overdue": "dondoc.assignment.overdue",
@@ -71,7 +72,9 @@ def mirror_events(limit: int = 5000) -> int:
     cursor. Run from the sweep, so that the CLI and the portal need no Prefect."""
     settings = get_settings()
     now = datetime.now(UTC)
-    cursor = int(Variable.get(CURSOR, default=0) or 0)
+    # One Prefect server may serve several dondoc databases (a test, a second province).
+    key = f"{CURSOR}_{hashlib.sha256(settings.db_url.encode()).hexdigest()[:10]}"
+    cursor = int(Variable.get(key, default=0) or 0)
     emitted = 0
     with session_scope(settings.db_url) as s:
         entries = s.exec(select(AuditEntry).where(AuditEntry.id > cursor).order_by(AuditEntry.id).limit(limit)).all()
@@ -93,7 +96,7 @@ def mirror_events(limit: int = 5000) -> int:
             emitted += 1
     if entries:
         try:
-            Variable.set(CURSOR, entries[-1].id, overwrite=True)
+            Variable.set(key, entries[-1].id, overwrite=True)
         except ObjectAlreadyExists:  # another mirror created it between our read and write
-            Variable.set(CURSOR, entries[-1].id, overwrite=True)
+            Variable.set(key, entries[-1].id, overwrite=True)
     return emitted

@@ -129,3 +129,12 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
         levels = [e.details["level"] for e in s.exec(select(AuditEntry).where(
             AuditEntry.action == "assignment.escalated", AuditEntry.entity_id == yte))]
     assert levels == [1, 2]
+
+
+def test_without_a_directory_levels_rise_and_nothing_is_queued(env):
+    cli("init")
+    cli("schedule", "--until", "2025-06-30")
+    runtime = Runtime.from_settings(get_settings())
+    assert runtime.escalate(morning(date(2025, 7, 4))) == 0
+    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-07-04"]).stdout)
+    assert {r["escalation_level"] for r in rows if r["due"] == "2025-06-18"} == {2}

@@ -66,7 +66,14 @@ def main() -> None:
     Console().print(table)
     print("targets: planning at most 2x the bare query; peak memory under 300 MB at 1M")
 
-    from tests.bench import portal
+    from tests.bench import portal, prefect_overhead
+
+    table = Table("assignments", "task runs", "API calls", "events", "sweep s",
+                  title="Prefect overhead of one sweep (1,000 due, no contacts)")
+    for r in prefect_overhead.run():
+        table.add_row(f"{r['total']:,}", str(r["task_runs"]), str(r["calls"]), str(r["events"]), f"{r['seconds']:.2f}")
+    Console().print(table)
+    print("target: task runs and API calls the same at 1k and 100k")
 
     table = Table("case", "requests", "p50 s", "p95 s", "portal peak RSS MB", title="Portal (dondoc portal, uvicorn)")
     rows = portal.run()

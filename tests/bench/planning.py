@@ -56,11 +56,13 @@ print(json.dumps({"rows": n, "seconds": min(runs), "cold": cold, "peak_mb": reso
 """
 
 
-def _build(url: str, path: str, total: int) -> None:
+def _build(url: str, path: str, total: int, *, due_count: int = DUE, contacts: bool = True) -> None:
+    """`total` assignments of which `due_count` are open and due within the look-ahead or overdue."""
     migrate.upgrade(url)
     with session_scope(url) as s:
         sync_catalogs(s, load_catalogs(catalog_paths(CONFIG_DIR / "plans")), now=NOW)
-        import_directory(s, CONFIG_DIR / "directory.example.csv", now=NOW)
+        if contacts:
+            import_directory(s, CONFIG_DIR / "directory.example.csv", now=NOW)
     db = sqlite3.connect(path)
     duties = db.execute("SELECT id, body_id FROM duty").fetchall()
     rng = random.Random(7)
@@ -68,7 +70,7 @@ def _build(url: str, path: str, total: int) -> None:
     def rows():
         for i in range(total):
             duty_id, body_id = duties[i % len(duties)]
-            if i < DUE:  # due within the look-ahead or overdue
+            if i < due_count:  # due within the look-ahead or overdue
                 due, state = TODAY + timedelta(days=rng.randint(-40, 8)), "open"
             elif i % 2:
                 due, state = date(2023, 1, 1) + timedelta(days=i % 700), "accepted"
