@@ -137,13 +137,17 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
 
 
 def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_env, prefect_api):
-    check = subprocess.run(
-        [str(BIN / "python"), "-c", "from datetime import datetime; from zoneinfo import ZoneInfo; "
-         "from flows.body import check_body; "
-         "print(check_body('so-yte', as_of=datetime(2025, 6, 20, 9, tzinfo=ZoneInfo('Asia/Ho_Chi_Minh'))))"],
-        cwd=ROOT, env=plan_env, capture_output=True, text=True, timeout=300)
-    assert check.returncode == 0, check.stderr
-    (flow_run,) = [r for r in api(prefect_api, "/flow_runs/filter", {"limit": 200}) if r["name"] == "so-yte"]
+    serve = start_serve(plan_env)  # the body's deployment, run as a coordinator would from the UI
+    try:
+        deployment = wait_for(lambda: deployments_of(prefect_api).get("body-so-yte"))
+        run = api(prefect_api, f"/deployments/{deployment['id']}/create_flow_run",
+                  {"parameters": {"body": "so-yte", "as_of": "2025-06-20T09:00:00+07:00"}})
+        flow_run = wait_for(lambda: (r := httpx.get(f"{prefect_api}/flow_runs/{run['id']}").json())
+                            and r["state_type"] in ("COMPLETED", "FAILED", "CRASHED") and r, timeout=180)
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+    assert flow_run["state_type"] == "COMPLETED" and flow_run["name"] == "so-yte"
     tasks = {t["name"]: t["state"]["name"] for t in api(prefect_api, "/task_runs/filter", {
         "flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})}
     # 20/6/2025: the half-year's report and V.6.1 were due 18/6 and nothing was submitted.
