@@ -22,6 +22,7 @@ from models.db import session_scope
 from models.digest import CATEGORIES, build
 from models.org import Body, Contact
 from models.status import LABELS
+from notifications.render import FILTERS
 
 BOARD_KEY = "bang-tinh-hinh"
 SWEEP_KEY = "tong-ket-quet"
@@ -41,7 +42,7 @@ def board_rows(now: datetime) -> list[dict]:
     escalated = Counter(i["body"] for i in digest.escalated)
     return [{"Cơ quan": b.name, **{LABELS[c]: b.counts[c] for c in CATEGORIES}, "Chờ duyệt": awaiting[b.name],
              "Báo cáo lãnh đạo (cấp 2)": escalated[b.name],
-             "Tỷ lệ đúng hạn": "-" if b.on_time_rate is None else f"{round(100 * b.on_time_rate)}%"}
+             "Tỷ lệ đúng hạn": FILTERS["percent"](b.on_time_rate)}
             for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]]
 
 

@@ -78,7 +78,7 @@ def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_
         assert result.exit_code == 0, result.output
     child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     child.update(PREFECT_API_URL=prefect_on_postgres, PREFECT_HOME=str(tmp_path / "client-home"),
-                 PREFECT_WORKER_QUERY_SECONDS="2", DONDOC_EMAIL_URL=smtp.url)
+                 PREFECT_WORKER_QUERY_SECONDS="1", DONDOC_EMAIL_URL=smtp.url)
 
     def run(*args: str) -> str:
         done = subprocess.run(args, cwd=ROOT, env=child, capture_output=True, text=True, timeout=300)
