@@ -290,16 +290,13 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
 
         def check() -> tuple[int, str] | None:
             with db() as s:
-                contact = authenticate(s, form.get("email"), form.get("password"))
-                if contact is None:
-                    return None
-                record(s, now=clock(), actor=f"contact:{contact.id}", channel="portal", action="account.login",
-                       entity="contact", entity_id=contact.id)
-                return contact.id, contact.name
+                contact = authenticate(s, form.get("email"), form.get("password"), now=clock())
+                return (contact.id, contact.name) if contact else None
 
         found = await run_in_threadpool(check)
-        if found is None:
-            return page(request, "login.html", 401, error="Email hoặc mật khẩu không đúng.")
+        if found is None:  # one answer for every failure: it tells nothing about the account
+            return page(request, "login.html", 401, error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm "
+                                                         "khóa 15 phút sau nhiều lần đăng nhập sai.")
         request.session.clear()  # a new session on login: no fixation
         request.session.update(contact=found[0], name=found[1], csrf=secrets.token_urlsafe(32))
         return RedirectResponse("/review", 303)

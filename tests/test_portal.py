@@ -313,3 +313,21 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
         assert s.get(Assignment, aid).extended_due == date(2025, 6, 30)
         assert [e.decision for e in s.exec(select(Extension))] == ["approved"]
     assert _status(aid, "2025-06-25") == "open"  # past 18/6, within the extension
+
+
+@sqlite_only
+def test_repeated_wrong_passwords_lock_the_account_for_a_while(portal):
+    _set_password(COORDINATOR)
+    with portal.client() as c:
+        for _ in range(5):
+            assert portal.login(c, COORDINATOR, "wrong password!!").status_code == 401
+        locked = portal.login(c, COORDINATOR, PASSWORD)  # the right one, refused the same way
+        assert locked.status_code == 401 and "tạm khóa" in locked.text
+        assert "tạm khóa" in portal.login(c, "nobody@dondoc.example", PASSWORD).text  # the same answer
+    portal.clock.now += timedelta(minutes=16)
+    with portal.client() as c:
+        assert portal.login(c, COORDINATOR, PASSWORD).status_code == 303
+    with session_scope(portal.db) as s:
+        actions = [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.entity == "contact")
+                                            .order_by(AuditEntry.id)) if e.action.startswith("account.login")]
+    assert actions == ["account.login_failed"] * 6 + ["account.login"]

@@ -4,11 +4,10 @@ Revision ID: 6c8b0babc684
 Revises: 7d313f98baa6
 Create Date: 2026-11-29 06:05:32.664841
 """
-from alembic import op
 import sqlalchemy as sa
-import sqlmodel
-import models.types
+from alembic import op
 
+import models.types
 
 revision = '6c8b0babc684'
 down_revision = '7d313f98baa6'
