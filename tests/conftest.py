@@ -114,17 +114,11 @@ def smtp():
 def portal(env, smtp, monkeypatch):
     """The plan loaded with the example directory and 2025 H1 scheduled, the portal served by
     uvicorn with a fixed clock (10/6/2025, 09:00 local), messages to the real SMTP server."""
-    from typer.testing import CliRunner
-
-    from flows.cli import app
+    from tests.cli import load_example
     from tests.portal import Portal
     from tests.servers import free_port
 
-    runner = CliRunner()
-    for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
-                 ["schedule", "--until", "2025-06-30"]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+    load_example("2025-06-30")
     port = free_port()
     monkeypatch.setenv("DONDOC_PORTAL_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)

@@ -1,14 +1,22 @@
-"""Real servers for delivery tests: an SMTP server (aiosmtpd) and an HTTP SMS gateway."""
+"""Real servers for the tests: SMTP (aiosmtpd), an HTTP SMS gateway, the portal, a Prefect server."""
 from __future__ import annotations
 
 import email
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 from aiosmtpd.controller import Controller
 
@@ -151,3 +159,36 @@ class PortalServer:
     def stop(self) -> None:
         self.server.should_exit = True
         self._thread.join(10)
+
+
+@contextmanager
+def prefect_server(home: Path, *, timeout: float = 240, **settings: str) -> Iterator[str]:
+    """A real `prefect server start` on a free port, with its own PREFECT_HOME (and `settings`,
+    e.g. PREFECT_API_DATABASE_CONNECTION_URL); yields its API URL. The first start migrates its
+    database: the timeout is generous."""
+    import httpx
+
+    home.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **settings)
+    url = f"http://127.0.0.1:{port}/api"
+    with open(home / "server.log", "wb") as log:
+        proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start", "--host",
+                                 "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the Prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)

@@ -2,40 +2,31 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from flows.cli import app
 from models.db import session_scope
 from models.evidence import Evidence, EvidenceFile, TargetValue
+from tests.cli import cli, status_rows
 
-runner = CliRunner()
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)
-
-
-def cli(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
 
 
 @pytest.fixture
 def ready(env):
     cli("init")
     cli("schedule", "--until", "2025-06-30")
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-01", "--body", "so-yte"]).stdout)
+    rows = status_rows("2025-06-01", "so-yte")
     return next(r for r in rows if r["period"] == "2025-H1" and r["due"] == "2025-06-18")
 
 
 def status_of(assignment_id: int, as_of: str) -> str:
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", as_of]).stdout)
+    rows = status_rows(as_of)
     return next(r["status"] for r in rows if r["id"] == assignment_id)
 
 
@@ -95,7 +86,7 @@ def test_an_html_file_named_pdf_is_refused(ready, tmp_path):
 def test_a_sensitive_duty_takes_no_files(env, tmp_path):
     cli("init")
     cli("schedule", "--until", "2025-06-30")
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-01", "--body", "cong-an"]).stdout)
+    rows = status_rows("2025-06-01", "cong-an")
     police = next(r for r in rows if r["ref"] == "V.2.3")
     report = tmp_path / "danh-sach.pdf"
     report.write_bytes(PDF)

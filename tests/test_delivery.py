@@ -77,14 +77,6 @@ def replay_db(migrated, tmp_path):
 
 
 @pytest.fixture
-def smtp():
-    server = SMTPServer()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def gateway():
     gw = SMSGateway()
     yield gw

@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from config.settings import get_settings
@@ -18,21 +17,15 @@ from flows.cli import app
 from models.db import session_scope
 from models.org import Body
 from notifications.runtime import Runtime
+from tests.cli import cli, runner
 from tests.portal import TZ
 from tests.scenario import at, mixed_half_year
 
-runner = CliRunner()
 AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # D+12 for the half-year's reports
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)
-
-
-def cli(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture

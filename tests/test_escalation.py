@@ -4,24 +4,20 @@ provincial leadership; one notice per recipient per day; stopped by a submission
 return, moved by an extension; reruns send nothing twice."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from config import CONFIG_DIR
 from config.settings import get_settings
-from flows.cli import app
 from models.assignment import Assignment, State
 from models.audit import AuditEntry
 from models.db import session_scope
 from notifications.runtime import Runtime
+from tests.cli import cli, load_example, status_rows
 from tests.portal import TZ
 
-runner = CliRunner()
 HEAD_YTE = "thutruong@so-yte.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
@@ -30,21 +26,13 @@ pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres
                                      indirect=True)
 
 
-def cli(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
 @pytest.fixture
 def june(env, smtp, monkeypatch):
     """The plan up to 2025-H1, everything done but what falls due on 18/6/2025; mail to the real
     SMTP server."""
     monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
     get_settings.cache_clear()
-    cli("init")
-    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
-    cli("schedule", "--until", "2025-06-30")
+    load_example("2025-06-30")
     done = datetime(2025, 5, 1, tzinfo=TZ)
     with session_scope(env) as s:
         s.execute(update(Assignment).where(Assignment.due != DUE)
@@ -68,7 +56,7 @@ def notices(smtp, to: str) -> list:
 
 
 def assignment_of(db: str, body: str) -> int:
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-18", "--body", body]).stdout)
+    rows = status_rows("2025-06-18", body)
     return next(r["id"] for r in rows if r["due"] == DUE.isoformat())
 
 
@@ -123,7 +111,7 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     assert notices(smtp, LEADER)[1].subject == "[Quá hạn – cấp 2] 1 nhiệm vụ quá hạn của Công an tỉnh"
     assert "bị trả lại" in notices(smtp, LEADER)[1].part("plain")
 
-    rows = {r["id"]: r for r in json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-07-04"]).stdout)}
+    rows = {r["id"]: r for r in status_rows("2025-07-04")}
     assert (rows[yte]["escalation_level"], rows[congan]["escalation_level"], rows[lan]["escalation_level"]) == (2, 2, 1)
     with session_scope(env) as s:
         levels = [e.details["level"] for e in s.exec(select(AuditEntry).where(
@@ -136,5 +124,5 @@ def test_without_a_directory_levels_rise_and_nothing_is_queued(env):
     cli("schedule", "--until", "2025-06-30")
     runtime = Runtime.from_settings(get_settings())
     assert runtime.escalate(morning(date(2025, 7, 4))) == 0
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-07-04"]).stdout)
+    rows = status_rows("2025-07-04")
     assert {r["escalation_level"] for r in rows if r["due"] == "2025-06-18"} == {2}

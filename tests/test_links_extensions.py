@@ -2,7 +2,6 @@
 the reminder ladder, and the clean-up of uploads a crash interrupted."""
 from __future__ import annotations
 
-import json
 import os
 import time
 from datetime import date, datetime
@@ -10,7 +9,6 @@ from datetime import date, datetime
 import pytest
 from pydantic import ValidationError
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
@@ -19,26 +17,18 @@ from models.db import session_scope
 from models.link import LinkRefused, Purpose, verify
 from models.notification import Notification
 from notifications.runtime import Runtime
+from tests.cli import cli, load_example, runner, status_rows
 from tests.portal import TZ
 
-runner = CliRunner()
 PASSWORD = "mật-khẩu-đủ-dài-2025"
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)
 
 
-def cli(*args: str, code: int = 0, input: str | None = None) -> str:
-    result = runner.invoke(app, list(args), input=input)
-    assert result.exit_code == code, result.output
-    return result.output
-
-
 @pytest.fixture
 def ready(env):
-    cli("init")
-    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
-    cli("schedule", "--until", "2025-06-30")
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-01", "--body", "so-yte"]).stdout)
+    load_example("2025-06-30")
+    rows = status_rows("2025-06-01", "so-yte")
     return next(r for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
 
 
@@ -112,7 +102,7 @@ def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
     # 25/6: T-3 of 30/6 (with the old date it would be D+5, a nag): a new ladder, sent again.
     # X1: the decision, emailed to the focal points.
     assert steps_on(date(2025, 6, 25)) == ["T-3@2025-06-18", "X1", "T-3@2025-06-30"]
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-25"]).stdout)
+    rows = status_rows("2025-06-25")
     assert next(r for r in rows if r["id"] == aid)["status"] == "open"
     assert "phải sau hạn hiện tại (30/06/2025)" in cli("extension", "request", str(aid), "--until", "2025-06-20",
                                                      "--reason", "x", "--as-of", "2025-06-17T09:00", code=1)

@@ -9,15 +9,14 @@ from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from flows.cli import app as cli_app
 from models.assignment import Assignment, State
 from models.audit import AuditEntry
 from models.db import session_scope
 from models.evidence import Evidence, EvidenceFile, TargetValue
 from models.extension import Extension
 from models.link import Link, Purpose, revoke
+from tests.cli import cli, status_rows
 from tests.portal import PDF, raw_multipart
 
 FOCAL = "daumoi@so-yte.dondoc.example"
@@ -101,15 +100,11 @@ def test_submit_receipt_return_resubmit_accept(portal):
 
 
 def _set_password(email: str) -> None:
-    result = CliRunner().invoke(cli_app, ["directory", "password", email], input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert result.exit_code == 0, result.output
+    cli("directory", "password", email, input=f"{PASSWORD}\n{PASSWORD}\n")
 
 
 def _status(aid: int, as_of: str) -> str:
-    import json
-
-    rows = json.loads(CliRunner().invoke(cli_app, ["status", "--json", "--as-of", as_of]).stdout)
-    return next(r["status"] for r in rows if r["id"] == aid)
+    return next(r["status"] for r in status_rows(as_of) if r["id"] == aid)
 
 
 @sqlite_only
@@ -271,8 +266,8 @@ def test_login_is_for_coordinators_only(portal):
         assert c.get("/review").status_code == 303  # to the login page
         assert portal.login(c, COORDINATOR, PASSWORD).status_code == 401  # no password set yet
     _set_password(COORDINATOR)
-    refused = CliRunner().invoke(cli_app, ["directory", "password", FOCAL], input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert refused.exit_code == 1 and "coordinating body" in refused.output
+    refused = cli("directory", "password", FOCAL, input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
+    assert "coordinating body" in refused
     with portal.client() as c:
         assert portal.login(c, COORDINATOR, "wrong password!!").status_code == 401
         assert portal.login(c, "nobody@dondoc.example", PASSWORD).status_code == 401

@@ -4,17 +4,16 @@ receipt; a coordinator logs in and returns it; the focal point resubmits late; t
 accepts. The board then tells done on time from done late."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 from datetime import datetime, timedelta
 
 import pytest
-from typer.testing import CliRunner
 
 from flows.cli import app as cli_app
 from notifications.runtime import Runtime
+from tests.cli import cli, runner, status_rows
 from tests.conftest import IN_CI
 from tests.portal import PDF, TZ
 
@@ -45,8 +44,7 @@ def link_in(mail) -> str:
 
 
 def statuses(as_of: str) -> dict[int, str]:
-    rows = json.loads(CliRunner().invoke(cli_app, ["status", "--json", "--as-of", as_of]).stdout)
-    return {r["id"]: r["status"] for r in rows}
+    return {r["id"]: r["status"] for r in status_rows(as_of)}
 
 
 def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
@@ -80,8 +78,7 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     other.get_by_role("button", name="Gửi minh chứng").click()
     assert other.locator("h1").inner_text() == "Đã nhận minh chứng"
 
-    result = CliRunner().invoke(cli_app, ["directory", "password", COORDINATOR], input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert result.exit_code == 0, result.output
+    cli("directory", "password", COORDINATOR, input=f"{PASSWORD}\n{PASSWORD}\n")
     portal.clock.now += timedelta(days=1)
     coordinator = browser.new_context().new_page()
     coordinator.goto(f"{portal.url}/review")
@@ -117,7 +114,7 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     assert by_id[portal.assignment(ref="V.6.1")] == "done_late"
     assert list(by_id.values()).count("done_on_time") == 1 and list(by_id.values()).count("done_late") == 1
     for body, label in (("so-yte", "Hoàn thành quá hạn"), ("cong-an", "Hoàn thành đúng hạn")):
-        listing = CliRunner().invoke(cli_app, ["status", "--as-of", "2025-06-21", "--body", body],
+        listing = runner.invoke(cli_app, ["status", "--as-of", "2025-06-21", "--body", body],
                                      env={"COLUMNS": "200"}).stdout
         assert label in listing
     focal.close()

@@ -13,57 +13,28 @@ from pathlib import Path
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
-from config import CONFIG_DIR
-from flows.cli import app
-from tests.servers import free_port
+from tests.cli import cli, load_example, status_rows
+from tests.servers import prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-runner = CliRunner()
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
-    """A real Prefect server for this module. First start-up migrates its database: be patient."""
-    home = tmp_path_factory.mktemp("prefect-home")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2")  # runs appear within seconds
-    log = open(home / "server.log", "wb")
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            raise RuntimeError((home / "server.log").read_text()[-2000:])
-        time.sleep(0.5)
-    else:
-        proc.kill()
-        raise RuntimeError("the Prefect server did not start in 180 s")
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    proc.wait(30)
-    log.close()
+    """A real Prefect server for this module; its scheduler looks every 2 s, so runs appear soon."""
+    with prefect_server(tmp_path_factory.mktemp("prefect-home"),
+                        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2") as url:
+        yield url
 
 
 @pytest.fixture
 def plan_env(env, prefect_api, monkeypatch, tmp_path):
     """The plan loaded, the example directory, assignments up to 2025-06-30; the environment a
     subprocess needs to reach the server."""
-    for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
-                 ["schedule", "--until", "2025-06-30"]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+    load_example("2025-06-30")
     child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     child.update(PREFECT_API_URL=prefect_api, PREFECT_HOME=str(tmp_path / "prefect-client"))
     return child
@@ -157,10 +128,10 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     assert progress and progress[0]["data"] == 0.0 and progress[0]["flow_run_id"] == flow_run["id"]
 
     # Sở Y tế confirms V.6.1 from the CLI; the coordinator accepts it; then a sweep publishes.
-    rows = json.loads(runner.invoke(app, ["status", "--json", "--as-of", "2025-06-20", "--body", "so-yte"]).stdout)
+    rows = status_rows("2025-06-20", "so-yte")
     v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
-    assert runner.invoke(app, ["confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00"]).exit_code == 0
-    assert runner.invoke(app, ["review", str(v61), "--accept", "--as-of", "2025-06-19T15:00"]).exit_code == 0
+    cli("confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00")
+    cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
     sweep = subprocess.run([str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"], cwd=ROOT, env=plan_env,
                            capture_output=True, text=True, timeout=300)
     assert sweep.returncode == 0, sweep.stderr

@@ -3,43 +3,28 @@ contacts, escalation goes to the successor coordinator when the role moved, and 
 the original body. The 2025 example overlay applies, all or nothing."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from config.settings import get_settings
-from flows.cli import app
 from models.assignment import Assignment, State
 from models.db import session_scope
 from models.notification import Notification
 from models.org import Body
 from notifications.runtime import Runtime
+from tests.cli import cli, load_example, status_rows
 from tests.portal import TZ
 
-runner = CliRunner()
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
                                      indirect=True)
 
 
-def cli(*args: str, code: int = 0) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == code, result.output
-    return result.output
-
-
-def rows(as_of: str) -> list[dict]:
-    return json.loads(runner.invoke(app, ["status", "--json", "--as-of", as_of]).stdout)
-
-
 @pytest.fixture
 def plan(env):
-    cli("init")
-    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
-    cli("schedule", "--until", "2025-02-28")
+    load_example("2025-02-28")
     with session_scope(env) as s:  # everything before 2025 done, so that only 2025 is news
         for a in s.exec(select(Assignment).where(Assignment.due < date(2025, 1, 1))):
             done = datetime(a.due.year, a.due.month, a.due.day, 9, tzinfo=TZ)
@@ -48,13 +33,13 @@ def plan(env):
 
 
 def test_succession_moves_reminders_escalation_and_keeps_history(plan, smtp, monkeypatch):
-    before = {r["id"]: r["body"] for r in rows("2025-02-28")}
+    before = {r["id"]: r["body"] for r in status_rows("2025-02-28")}
     assert "so-tttt" in before.values()
     assert "0 lượt" not in cli("org", "succeed", "so-tttt", "so-vhttdl", "--from", "2025-03-01")
     assert "Vai trò điều phối" in cli("org", "succeed", "so-ldtbxh", "so-yte", "--from", "2025-03-01",
                                       "--coordinator", "--note", "NĐ 45/2025/NĐ-CP")
     cli("schedule", "--until", "2025-06-30")  # later periods are created for the successors
-    after = {r["id"]: r for r in rows("2025-06-30")}
+    after = {r["id"]: r for r in status_rows("2025-06-30")}
     moved = [i for i, body in before.items() if body == "so-tttt" and after[i]["body"] == "so-vhttdl"]
     kept = [i for i, body in before.items() if body == "so-tttt" and after[i]["body"] == "so-tttt"]
     assert moved and kept  # open ones due from 1/3 moved; finished ones (history) stayed
@@ -92,7 +77,7 @@ def test_the_2025_overlay_applies_all_or_nothing(plan, tmp_path):
     bad = tmp_path / "overlay.yaml"
     bad.write_text("successions:\n  - from: so-yte\n    to: so-ldtbxh\n    effective_from: 2025-09-01\n"
                    "  - from: so-nowhere\n    to: so-yte\n    effective_from: 2025-09-01\n", encoding="utf-8")
-    before = rows("2025-12-31")
+    before = status_rows("2025-12-31")
     error = cli("org", "apply", str(bad), code=1)
     assert "overlay.yaml:5" in error and "successions[1]" in error and "so-nowhere" in error
-    assert rows("2025-12-31") == before  # the valid first entry was not applied either
+    assert status_rows("2025-12-31") == before  # the valid first entry was not applied either

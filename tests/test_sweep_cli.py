@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import email
-import json
 import logging
 import os
 import subprocess
@@ -13,36 +12,26 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from config import CONFIG_DIR
 from flows.cli import app
 from models.db import session_scope
 from models.notification import Delivery, Notification
 from notifications.runtime import Runtime
+from tests.cli import cli, cli_json, load_example, runner
 
-runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
 DONDOC = Path(sys.executable).with_name("dondoc")
 AS_OF = "2025-06-13T08:00:00+07:00"
 
 
-def cli(*args: str) -> str:
-    result = runner.invoke(app, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
 @pytest.fixture
 def scheduled(env):
-    cli("init")
-    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
-    cli("schedule", "--until", "2025-06-13")
+    load_example("2025-06-13")
     return env
 
 
 def outbox(*args: str) -> list[dict]:
-    return json.loads(cli("outbox", "--json", *args))
+    return cli_json("outbox", "--json", *args)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

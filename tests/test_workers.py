@@ -16,17 +16,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 from sqlmodel import select
-from typer.testing import CliRunner
 
-from config import CONFIG_DIR
-from flows.cli import app
 from models.db import get_engine, session_scope
 from models.notification import Notification
-from tests.servers import free_port
+from tests.cli import load_example
+from tests.servers import prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-runner = CliRunner()
 POOL = "dondoc-test"
 AS_OF = "2025-06-13T08:00:00+07:00"
 pytestmark = [pytest.mark.postgres,
@@ -42,40 +39,17 @@ def prefect_on_postgres(postgres_admin, tmp_path):
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     host = postgres_admin.split("@", 1)[1].rsplit("/", 1)[0]
     user = postgres_admin.split("//", 1)[1].split("@", 1)[0]
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PREFECT_HOME=str(tmp_path / "server-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_API_DATABASE_CONNECTION_URL=f"postgresql+asyncpg://{user}@{host}/{name}")
-    log = open(tmp_path / "server.log", "wb")
-    proc = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, (tmp_path / "server.log").read_text()[-2000:]
-            time.sleep(0.5)
-        else:
-            raise AssertionError("the Prefect server did not start in 240 s")
-        yield url
+        with prefect_server(tmp_path / "server-home",
+                            PREFECT_API_DATABASE_CONNECTION_URL=f"postgresql+asyncpg://{user}@{host}/{name}") as url:
+            yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
-        log.close()
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_on_postgres, smtp, tmp_path):
-    for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
-                 ["schedule", "--until", "2025-06-13"]):
-        result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+    load_example("2025-06-13")
     child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     child.update(PREFECT_API_URL=prefect_on_postgres, PREFECT_HOME=str(tmp_path / "client-home"),
                  PREFECT_WORKER_QUERY_SECONDS="1", DONDOC_EMAIL_URL=smtp.url)

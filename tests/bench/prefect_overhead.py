@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
 from tests.bench.planning import _build
-from tests.servers import free_port
+from tests.servers import prefect_server
 
-BIN = Path(sys.executable).parent
 DUE = 1_000
 
 MEASURE = """
@@ -43,35 +40,20 @@ print(json.dumps({"calls": calls, "seconds": seconds, "flow_run": str(state.stat
 
 def run() -> list[dict]:
     results = []
-    with tempfile.TemporaryDirectory() as home:
-        port = free_port()
-        api = f"http://127.0.0.1:{port}/api"
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
-        server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env={**env, "PREFECT_HOME": f"{home}/server", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        try:
-            for _ in range(360):
-                try:
-                    if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.5)
-            for total in (1_000, 100_000):
-                path = f"{home}/sweep-{total}.sqlite3"
-                url = f"sqlite:///{path}"
-                _build(url, path, total, due_count=DUE, contacts=False)  # no contacts: nothing sent, Prefect alone
-                child = {**env, "PREFECT_API_URL": api, "PREFECT_HOME": f"{home}/client", "DONDOC_DATABASE_URL": url,
-                         "DONDOC_HOME": f"{home}/home-{total}"}
-                out = subprocess.run([sys.executable, "-c", MEASURE], env=child, capture_output=True, text=True)
-                if out.returncode:
-                    raise RuntimeError(out.stderr[-3000:])
-                measured = json.loads(out.stdout.strip().splitlines()[-1])
-                tasks = httpx.post(f"{api}/task_runs/filter", json={
-                    "flow_runs": {"id": {"any_": [measured["flow_run"]]}}, "limit": 200}).json()
-                results.append({"total": total, "task_runs": len(tasks), "calls": measured["calls"],
-                                "seconds": measured["seconds"], "events": measured["result"]["events"]})
-        finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(30)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
+    with tempfile.TemporaryDirectory() as home, prefect_server(Path(home) / "server") as api:
+        for total in (1_000, 100_000):
+            path = f"{home}/sweep-{total}.sqlite3"
+            url = f"sqlite:///{path}"
+            _build(url, path, total, due_count=DUE, contacts=False)  # no contacts: nothing sent, Prefect alone
+            child = {**env, "PREFECT_API_URL": api, "PREFECT_HOME": f"{home}/client", "DONDOC_DATABASE_URL": url,
+                     "DONDOC_HOME": f"{home}/home-{total}"}
+            out = subprocess.run([sys.executable, "-c", MEASURE], env=child, capture_output=True, text=True)
+            if out.returncode:
+                raise RuntimeError(out.stderr[-3000:])
+            measured = json.loads(out.stdout.strip().splitlines()[-1])
+            tasks = httpx.post(f"{api}/task_runs/filter", json={
+                "flow_runs": {"id": {"any_": [measured["flow_run"]]}}, "limit": 200}).json()
+            results.append({"total": total, "task_runs": len(tasks), "calls": measured["calls"],
+                            "seconds": measured["seconds"], "events": measured["result"]["events"]})
     return results

@@ -1,0 +1,37 @@
+"""The `dondoc` command, invoked in-process by the tests."""
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from config import CONFIG_DIR
+from flows.cli import app
+
+runner = CliRunner()
+
+
+def cli(*args: str, code: int = 0, input: str | None = None) -> str:
+    """What the command printed (stdout and stderr); it must exit with `code`."""
+    result = runner.invoke(app, list(args), input=input)
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def cli_json(*args: str) -> list[dict]:
+    """A `--json` command's rows (stdout only)."""
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def status_rows(as_of: str, body: str | None = None) -> list[dict]:
+    """`dondoc status --json` at `as_of`, for one body or all."""
+    return cli_json("status", "--json", "--as-of", as_of, *(["--body", body] if body else []))
+
+
+def load_example(until: str) -> None:
+    """`dondoc init`, the fictitious example directory, and the assignments begun by `until`."""
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", until)
