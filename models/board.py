@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from models.assignment import Assignment, State
 from models.org import Body
 from models.plan import Duty
-from models.status import Status, classify
+from models.status import Status, classify, on_time_rate
 from models.types import local_date
 
 
@@ -68,9 +68,7 @@ class BoardRow:
 
     @property
     def on_time_rate(self) -> float | None:
-        """Done on time over what was due by now (done, or open past its deadline)."""
-        due = self.counts[Status.done_on_time] + self.counts[Status.done_late] + self.counts[Status.overdue]
-        return self.counts[Status.done_on_time] / due if due else None
+        return on_time_rate(self.counts)
 
 
 def board(views: list[AssignmentView]) -> list[BoardRow]:

@@ -20,7 +20,7 @@ from models.extension import Decision, Extension
 from models.notification import Delivery, Notification
 from models.org import Body, Contact
 from models.plan import Duty
-from models.status import Status, classify
+from models.status import Status, classify, on_time_rate
 from models.types import local_date
 
 CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue)
@@ -48,9 +48,7 @@ class BodyLine:
 
     @property
     def on_time_rate(self) -> float | None:
-        """Done on time over what was due by now: done (on time or late) or overdue."""
-        due = self.counts[Status.done_on_time] + self.counts[Status.done_late] + self.counts[Status.overdue]
-        return self.counts[Status.done_on_time] / due if due else None
+        return on_time_rate(self.counts)
 
 
 @dataclass

@@ -13,15 +13,15 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, insert, update
+from sqlalchemy import String, func, update
 from sqlmodel import Session, select
 
 from models.assignment import Assignment
-from models.audit import AuditEntry, record
+from models.audit import record_many
 from models.calendar import WorkingCalendar
 from models.db import insert_ignoring_conflicts
 from models.notification import Delivery, Notification
-from models.org import Contact, Role, Succession
+from models.org import Contact, Role, Roster, acting_body
 from models.plan import Duty, Plan
 from models.policy import OPEN_STATES, Level, Policy
 from models.types import local_date
@@ -59,25 +59,16 @@ def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingC
     return out
 
 
-def acting_body(session: Session, body_id: int, today: date) -> int:
-    """The body that holds a plan-wide role today: the successor, if the role has moved."""
-    moved = session.exec(select(Succession.to_body_id).where(
-        Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
-        .order_by(Succession.effective_from.desc())).first()
-    return moved or body_id
-
-
 def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
     """Stamp the open items past their effective due date that no sweep had seen overdue yet;
     each is an audit row (and so a `dondoc.assignment.overdue` event)."""
-    ids = list(session.exec(select(Assignment.id).where(
-        Assignment.state.in_(OPEN_STATES), Assignment.overdue_at.is_(None), Assignment.due < today,
-        func.coalesce(Assignment.extended_due, Assignment.due) < today)))
-    if ids:
-        session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(overdue_at=now))
-        session.execute(insert(AuditEntry), [
-            {"at": now, "actor": "system", "channel": "system", "action": "assignment.overdue",
-             "entity": "assignment", "entity_id": i, "details": {}} for i in ids])
+    # One conditional UPDATE: of two sweeps at once, each item is stamped (and audited) once.
+    ids = list(session.execute(
+        update(Assignment).where(Assignment.state.in_(OPEN_STATES), Assignment.overdue_at.is_(None),
+                                 Assignment.due < today, func.coalesce(Assignment.extended_due, Assignment.due) < today)
+        .values(overdue_at=now).returning(Assignment.id)).scalars())
+    record_many(session, ids, now=now, actor="system", channel="system", action="assignment.overdue",
+                entity="assignment")
     return ids
 
 
@@ -90,27 +81,19 @@ def escalate(session: Session, *, now: datetime, policy: Policy, calendar: Worki
     found = reached(session, today=today, policy=policy, calendar=calendar)
     if not found:
         return []
-    bodies = {r.body_id for r in found}
-    for r in found:
-        bodies |= {acting_body(session, r.coordinating_body_id, today), r.leadership_body_id}
-    by_role: dict[tuple[int, str], list[Contact]] = defaultdict(list)
-    for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active).order_by(Contact.id)):
-        by_role[(c.body_id, c.role)].append(c)
-
-    def people(body_id: int, first: Role, then: Role) -> list[Contact]:
-        return by_role[(body_id, first)] or by_role[(body_id, then)]
-
+    acting = {b: acting_body(session, b, today) for b in {r.coordinating_body_id for r in found}}
+    roster = Roster(session, {r.body_id for r in found} | set(acting.values()) | {r.leadership_body_id for r in found})
     told: dict[int, Contact] = {}
     items: dict[int, set[tuple[int, int]]] = defaultdict(set)  # contact id -> {(assignment, level)}
     for r in found:
         audience = {
-            "focal": lambda: people(r.body_id, Role.focal, Role.head),
-            "head": lambda: people(r.body_id, Role.head, Role.focal),
-            "coordinator": lambda: people(acting_body(session, r.coordinating_body_id, today), Role.focal, Role.head),
-            "leadership": lambda: people(r.leadership_body_id, Role.leader, Role.head),
+            "focal": (r.body_id, Role.focal, Role.head),
+            "head": (r.body_id, Role.head, Role.focal),
+            "coordinator": (acting[r.coordinating_body_id], Role.focal, Role.head),
+            "leadership": (r.leadership_body_id, Role.leader, Role.head),
         }
         for who in r.level.notify:
-            for c in audience[who]():
+            for c in roster.first(*audience[who]):
                 told[c.id] = c
                 items[c.id].add((r.assignment_id, r.level.level))
     rows = []
@@ -134,10 +117,11 @@ def escalate(session: Session, *, now: datetime, policy: Policy, calendar: Worki
     top: dict[int, int] = {}
     for r in found:
         top[r.assignment_id] = max(top.get(r.assignment_id, 0), r.level.level)
-    for assignment_id, level in top.items():
-        a = session.get(Assignment, assignment_id)
-        if level > a.escalation_level:
-            a.escalation_level = level
-            record(session, now=now, actor="system", channel="system", action="assignment.escalated",
-                   entity="assignment", entity_id=a.id, level=level)
+    for level in sorted(set(top.values())):
+        raised = list(session.execute(
+            update(Assignment).where(Assignment.id.in_([a for a, lv in top.items() if lv == level]),
+                                     Assignment.escalation_level < level)
+            .values(escalation_level=level).returning(Assignment.id)).scalars())
+        record_many(session, raised, now=now, actor="system", channel="system", action="assignment.escalated",
+                    entity="assignment", level=level)
     return ids

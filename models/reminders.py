@@ -1,7 +1,6 @@
 """Plan the reminders due now into the outbox: one row per (assignment, step, channel, recipient)."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from models.assignment import Assignment
 from models.calendar import WorkingCalendar
 from models.db import insert_ignoring_conflicts
 from models.notification import Delivery, Notification, dedupe_key
-from models.org import Contact, Role
+from models.org import Role, Roster
 from models.plan import Duty
 from models.policy import OPEN_STATES, Policy, Step, step_on
 from models.types import local_date
@@ -58,12 +57,8 @@ def due_rows(session: Session, *, today: date, policy: Policy, calendar: Working
 def recipients_by_body(session: Session, bodies: set[int]) -> dict[int, list[tuple[int, str | None, str | None]]]:
     """Per body, who is told about its duties: the focal points, or the head where a body has
     none. As (contact id, email, phone)."""
-    if not bodies:
-        return {}
-    by_role: dict[tuple[int, str], list] = defaultdict(list)
-    for c in session.exec(select(Contact).where(Contact.body_id.in_(bodies), Contact.active)):
-        by_role[(c.body_id, c.role)].append((c.id, c.email, c.phone))
-    return {b: by_role[(b, Role.focal)] or by_role[(b, Role.head)] for b in bodies}
+    roster = Roster(session, bodies)
+    return {b: [(c.id, c.email, c.phone) for c in roster.first(b, Role.focal, Role.head)] for b in bodies}
 
 
 def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo,

@@ -70,3 +70,10 @@ def classify(a: Assignment, now: datetime, tz: ZoneInfo) -> Status:
     if a.state == State.returned and _by(a.reviewed_at, now):
         return Status.returned
     return Status.overdue if local_date(now, tz) > due else Status.open
+
+
+def on_time_rate(counts) -> float | None:
+    """Done on time over what was due by now (done, on time or late, or open past its deadline);
+    None when nothing was due yet. `counts` maps a Status to a number."""
+    due = counts[Status.done_on_time] + counts[Status.done_late] + counts[Status.overdue]
+    return counts[Status.done_on_time] / due if due else None

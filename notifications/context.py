@@ -11,11 +11,10 @@ from sqlmodel import Session, select
 from models.assignment import Assignment
 from models.calendar import WorkingCalendar
 from models.confirmation import submissions
-from models.escalation import acting_body
 from models.extension import Extension
 from models.link import Links, Purpose
 from models.notification import Notification
-from models.org import Body, Contact
+from models.org import Body, Contact, acting_body
 from models.periods import period_label
 from models.plan import Duty, Plan
 from models.policy import OPEN_STATES

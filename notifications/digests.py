@@ -12,9 +12,8 @@ from sqlmodel import Session, select
 from models.calendar import WorkingCalendar
 from models.db import insert_ignoring_conflicts
 from models.digest import Digest, build
-from models.escalation import acting_body
 from models.notification import Delivery, Notification
-from models.org import Body, Contact, Role
+from models.org import Body, Contact, Role, Roster, acting_body
 from models.plan import Plan
 from models.status import Status
 from models.types import local_date
@@ -27,20 +26,18 @@ def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> l
     """Leadership: the plan's leadership body's leaders (or its head). Coordinators: the acting
     coordinating body's focal points and head, and contacts marked coordinator."""
     today = local_date(now, tz)
-    out: dict[int, Contact] = {}
-    for plan in session.exec(select(Plan)):
-        if kind == "leadership":
-            body_id, roles = plan.leadership_body_id, (Role.leader, Role.head)
-        else:
-            body_id, roles = acting_body(session, plan.coordinating_body_id, today), (Role.focal, Role.head)
-        contacts = session.exec(select(Contact).where(Contact.body_id == body_id, Contact.active)
-                                .order_by(Contact.id)).all()
-        chosen = [c for c in contacts if c.role == roles[0]] or [c for c in contacts if c.role == roles[1]]
-        if kind == "coordinator":
-            chosen = [c for c in contacts if c.role in roles]
-            chosen += session.exec(select(Contact).where(Contact.coordinator, Contact.active)).all()
-        out.update((c.id, c) for c in chosen)
-    return [c for c in out.values() if c.email]  # a digest is an email: no SMS version
+    plans = session.exec(select(Plan)).all()
+    if kind == "leadership":
+        bodies = {p.leadership_body_id for p in plans}
+        roster = Roster(session, bodies)
+        chosen = [c for b in bodies for c in roster.first(b, Role.leader, Role.head)]
+    else:
+        bodies = {acting_body(session, p.coordinating_body_id, today) for p in plans}
+        roster = Roster(session, bodies)
+        chosen = [c for b in bodies for c in roster.every(b, Role.focal, Role.head)]
+        chosen += session.exec(select(Contact).where(Contact.coordinator, Contact.active)).all()
+    unique = {c.id: c for c in chosen}
+    return [c for c in unique.values() if c.email]  # a digest is an email: no SMS version
 
 
 def digest_context(session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar,
