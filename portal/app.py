@@ -135,6 +135,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     async def problem_page(request: Request, exc: Problem | LinkRefused | FormRefused) -> HTMLResponse:
         return page(request, "message.html", exc.status, title="Không thực hiện được", message=str(exc))
 
+    @app.exception_handler(Refused)
+    async def refused_page(request: Request, exc: Refused) -> HTMLResponse:
+        """An operation refused with its reason (a shared `models` rule): the request was understood."""
+        return page(request, "message.html", 422, title="Không thực hiện được", message=str(exc))
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
         message = {404: "Không tìm thấy trang.", 405: "Thao tác không được phép."}.get(exc.status_code, str(exc.detail))
@@ -232,12 +237,9 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         def ask() -> dict:
             with db() as s:
                 link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
-                try:
-                    ext = extension.request(s, link.assignment_id, new_due=new_due, reason=form.get("reason"),
-                                            now=now, calendar=calendar, tz=tz, contact_id=link.contact_id,
-                                            actor=_actor(link), channel="portal")
-                except Refused as exc:
-                    raise Problem(str(exc), 422) from None
+                ext = extension.request(s, link.assignment_id, new_due=new_due, reason=form.get("reason"),
+                                        now=now, calendar=calendar, tz=tz, contact_id=link.contact_id,
+                                        actor=_actor(link), channel="portal")
                 return {"requested_due": ext.requested_due}
 
         done = await run_in_threadpool(ask)
@@ -350,53 +352,46 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                     "extensions": extension.history(s, a.id), "pending": extension.pending(s, a.id),
                     "reviewable": a.state == State.submitted}
 
-    @app.post("/review/{assignment_id}")
-    async def review_submit(request: Request, assignment_id: int):
+    async def coordinator_decision(request: Request, choices: tuple[str, str], unchosen: str, missing: str,
+                                   operation: Callable) -> RedirectResponse:
+        """A coordinator's POST: the form, the login, one of two `choices`, then `operation(session,
+        first choice taken?, comment, now, actor)` -> (assignment id, outbox ids). Back to the page."""
         form = await form_of(request)
         reviewer = await run_in_threadpool(coordinator_id, request)
         decision = form.get("decision")
-        if decision not in ("accept", "return"):
-            raise Problem("Chọn chấp nhận hoặc trả lại.", 422)
-        now = clock()
-
-        def decide() -> list[int]:
-            with db() as s:
-                try:
-                    _, ids = actions.decide_submission(s, assignment_id, accept=decision == "accept", now=now,
-                                                       policy=runtime.policy, tz=tz, comment=form.get("comment"),
-                                                       actor=f"contact:{reviewer}", channel="portal")
-                except Refused as exc:
-                    raise Problem(str(exc), 422) from None
-                except LookupError:
-                    raise Problem("Không có nhiệm vụ này.", 404) from None
-                return ids
-
-        ids = await run_in_threadpool(decide)
-        return RedirectResponse(f"/review/{assignment_id}", 303, background=send_later(ids))
-
-    @app.post("/review/extensions/{extension_id}")
-    async def extension_decide(request: Request, extension_id: int):
-        form = await form_of(request)
-        reviewer = await run_in_threadpool(coordinator_id, request)
-        decision = form.get("decision")
-        if decision not in ("approve", "refuse"):
-            raise Problem("Chọn chấp thuận hoặc không chấp thuận.", 422)
+        if decision not in choices:
+            raise Problem(unchosen, 422)
         now = clock()
 
         def decide() -> tuple[int, list[int]]:
             with db() as s:
                 try:
-                    ext, ids = actions.decide_extension(s, extension_id, approve=decision == "approve", now=now,
-                                                        policy=runtime.policy, tz=tz, comment=form.get("comment"),
-                                                        actor=f"contact:{reviewer}", channel="portal")
-                except Refused as exc:
-                    raise Problem(str(exc), 422) from None
+                    return operation(s, decision == choices[0], form.get("comment"), now, f"contact:{reviewer}")
                 except LookupError:
-                    raise Problem("Không có đề nghị gia hạn này.", 404) from None
-                return ext.assignment_id, ids
+                    raise Problem(missing, 404) from None
 
         assignment_id, ids = await run_in_threadpool(decide)
         return RedirectResponse(f"/review/{assignment_id}", 303, background=send_later(ids))
+
+    @app.post("/review/{assignment_id}")
+    async def review_submit(request: Request, assignment_id: int):
+        def operation(s, accept, comment, now, actor):
+            _, ids = actions.decide_submission(s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=tz,
+                                               comment=comment, actor=actor, channel="portal")
+            return assignment_id, ids
+
+        return await coordinator_decision(request, ("accept", "return"), "Chọn chấp nhận hoặc trả lại.",
+                                          "Không có nhiệm vụ này.", operation)
+
+    @app.post("/review/extensions/{extension_id}")
+    async def extension_decide(request: Request, extension_id: int):
+        def operation(s, approve, comment, now, actor):
+            ext, ids = actions.decide_extension(s, extension_id, approve=approve, now=now, policy=runtime.policy,
+                                                tz=tz, comment=comment, actor=actor, channel="portal")
+            return ext.assignment_id, ids
+
+        return await coordinator_decision(request, ("approve", "refuse"), "Chọn chấp thuận hoặc không chấp thuận.",
+                                          "Không có đề nghị gia hạn này.", operation)
 
     @app.get("/review/files/{file_id}")
     def review_download(request: Request, file_id: int):
