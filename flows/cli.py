@@ -322,18 +322,16 @@ def _value(text: str) -> tuple[str, float]:
         raise typer.BadParameter(f"'{text}': write TARGET_REF=NUMBER, e.g. II.1.a.1=75") from None
 
 
-def _dispatch_now(settings: Settings, ids: list[int]) -> None:
+def _runtime(settings: Settings):
+    from notifications.runtime import Runtime
+
+    return Runtime.from_settings(settings)
+
+
+def _send_now(runtime, ids: list[int]) -> None:
     """Send at once what an action queued (a receipt, a return); the next sweep would otherwise."""
     if ids:
-        from notifications.runtime import Runtime
-
-        Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=ids)
-
-
-def _runtime_parts(settings: Settings):
-    from models.policy import Policy
-
-    return Policy.from_file(settings.policy_file), settings.tz
+        runtime.dispatch(datetime.now(runtime.tz), ids=ids)
 
 
 @app.command()
@@ -352,17 +350,17 @@ def confirm(
 
     settings = get_settings()
     values = dict(_value(v) for v in value or [])
-    policy, tz = _runtime_parts(settings)
+    runtime = _runtime(settings)
     uploads = []
     try:
         with session() as s:
             uploads += [receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes) for p in file or []]
-            evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=policy, tz=tz,
-                                   files=uploads, reference=reference, values=values, note=note)
+            evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=runtime.policy,
+                                   tz=runtime.tz, files=uploads, reference=reference, values=values, note=note)
     finally:
         for u in uploads:
             u.discard()  # those not kept
-    _dispatch_now(settings, ids)
+    _send_now(runtime, ids)
     out.print(f"[green]✓[/green] Đã ghi nhận minh chứng số {evidence.id} cho nhiệm vụ {assignment_id}: chờ xem xét.")
 
 
@@ -381,12 +379,12 @@ def review(
         raise typer.BadParameter("give either --accept or --return \"lý do\"")
     settings = get_settings()
     now = parse_moment(as_of, settings)
-    policy, tz = _runtime_parts(settings)
+    runtime = _runtime(settings)
     with session() as s:
-        a, ids = decide_submission(s, assignment_id, accept=accept, now=now, policy=policy, tz=tz,
+        a, ids = decide_submission(s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=runtime.tz,
                                    comment=return_reason)
         label = classify(a, now, settings.tz).label
-    _dispatch_now(settings, ids)
+    _send_now(runtime, ids)
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
 
 
@@ -506,12 +504,12 @@ def extension_decide(
     if approve == (refuse is not None):
         raise typer.BadParameter("give either --approve or --refuse \"lý do\"")
     settings = get_settings()
-    policy, tz = _runtime_parts(settings)
+    runtime = _runtime(settings)
     with session() as s:
         ext, ids = decide_extension(s, extension_id, approve=approve, now=parse_moment(as_of, settings),
-                                    policy=policy, tz=tz, comment=refuse)
+                                    policy=runtime.policy, tz=runtime.tz, comment=refuse)
         decision = ext.decision
-    _dispatch_now(settings, ids)
+    _send_now(runtime, ids)
     out.print(f"[green]✓[/green] Đề nghị gia hạn số {extension_id}: "
               + ("chấp thuận." if decision == "approved" else "không chấp thuận."))
 

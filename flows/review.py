@@ -11,7 +11,6 @@ from prefect.runtime import flow_run
 from config.settings import get_settings
 from models.actions import decide_submission
 from models.db import session_scope
-from models.policy import Policy
 from models.status import classify
 from notifications.runtime import Runtime
 
@@ -21,14 +20,15 @@ def review_assignment(assignment_id: int, decision: Literal["accept", "return"],
     """Accept (done on time or late, by the submission time) or return with a comment (required);
     a return is emailed to the focal point."""
     settings = get_settings()
+    runtime = Runtime.from_settings(settings)
     now = datetime.now(settings.tz)
     actor = f"prefect:flow-run:{flow_run.get_id()}"  # the open-source server has no users: the run says who
     with session_scope(settings.db_url) as s:
         a, ids = decide_submission(s, assignment_id, accept=decision == "accept", now=now,
-                                   policy=Policy.from_file(settings.policy_file), tz=settings.tz,
+                                   policy=runtime.policy, tz=settings.tz,
                                    comment=comment or None, actor=actor, channel="prefect")
         label = classify(a, now, settings.tz).label
     if ids:
-        Runtime.from_settings(settings).dispatch(now, ids=ids)
+        runtime.dispatch(now, ids=ids)
     get_run_logger().info("assignment %d: %s", assignment_id, label)
     return label

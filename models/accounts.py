@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,8 +17,13 @@ from models.plan import Plan
 MIN_PASSWORD = 12
 LOCK_AFTER, LOCK_MINUTES = 5, 15
 _hasher = PasswordHasher()
-# Verified against when the email is unknown, so that a wrong email costs as long as a wrong password.
-_DUMMY = _hasher.hash("dondoc-no-such-account")
+
+
+@cache
+def _dummy() -> str:
+    """Verified against when the email is unknown, so that a wrong email costs as long as a wrong
+    password. Hashed on first use, not at import (argon2 is slow on purpose)."""
+    return _hasher.hash("dondoc-no-such-account")
 
 
 def coordinating_body_ids(session: Session) -> set[int]:
@@ -61,7 +67,7 @@ def authenticate(session: Session, email: str, password: str, *, now: datetime,
     contact = find_by_email(session, email) if email else None
     stored = contact.password_hash if contact else None
     try:
-        _hasher.verify(stored or _DUMMY, password)
+        _hasher.verify(stored or _dummy(), password)
         valid = True
     except (VerificationError, InvalidHashError):
         valid = False

@@ -30,13 +30,16 @@ EVIDENCE_LABELS = {
 
 
 _coordinator = aliased(Body)
-# One query, built once: this runs for every message.
-_ASSIGNMENT = (
+# Built once: this runs for every message. An assignment with its duty, plan, body and the plan's
+# coordinating body; one of them by id, or several (an escalation notice's items).
+_JOINED = (
     select(Assignment, Duty, Plan, Body, _coordinator)
     .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
     .join(Body, Body.id == Assignment.body_id).join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
-    .where(Assignment.id == bindparam("assignment_id"))
 )
+_ASSIGNMENT = _JOINED.where(Assignment.id == bindparam("assignment_id"))
+_ITEMS = (_JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True)))
+          .order_by(Body.name, Assignment.due, Duty.position))
 
 
 def assignment_context(session: Session, assignment_id: int, *, now: datetime, calendar: WorkingCalendar,
@@ -96,15 +99,6 @@ def notification_context(session: Session, row: Notification, *, now: datetime, 
     if "extension_id" in row.context:
         ctx["extension"] = session.get(Extension, row.context["extension_id"]).model_dump()
     return ctx
-
-
-_ITEMS = (
-    select(Assignment, Duty, Plan, Body, _coordinator)
-    .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
-    .join(Body, Body.id == Assignment.body_id).join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
-    .where(Assignment.id.in_(bindparam("ids", expanding=True)))
-    .order_by(Body.name, Assignment.due, Duty.position)
-)
 
 
 def escalation_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
