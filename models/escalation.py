@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, func, update
 from sqlmodel import Session, select
 
+from models import outbox
 from models.assignment import Assignment
 from models.audit import record_many
 from models.calendar import WorkingCalendar
-from models.db import insert_ignoring_conflicts
-from models.notification import Delivery, Notification
 from models.org import Contact, Role, Roster, acting_body
 from models.plan import Duty, Plan
 from models.policy import OPEN_STATES, Level, Policy
@@ -96,24 +95,18 @@ def escalate(session: Session, *, now: datetime, policy: Policy, calendar: Worki
             for c in roster.first(*audience[who]):
                 told[c.id] = c
                 items[c.id].add((r.assignment_id, r.level.level))
-    rows = []
+    rows, sms_at = [], policy.outside_quiet_hours(now, tz)
     for contact_id, pairs in items.items():
         c = told[contact_id]
         listed = sorted(pairs)
         channel, to = ("email", c.email) if c.email else ("sms", c.phone)
         batch = hashlib.sha256(repr(listed).encode()).hexdigest()[:12]
-        rows.append({
-            # One notice per recipient per day; a later sweep the same day that finds new items
-            # sends those in a second notice, a rerun finds none.
-            "dedupe_key": f"esc@{today.isoformat()}:{batch}:{channel}:{to}", "kind": "escalation",
-            "channel": channel, "recipient": to, "contact_id": c.id, "assignment_id": None,
-            "step": f"esc@{today.isoformat()}", "context": {"items": listed},
-            "status": Delivery.pending.value, "attempts": 0, "created_at": now,
-            "next_attempt_at": policy.outside_quiet_hours(now, tz) if channel == "sms" else now,
-        })
-    ids = [r[0] for r in session.execute(
-        insert_ignoring_conflicts(session, Notification, ["dedupe_key"]).returning(Notification.id), rows).all()
-           ] if rows else []  # no one in the directory to tell: the levels still rise, in the audit log
+        # One notice per recipient per day; a later sweep the same day that finds new items sends
+        # those in a second notice, a rerun finds none.
+        rows.append(outbox.message(f"esc@{today.isoformat()}:{batch}:{channel}:{to}", "escalation", channel, to,
+                                   contact_id=c.id, step=f"esc@{today.isoformat()}", context={"items": listed},
+                                   now=now, send_at=sms_at if channel == "sms" else None))
+    ids = outbox.queue(session, rows)  # no one in the directory to tell: the levels still rise, in the audit log
     top: dict[int, int] = {}
     for r in found:
         top[r.assignment_id] = max(top.get(r.assignment_id, 0), r.level.level)

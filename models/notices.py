@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from models import outbox
 from models.assignment import Assignment
-from models.db import insert_ignoring_conflicts
-from models.notification import Delivery, Notification, dedupe_key
+from models.notification import dedupe_key
 from models.org import Contact
 from models.policy import Policy
 from models.reminders import recipients_by_body
@@ -29,17 +29,12 @@ def enqueue(session: Session, kind: str, assignment_id: int, event_id: int, *, n
     else:
         body_id = session.get(Assignment, assignment_id).body_id
         people = recipients_by_body(session, {body_id})[body_id]
-    occasion = f"{prefix}{event_id}"
+    occasion, sms_at = f"{prefix}{event_id}", policy.outside_quiet_hours(now, tz)
     rows = []
     for cid, email, phone in people:
         channels = ([("email", email)] if email else []) + ([("sms", phone)] if phone and (sms_too or not email) else [])
-        rows += [{
-            "dedupe_key": dedupe_key(assignment_id, occasion, channel, to), "kind": kind, "channel": channel,
-            "recipient": to, "contact_id": cid, "assignment_id": assignment_id, "step": occasion,
-            "context": context or {}, "status": Delivery.pending.value, "attempts": 0, "created_at": now,
-            "next_attempt_at": policy.outside_quiet_hours(now, tz) if channel == "sms" else now,
-        } for channel, to in channels]
-    if not rows:
-        return []
-    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"])
-    return [r[0] for r in session.execute(stmt.returning(Notification.id), rows).all()]
+        rows += [outbox.message(dedupe_key(assignment_id, occasion, channel, to), kind, channel, to, contact_id=cid,
+                                assignment_id=assignment_id, step=occasion, context=context, now=now,
+                                send_at=sms_at if channel == "sms" else None)
+                 for channel, to in channels]
+    return outbox.queue(session, rows)

@@ -20,6 +20,23 @@ from models.types import UTCDateTime
 REMINDER_KINDS = ("reminder", "overdue", "escalation")  # not sent once nothing in them is still open
 
 
+def message(key: str, kind: str, channel: str, recipient: str, *, contact_id: int | None, step: str,
+            now: datetime, assignment_id: int | None = None, context: dict | None = None,
+            send_at: datetime | None = None) -> dict:
+    """An outbox row to queue: pending, due at `send_at` (an SMS waiting out the quiet hours) or now."""
+    return {"dedupe_key": key, "kind": kind, "channel": channel, "recipient": recipient, "contact_id": contact_id,
+            "assignment_id": assignment_id, "step": step, "context": context or {}, "status": Delivery.pending.value,
+            "attempts": 0, "created_at": now, "next_attempt_at": send_at or now}
+
+
+def queue(session: Session, rows: list[dict]) -> list[int]:
+    """Insert the rows whose dedupe key is new; returns their ids. A rerun queues nothing twice."""
+    if not rows:
+        return []
+    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"]).returning(Notification.id)
+    return [r[0] for r in session.execute(stmt, rows).all()]
+
+
 def ready_ids(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[int]:
     query = (select(Notification.id)
              .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
@@ -84,12 +101,9 @@ def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, poli
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
     if contact is None or not contact.phone:
         return
-    session.execute(insert_ignoring_conflicts(session, Notification, ["dedupe_key"]), [{
-        "dedupe_key": dedupe_key(row.assignment_id, row.step, "sms", contact.phone), "kind": row.kind, "channel": "sms", "recipient": contact.phone,
-        "contact_id": contact.id, "assignment_id": row.assignment_id, "step": row.step,
-        "context": {"fallback_for": row.id}, "status": Delivery.pending.value, "attempts": 0,
-        "created_at": now, "next_attempt_at": policy.outside_quiet_hours(now, tz),
-    }])
+    queue(session, [message(dedupe_key(row.assignment_id, row.step, "sms", contact.phone), row.kind, "sms",
+                            contact.phone, contact_id=contact.id, assignment_id=row.assignment_id, step=row.step,
+                            context={"fallback_for": row.id}, now=now, send_at=policy.outside_quiet_hours(now, tz))])
 
 
 def recover_stale(session: Session, *, now: datetime, policy: Policy) -> int:

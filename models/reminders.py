@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, func
 from sqlmodel import Session, select
 
+from models import outbox
 from models.assignment import Assignment
 from models.calendar import WorkingCalendar
-from models.db import insert_ignoring_conflicts
-from models.notification import Delivery, Notification, dedupe_key
+from models.notification import dedupe_key
 from models.org import Role, Roster
 from models.plan import Duty
 from models.policy import OPEN_STATES, Policy, Step, step_on
@@ -100,11 +100,8 @@ def enqueue(session: Session, planned: list[Planned], *, now: datetime, policy: 
     if not planned:
         return 0
     sms_time = policy.outside_quiet_hours(now, tz)
-    rows = [{
-        "dedupe_key": p.dedupe_key, "kind": p.step.kind, "channel": p.channel, "recipient": p.recipient,
-        "contact_id": p.contact_id, "assignment_id": p.assignment_id, "step": p.step.occasion, "context": {},
-        "status": Delivery.pending.value, "attempts": 0, "created_at": now,
-        "next_attempt_at": sms_time if p.channel == "sms" else now,
-    } for p in planned]
-    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"])
-    return len(session.execute(stmt.returning(Notification.id), rows).all())
+    return len(outbox.queue(session, [
+        outbox.message(p.dedupe_key, p.step.kind, p.channel, p.recipient, contact_id=p.contact_id,
+                       assignment_id=p.assignment_id, step=p.step.occasion, now=now,
+                       send_at=sms_time if p.channel == "sms" else None)
+        for p in planned]))

@@ -9,10 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from models import outbox
 from models.calendar import WorkingCalendar
-from models.db import insert_ignoring_conflicts
 from models.digest import Digest, build
-from models.notification import Delivery, Notification
 from models.org import Body, Contact, Role, Roster, acting_body
 from models.plan import Plan
 from models.status import Status
@@ -60,13 +59,7 @@ def enqueue(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list
     """One digest per recipient per ISO week; the figures are those of `now` (kept in the row,
     so a retry sends the same figures)."""
     year, week, _ = local_date(now, tz).isocalendar()
-    rows = [{
-        "dedupe_key": f"digest-{kind}@{year}-W{week:02d}:email:{c.email}", "kind": f"digest-{kind}",
-        "channel": "email", "recipient": c.email, "contact_id": c.id, "assignment_id": None,
-        "step": f"{year}-W{week:02d}", "context": {"as_of": now.isoformat()}, "status": Delivery.pending.value,
-        "attempts": 0, "created_at": now, "next_attempt_at": now,
-    } for c in recipients(session, kind, now=now, tz=tz)]
-    if not rows:
-        return []
-    stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"])
-    return [r[0] for r in session.execute(stmt.returning(Notification.id), rows).all()]
+    return outbox.queue(session, [
+        outbox.message(f"digest-{kind}@{year}-W{week:02d}:email:{c.email}", f"digest-{kind}", "email", c.email,
+                       contact_id=c.id, step=f"{year}-W{week:02d}", context={"as_of": now.isoformat()}, now=now)
+        for c in recipients(session, kind, now=now, tz=tz)])
