@@ -58,6 +58,8 @@ def assignment_views(session: Session, *, now: datetime, tz: ZoneInfo, body: str
 
 @dataclass
 class BoardRow:
+    """One body's counts by status: the board's six, or the digests' four leadership categories."""
+
     body: str
     body_label: str
     counts: Counter = field(default_factory=Counter)

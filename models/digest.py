@@ -7,20 +7,20 @@ held against the body while it waits for review).
 """
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
 from models.assignment import Assignment, State
+from models.board import BoardRow
 from models.calendar import WorkingCalendar
 from models.extension import Decision, Extension
 from models.notification import Delivery, Notification
 from models.org import Body, Contact
 from models.plan import Duty
-from models.status import Status, classify, on_time_rate
+from models.status import Status, classify
 from models.types import local_date
 
 CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue)
@@ -37,26 +37,11 @@ def leadership_category(a: Assignment, now: datetime, tz: ZoneInfo) -> Status:
 
 
 @dataclass
-class BodyLine:
-    code: str
-    name: str
-    counts: Counter = field(default_factory=Counter)
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts[c] for c in CATEGORIES)
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return on_time_rate(self.counts)
-
-
-@dataclass
 class Digest:
     kind: str  # leadership, coordinator
     now: datetime
     today: date
-    bodies: list[BodyLine]  # by name
+    bodies: list[BoardRow]  # per body (code, full name), by name
     escalated: list[dict]  # level 2 and still open
     awaiting_review: list[dict]
     upcoming: list[dict]  # open, due within UPCOMING_DAYS
@@ -64,17 +49,17 @@ class Digest:
     extensions: list[dict]  # coordinator digest: requests awaiting a decision
 
     @property
-    def totals(self) -> BodyLine:
-        line = BodyLine("", "Tổng cộng")
+    def totals(self) -> BoardRow:
+        line = BoardRow("", "Tổng cộng")
         for b in self.bodies:
             line.counts.update(b.counts)
         return line
 
     @property
-    def league(self) -> list[BodyLine]:
+    def league(self) -> list[BoardRow]:
         """Bodies with something due, best on-time rate first; ties by name."""
         rated = [b for b in self.bodies if b.on_time_rate is not None]
-        return sorted(rated, key=lambda b: (-b.on_time_rate, b.name))
+        return sorted(rated, key=lambda b: (-b.on_time_rate, b.body_label))
 
 
 def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar) -> Digest:
@@ -84,12 +69,12 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
         .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
         .where(Assignment.period_start <= today).order_by(Body.name, Assignment.due, Duty.position)
     ).all()
-    lines: dict[str, BodyLine] = {}
+    lines: dict[str, BoardRow] = {}
     escalated, awaiting, upcoming = [], [], []
     horizon = today + timedelta(days=UPCOMING_DAYS)
     for a, ref, title, code, name in rows:
         category = leadership_category(a, now, tz)
-        lines.setdefault(code, BodyLine(code, name)).counts[category] += 1
+        lines.setdefault(code, BoardRow(code, name)).counts[category] += 1
         item = {"id": a.id, "body": name, "ref": ref, "title": title, "period": a.period, "due": a.effective_due}
         is_open = a.state in (State.open, State.returned)
         if is_open and a.escalation_level >= 2:
@@ -112,7 +97,7 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
                           .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
                           .where(Extension.decision == Decision.pending, Extension.requested_at <= now)
                           .order_by(Extension.requested_at))]
-    return Digest(kind, now, today, sorted(lines.values(), key=lambda b: b.name), escalated, awaiting, upcoming,
+    return Digest(kind, now, today, sorted(lines.values(), key=lambda b: b.body_label), escalated, awaiting, upcoming,
                   failures, extensions)
 
 

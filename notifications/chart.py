@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.digest import BodyLine
+from models.board import BoardRow
 
 ON_TIME_CHART = "ty-le-dung-han.png"  # the name the HTML refers to: <img src="cid:ty-le-dung-han.png">
 
 
-def on_time_chart(lines: list[BodyLine], target: Path) -> Path:
+def on_time_chart(lines: list[BoardRow], target: Path) -> Path:
     """Write the chart of `lines` (already ranked, best first) to `target` as PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    names = [b.name for b in lines][::-1]  # the best at the top
+    names = [b.body_label for b in lines][::-1]  # the best at the top
     rates = [round(100 * b.on_time_rate) for b in lines][::-1]
     height = 0.9 + 0.32 * max(len(lines), 1)
     fig, ax = plt.subplots(figsize=(7.2, height), dpi=110)

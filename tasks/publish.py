@@ -40,8 +40,8 @@ def board_rows(now: datetime) -> list[dict]:
                        calendar=WorkingCalendar.from_file(settings.calendar_file))
     awaiting = Counter(i["body"] for i in digest.awaiting_review)
     escalated = Counter(i["body"] for i in digest.escalated)
-    return [{"Cơ quan": b.name, **{LABELS[c]: b.counts[c] for c in CATEGORIES}, "Chờ duyệt": awaiting[b.name],
-             "Báo cáo lãnh đạo (cấp 2)": escalated[b.name],
+    return [{"Cơ quan": b.body_label, **{LABELS[c]: b.counts[c] for c in CATEGORIES}, "Chờ duyệt": awaiting[b.body_label],
+             "Báo cáo lãnh đạo (cấp 2)": escalated[b.body_label],
              "Tỷ lệ đúng hạn": FILTERS["percent"](b.on_time_rate)}
             for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]]
 
