@@ -44,7 +44,3 @@ class UTCDateTime(TypeDecorator[datetime]):
 def local_date(moment: datetime, tz: ZoneInfo) -> date:
     """The calendar day of an aware moment in the plan's timezone."""
     return moment.astimezone(tz).date()
-
-
-def start_of_day(day: date, tz: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
