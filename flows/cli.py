@@ -15,10 +15,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from config import MAX_ID
+
 if TYPE_CHECKING:
     from config.settings import Settings
 
-# Only typer and rich at module level: `dondoc --help` must not pay for SQLAlchemy or pydantic.
+# Only typer, rich and config's constants at module level: `dondoc --help` must not pay for
+# SQLAlchemy or pydantic.
 
 app = typer.Typer(help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -33,6 +36,8 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
 BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+# An id outside these bounds is a usage error, not an overflow deep in the database driver.
+ID_RANGE = {"min": 1, "max": MAX_ID}
 
 
 def get_settings() -> Settings:
@@ -272,7 +277,7 @@ app.add_typer(outbox_app, name="outbox")
 @outbox_app.callback()
 def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
                 status: Annotated[str | None, typer.Option("--status", help="pending, sending, sent, failed, "
-                                                           "dead or cancelled")] = None) -> None:
+                                                           "dead, unknown or cancelled")] = None) -> None:
     """List the outbox."""
     if ctx.invoked_subcommand:
         return
@@ -286,26 +291,32 @@ def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
             query = query.where(Notification.status == status)
         rows = [{"id": n.id, "kind": n.kind, "channel": n.channel, "recipient": n.recipient,
                  "assignment_id": n.assignment_id, "step": n.step, "status": n.status, "attempts": n.attempts,
-                 "next_attempt_at": n.next_attempt_at.isoformat(), "last_error": n.last_error}
+                 "unknown_outcomes": n.unknown_outcomes, "next_attempt_at": n.next_attempt_at.isoformat(),
+                 "last_error": n.last_error}
                 for n in s.exec(query)]
     if as_json:
         return print_json(rows)
     table = Table("Mã", "Loại", "Kênh", "Người nhận", "Nhiệm vụ", "Bước", "Trạng thái", "Lần", "Lỗi",
                   title="Hộp thư đi")
     for r in rows:
+        # A message whose fate was unknown at least once may have reached its recipient twice.
+        state = r["status"] + (" (có thể trùng)" if r["unknown_outcomes"] and r["status"] == "sent" else "")
         table.add_row(str(r["id"]), r["kind"], r["channel"], r["recipient"], str(r["assignment_id"]), r["step"],
-                      r["status"], str(r["attempts"]), escape(r["last_error"] or ""))
+                      state, str(r["attempts"]), escape(r["last_error"] or ""))
     out.print(table)
 
 
 @outbox_app.command("retry")
-def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id.")]) -> None:
-    """Send a failed or dead message again, now."""
+def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id.", **ID_RANGE)],
+                 duplicate_ok: Annotated[bool, typer.Option(
+                     "--duplicate-ok", help="Resend a message whose outcome is unknown: it may already have "
+                     "reached its recipient.")] = False) -> None:
+    """Send a failed, dead, cancelled (or, with --duplicate-ok, unknown) message again, now."""
     from models import outbox
 
     settings = get_settings()
     with session() as s:
-        outbox.retry(s, row_id, now=datetime.now(settings.tz))
+        outbox.retry(s, row_id, now=datetime.now(settings.tz), duplicate_ok=duplicate_ok)
     from notifications.runtime import Runtime
 
     counts = Runtime.from_settings(settings).dispatch(datetime.now(settings.tz), ids=[row_id])
@@ -336,7 +347,8 @@ def _send_now(runtime, ids: list[int]) -> None:
 
 @app.command()
 def confirm(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).")],
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).",
+                                                 **ID_RANGE)],
     file: Annotated[list[Path] | None, typer.Option("--file", exists=True, dir_okay=False,
                                                     help="PDF, DOCX, XLSX, JPG or PNG; repeat for several.")] = None,
     reference: Annotated[str | None, typer.Option(help="Số hiệu and date of the document.")] = None,
@@ -354,9 +366,11 @@ def confirm(
     uploads = []
     try:
         with session() as s:
-            uploads += [receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes) for p in file or []]
+            for p in file or []:  # one by one: a refused file leaves those before it in `uploads` to discard
+                uploads.append(receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes))
             evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=runtime.policy,
-                                   tz=runtime.tz, files=uploads, reference=reference, values=values, note=note)
+                                   tz=runtime.tz, date_margin_days=settings.date_margin_days, files=uploads,
+                                   reference=reference, values=values, note=note)
     finally:
         for u in uploads:
             u.discard()  # those not kept
@@ -366,7 +380,7 @@ def confirm(
 
 @app.command()
 def review(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
     accept: Annotated[bool, typer.Option("--accept", help="Accept the submission.")] = False,
     return_reason: Annotated[str | None, typer.Option("--return", help="Return it, saying why.")] = None,
     as_of: AsOfOpt = None,
@@ -471,7 +485,7 @@ app.add_typer(extension_app, name="extension")
 
 @extension_app.command("request")
 def extension_request(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
     until: Annotated[str, typer.Option("--until", help="The new due date asked for (2025-07-15).")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
     as_of: AsOfOpt = None,
@@ -487,13 +501,14 @@ def extension_request(
         raise typer.BadParameter(f"'{until}' is not an ISO date") from None
     with session() as s:
         ext = request(s, assignment_id, new_due=new_due, reason=reason, now=parse_moment(as_of, settings),
-                      calendar=WorkingCalendar.from_file(settings.calendar_file), tz=settings.tz)
+                      calendar=WorkingCalendar.from_file(settings.calendar_file), tz=settings.tz,
+                      date_margin_days=settings.date_margin_days)
     out.print(f"[green]✓[/green] Đề nghị gia hạn số {ext.id}: đến {ext.requested_due:%d/%m/%Y}, chờ quyết định.")
 
 
 @extension_app.command("decide")
 def extension_decide(
-    extension_id: Annotated[int, typer.Argument(help="The request's id.")],
+    extension_id: Annotated[int, typer.Argument(help="The request's id.", **ID_RANGE)],
     approve: Annotated[bool, typer.Option("--approve", help="Approve the new due date.")] = False,
     refuse: Annotated[str | None, typer.Option("--refuse", help="Refuse, saying why.")] = None,
     as_of: AsOfOpt = None,
@@ -516,8 +531,9 @@ def extension_decide(
 
 @app.command()
 def link(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.")],
-    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id (default: none named).")] = None,
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id (default: none named).",
+                                                **ID_RANGE)] = None,
     revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every live link to it instead.")] = False,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -623,6 +639,10 @@ def deploy(pool: Annotated[str, typer.Option("--pool", help="A Prefect work pool
 def portal(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8080,
+    forwarded_allow_ips: Annotated[str | None, typer.Option(
+        help="The reverse proxies whose X-Forwarded-For gives the client's address (comma-separated; "
+             "default: FORWARDED_ALLOW_IPS, else 127.0.0.1,::1). Only these: anyone else could name any "
+             "address.")] = None,
 ) -> None:
     """Serve the web portal (signed links for focal points, review for coordinators)."""
     import os
@@ -635,4 +655,5 @@ def portal(
     # Links in the messages it sends point at this portal unless a public address is configured.
     os.environ.setdefault("DONDOC_PORTAL_URL", f"http://{host}:{port}")
     settings_of.cache_clear()
-    uvicorn.run(create_app(settings_of()), host=host, port=port, proxy_headers=True, log_level="info")
+    uvicorn.run(create_app(settings_of()), host=host, port=port, proxy_headers=True,
+                forwarded_allow_ips=forwarded_allow_ips, log_level="info")

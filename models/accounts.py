@@ -1,6 +1,7 @@
 """Coordinator accounts for the portal's review pages: argon2 password hashes on contacts."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -9,13 +10,19 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.audit import AuditEntry, record
+from models.audit import record
 from models.catalog.errors import Refused
+from models.db import session_scope
 from models.org import Contact, Succession
 from models.plan import Plan
+from models.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
 
 MIN_PASSWORD = 12
-LOCK_AFTER, LOCK_MINUTES = 5, 15
+LOCK_AFTER, LOCK_MINUTES = 5, 15  # attempts verified per address per window
+# Attempts per client address per window, across every account address: one client cannot try
+# 5 guesses on each of many addresses. Known or not, an address counts the same.
+CLIENT_LOCK_AFTER = 20
+MAX_EMAIL = 254  # the longest address SMTP carries: a longer one names nobody
 _hasher = PasswordHasher()
 
 
@@ -51,41 +58,77 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
     if len(password) < MIN_PASSWORD:
         raise Refused(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
     contact.password_hash = _hasher.hash(password)
+    ended = end_sessions(session, contact.id, now=now)  # a new password shuts out whoever had the old one
     record(session, now=now, actor=actor, channel="cli", action="account.password_set", entity="contact",
-           entity_id=contact.id)
+           entity_id=contact.id, sessions_ended=ended)
     return contact
 
 
-def authenticate(session: Session, email: str, password: str, *, now: datetime,
-                 channel: str = "portal") -> Contact | None:
-    """The coordinator with these credentials, or None, never saying which part was wrong.
+@dataclass(frozen=True)
+class SignedIn:
+    """A coordinator who just signed in; `token` goes in the session cookie, its digest in the database."""
 
-    After LOCK_AFTER failures within LOCK_MINUTES an account is refused even with the right
-    password, until the window has passed: argon2 alone slows one guess, not a patient attacker.
-    Every attempt on a known account is an audit row.
+    contact_id: int
+    name: str
+    token: str
+
+
+def sign_in(url: str, email: str, password: str, *, now: datetime, client: str, session_hours: int,
+            channel: str = "portal") -> SignedIn | None:
+    """A session for the coordinator with these credentials, or None, never saying which part was wrong.
+
+    The attempt is counted before the password is checked, per address and per client address, so
+    that parallel attempts cannot outrun the count: at most LOCK_AFTER attempts on an address and
+    CLIENT_LOCK_AFTER from a client are verified per LOCK_MINUTES window (argon2 alone slows one
+    guess, not a patient attacker); a success gives the address its attempts back. argon2 runs
+    outside any transaction: on SQLite a transaction holds the write lock, and a 0.1-0.4 s hash
+    inside one stalls every other writer. Every attempt on a known account is an audit row.
     """
-    contact = find_by_email(session, email) if email else None
+    address = _address(email)
+    keys = (f"address:{address or '?'}", f"client:{client}")
+    with session_scope(url) as session:
+        allowed = _count(session, keys, now)
+        contact = find_by_email(session, address) if address else None
+        coordinator = contact is not None and is_coordinator(session, contact)
     stored = contact.password_hash if contact else None
-    try:
-        _hasher.verify(stored or _dummy(), password)
-        valid = True
-    except (VerificationError, InvalidHashError):
-        valid = False
+    verified = allowed and _verify(stored, password)
     if contact is None:
         return None
-    locked = _recent_failures(session, contact.id, now) >= LOCK_AFTER
-    if not (valid and stored and not locked and is_coordinator(session, contact)):
-        record(session, now=now, actor="anonymous", channel=channel, action="account.login_failed",
-               entity="contact", entity_id=contact.id, locked=locked)
-        return None
-    if _hasher.check_needs_rehash(stored):
-        contact.password_hash = _hasher.hash(password)
-    record(session, now=now, actor=f"contact:{contact.id}", channel=channel, action="account.login",
-           entity="contact", entity_id=contact.id)
-    return contact
+    rehashed = _hasher.hash(password) if verified and _hasher.check_needs_rehash(stored) else None
+    with session_scope(url) as session:
+        if not (verified and coordinator):
+            record(session, now=now, actor="anonymous", channel=channel, action="account.login_failed",
+                   entity="contact", entity_id=contact.id, locked=not allowed)
+            return None
+        forget_attempts(session, keys[0])
+        refund_attempt(session, keys[1])
+        if rehashed:
+            session.get(Contact, contact.id).password_hash = rehashed
+        record(session, now=now, actor=f"contact:{contact.id}", channel=channel, action="account.login",
+               entity="contact", entity_id=contact.id)
+        return SignedIn(contact.id, contact.name, start_session(session, contact.id, now=now, hours=session_hours))
 
 
-def _recent_failures(session: Session, contact_id: int, now: datetime) -> int:
-    return session.exec(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "account.login_failed", AuditEntry.entity_id == contact_id,
-        AuditEntry.at > now - timedelta(minutes=LOCK_MINUTES), AuditEntry.at <= now)).one()
+def _address(email: str) -> str | None:
+    """The address as stored (lower case), or None for one that cannot name anybody."""
+    address = email.strip().lower()
+    return address if address and len(address) <= MAX_EMAIL and "\x00" not in address else None
+
+
+def _count(session: Session, keys: tuple[str, str], now: datetime) -> bool:
+    """Count this attempt on both keys (both, even when the first is over its limit); whether it
+    may be verified."""
+    window = timedelta(minutes=LOCK_MINUTES)
+    on_address = count_attempt(session, keys[0], now=now, window=window)
+    from_client = count_attempt(session, keys[1], now=now, window=window)
+    return on_address <= LOCK_AFTER and from_client <= CLIENT_LOCK_AFTER
+
+
+def _verify(stored: str | None, password: str) -> bool:
+    """Whether the password matches the stored hash. With no hash, a dummy one is verified all the
+    same, so that an unknown address costs as long as a wrong password."""
+    try:
+        _hasher.verify(stored or _dummy(), password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return bool(stored)

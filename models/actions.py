@@ -16,13 +16,13 @@ from models.policy import Policy
 
 
 def submit(session: Session, assignment_id: int, *, now: datetime, policy: Policy, tz: ZoneInfo,
-           files: list[Upload] = (), reference: str | None = None, document_date: date | None = None,
-           values: dict[str, float] | None = None, note: str | None = None, contact_id: int | None = None,
-           actor: str = "cli", channel: str = "cli") -> tuple[Evidence, list[int]]:
+           date_margin_days: int, files: list[Upload] = (), reference: str | None = None,
+           document_date: date | None = None, values: dict[str, float] | None = None, note: str | None = None,
+           contact_id: int | None = None, actor: str = "cli", channel: str = "cli") -> tuple[Evidence, list[int]]:
     """Record evidence; the submitter (or the body's focal points) gets a receipt."""
-    evidence = confirm(session, assignment_id, now=now, files=files, reference=reference,
-                       document_date=document_date, values=values, note=note, contact_id=contact_id,
-                       actor=actor, channel=channel)
+    evidence = confirm(session, assignment_id, now=now, tz=tz, date_margin_days=date_margin_days, files=files,
+                       reference=reference, document_date=document_date, values=values, note=note,
+                       contact_id=contact_id, actor=actor, channel=channel)
     ids = notices.enqueue(session, "receipt", assignment_id, evidence.id, now=now, policy=policy, tz=tz,
                           contact_id=contact_id, context={"evidence_id": evidence.id})
     return evidence, ids

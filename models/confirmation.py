@@ -6,6 +6,7 @@ import hashlib
 import math
 import os
 import re
+import struct
 import tempfile
 import time
 import unicodedata
@@ -13,15 +14,19 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import event
 from sqlmodel import Session, select
 
 from models.assignment import Assignment, State
 from models.audit import record
 from models.catalog.errors import Refused
 from models.evidence import Evidence, EvidenceFile, TargetValue
-from models.plan import Duty, Target
+from models.org import Body
+from models.plan import Duty, Plan, Target, check_typed_date
 from models.policy import OPEN_STATES
+from models.types import local_date
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 CHUNK = 1024 * 1024
@@ -49,9 +54,30 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The part every DOCX and XLSX holds, by which an office file is told from any other zip.
-OFFICE = {"word/document.xml": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-          "xl/workbook.xml": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+OFFICE = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
+# The extensions a stored name may end with, by the type found inside; the first replaces any other.
+EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",),
+              DOCX: (".docx",), XLSX: (".xlsx",)}
+EXTENSION = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,5}")  # "pdf", "JPEG", "mp4"; not the "2" of "v1.2"
+NAME_CHARS = 200
+
+# How a complete file ends (a source that stopped mid-read leaves none of it). PDF readers look
+# for %%EOF in the last 1024 bytes; some writers pad an image after its end marker.
+TAIL = 1024
+PADDING = b"\x00\t\n\r "
+PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: no data, then its CRC
+INCOMPLETE = "tệp bị hỏng hoặc không đầy đủ (có thể đã bị ngắt khi tải lên): xin gửi lại tệp"
+
+# A zip's size, read from its end records before zipfile parses the whole central directory
+# (446,113 entries in 20 MB cost 156 MB and 4 s). A DOCX or XLSX has tens to a few hundred parts.
+MAX_ZIP_ENTRIES = 2_000
+ENTRY_BYTES = (46, 46 + 512)  # a directory record: its fixed part, then a generous name and extra field
+END = struct.Struct("<4s4H2LH")  # end of central directory, then a comment of up to 65,535 bytes
+END64_LOCATOR = struct.Struct("<4sLQL")  # just before it in a ZIP64 file: where the ZIP64 end record is
+END64 = struct.Struct("<4sQ2H2L4Q")
 
 
 def clean_filename(name: str | None) -> str:
@@ -60,7 +86,58 @@ def clean_filename(name: str | None) -> str:
     name = unicodedata.normalize("NFC", name or "")
     name = re.split(r"[/\\]", name)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip(" .")
-    return name[:200] or "tep-dinh-kem"
+    return name[:NAME_CHARS] or "tep-dinh-kem"
+
+
+def named_for(filename: str, content_type: str) -> str:
+    """The name with the extension of what the file is: a PDF sent as bao-cao.html is served as
+    bao-cao.pdf, so that whoever downloads it opens it with the right program."""
+    stem, _, ext = filename.rpartition(".")
+    has_extension = bool(stem) and EXTENSION.fullmatch(ext) is not None
+    suffixes = EXTENSIONS[content_type]
+    if has_extension and f".{ext.lower()}" in suffixes:
+        return filename
+    base = stem if has_extension else filename
+    return base[:NAME_CHARS - len(suffixes[0])] + suffixes[0]
+
+
+def complete(content_type: str, tail: bytes) -> bool:
+    """Whether a PDF, JPEG or PNG whose last bytes are `tail` ends as a whole file does."""
+    if content_type == "application/pdf":
+        return b"%%EOF" in tail
+    end = tail.rstrip(PADDING)
+    return end.endswith(b"\xff\xd9" if content_type == "image/jpeg" else PNG_END)
+
+
+def zip_directory(path: Path, size: int) -> tuple[int, int] | None:
+    """(entries, bytes) of a zip's central directory, from its end records alone (ZIP64 too);
+    None when it has no end record ending the file exactly, as a truncated zip has not."""
+    with open(path, "rb") as f:
+        f.seek(max(0, size - END64_LOCATOR.size - END.size - 0xFFFF))
+        tail = f.read()
+        at = _end_record_at(tail)
+        if at is None:
+            return None
+        *_, entries, directory_bytes, _, _ = END.unpack_from(tail, at)
+        locator = tail[max(0, at - END64_LOCATOR.size):at]
+        if len(locator) < END64_LOCATOR.size or not locator.startswith(b"PK\x06\x07"):
+            return entries, directory_bytes
+        f.seek(min(END64_LOCATOR.unpack(locator)[2], size))
+        record = f.read(END64.size)
+    if len(record) < END64.size or not record.startswith(b"PK\x06\x06"):
+        return None
+    *_, entries, directory_bytes, _ = END64.unpack(record)
+    return entries, directory_bytes
+
+
+def _end_record_at(tail: bytes) -> int | None:
+    """Where the end record starts whose comment ends the file, searching back from the end."""
+    at = tail.rfind(b"PK\x05\x06")
+    while at >= 0:
+        if at + END.size <= len(tail) and at + END.size + END.unpack_from(tail, at)[-1] == len(tail):
+            return at
+        at = tail.rfind(b"PK\x05\x06", 0, at)
+    return None
 
 
 @dataclass(frozen=True)
@@ -86,6 +163,7 @@ class Upload:
         self._out = os.fdopen(fd, "wb")
         self._digest, self.size, self._head = hashlib.sha256(), 0, b""
         self.content_type: str | None = None
+        self._created: tuple[Path, int] | None = None  # the file keep() brought into the store, its inode
 
     def write(self, chunk: bytes) -> None:
         self.size += len(chunk)
@@ -112,23 +190,68 @@ class Upload:
         self._out.close()
         if self.content_type == "application/zip":
             self.content_type = self._office_type()
+        elif not complete(self.content_type, self._tail()):
+            raise self._incomplete()
+        self.filename = named_for(self.filename, self.content_type)
         return self
 
+    def _tail(self) -> bytes:
+        with open(self._tmp, "rb") as f:
+            f.seek(max(0, self.size - TAIL))
+            return f.read()
+
+    def _incomplete(self) -> EvidenceRefused:
+        return EvidenceRefused(f"{self.filename}: {INCOMPLETE}")
+
     def _office_type(self) -> str:
-        try:
-            with zipfile.ZipFile(self._tmp) as z:
-                names = set(z.namelist())
-        except zipfile.BadZipFile:
-            names = set()
+        names = self._zip_names()
         for part, kind in OFFICE.items():
             if part in names:
                 return kind
         raise EvidenceRefused(f"{self.filename}: tệp nén không phải văn bản DOCX hay bảng tính XLSX")
 
+    def _zip_names(self) -> set[str]:
+        """The names in a zip whose end records show a directory an office file could have, and
+        which zipfile then reads whole: entry for entry what the end record announced."""
+        found = zip_directory(Path(self._tmp), self.size)
+        if found is None:
+            raise self._incomplete()
+        entries, directory_bytes = found
+        if entries > MAX_ZIP_ENTRIES:
+            raise EvidenceRefused(f"{self.filename}: tệp nén có {entries} mục, quá nhiều cho một văn bản DOCX hay "
+                                  f"bảng tính XLSX (tối đa {MAX_ZIP_ENTRIES})")
+        if not entries * ENTRY_BYTES[0] <= directory_bytes <= min(entries * ENTRY_BYTES[1], self.size):
+            raise self._incomplete()  # a directory larger than its entries need: they were not counted
+        try:
+            with zipfile.ZipFile(self._tmp) as z:
+                infos = z.infolist()
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, struct.error):
+            raise self._incomplete() from None
+        if len(infos) != entries:
+            raise self._incomplete()
+        return {i.filename for i in infos}
+
     def keep(self) -> StoredFile:
         sha = self._digest.hexdigest()
-        os.replace(self._tmp, self.dir / sha)  # the same content twice is one file
+        target = self.dir / sha
+        existed = target.exists()
+        os.replace(self._tmp, target)  # the same content twice is one file
+        # Only a file this upload brought may be taken back: one already there is an earlier row's.
+        self._created = None if existed else (target, target.stat().st_ino)
         return StoredFile(sha, self.size, self.filename, self.content_type)
+
+    def take_back(self) -> None:
+        """Remove the file keep() brought into the store, its rows rolled back; not if the same
+        bytes were stored again since (another inode), for a concurrent submission's row."""
+        created, self._created = self._created, None
+        if created is None:
+            return
+        path, inode = created
+        try:
+            if path.stat().st_ino == inode:
+                path.unlink()
+        except FileNotFoundError:
+            pass
 
     def discard(self) -> None:
         self._out.close()
@@ -160,34 +283,90 @@ def receive_file(source: Path, evidence_dir: Path, *, max_bytes: int = MAX_FILE_
         raise
 
 
-def check_values(session: Session, plan_id: int, values: dict[str, float]) -> list[tuple[Target, float]]:
-    """The figures, each against its target: a percentage within 0-100, a count not negative."""
-    targets = {t.ref: t for t in session.exec(select(Target).where(Target.plan_id == plan_id,
-                                                                   Target.retired_revision.is_(None)))}
+# Bounds of a figure by its unit. The catalog gives no maximum per target (that would need a
+# column): no count in such a plan (cases, inspections, districts) comes near a million.
+MAX_COUNT = 1_000_000
+PERCENT_CHANGE = (-100, 10_000)  # nothing falls by more than all of it; a hundredfold rise is the most believed
+
+
+def live_targets(session: Session, plan_id: int) -> list[Target]:
+    return list(session.exec(select(Target).where(Target.plan_id == plan_id, Target.retired_revision.is_(None))
+                             .order_by(Target.position)))
+
+
+def reported_targets(session: Session, plan_id: int, body_code: str) -> list[Target]:
+    """The targets whose figures this body reports, with any duty's evidence."""
+    return [t for t in live_targets(session, plan_id) if body_code in t.reported_by]
+
+
+def check_values(session: Session, plan_id: int, body: Body, values: dict[str, float]) -> list[tuple[Target, float]]:
+    """The figures, each for a target the body reports and within what its measure allows."""
+    targets = {t.ref: t for t in live_targets(session, plan_id)}
     checked: list[tuple[Target, float]] = []
     for ref, value in values.items():
         target = targets.get(ref)
         if target is None:
             raise EvidenceRefused(f"không có chỉ tiêu '{ref}'")
-        if not math.isfinite(value):
-            raise EvidenceRefused(f"{ref}: không phải một số")
-        if target.unit == "percent" and not 0 <= value <= 100:
-            raise EvidenceRefused(f"{ref}: {value:g} không phải tỷ lệ phần trăm từ 0 đến 100")
-        if target.unit == "count" and value < 0:
-            raise EvidenceRefused(f"{ref}: số lượng không thể âm")
+        if body.code not in target.reported_by:
+            raise EvidenceRefused(f"{ref}: {body.label} không báo cáo chỉ tiêu này")
+        check_figure(target, value)
         checked.append((target, value))
     return checked
 
 
-def confirm(session: Session, assignment_id: int, *, now: datetime, files: list[Upload] = (),
-            reference: str | None = None, document_date: date | None = None, values: dict[str, float] | None = None,
-            note: str | None = None, contact_id: int | None = None, actor: str = "cli",
-            channel: str = "cli") -> Evidence:
+def check_figure(target: Target, value: float) -> None:
+    ref = target.ref
+    if not math.isfinite(value):
+        raise EvidenceRefused(f"{ref}: không phải một số")
+    if target.unit == "percent" and not 0 <= value <= 100:
+        raise EvidenceRefused(f"{ref}: {value:g} không phải tỷ lệ phần trăm từ 0 đến 100")
+    if target.unit == "percent-change" and not PERCENT_CHANGE[0] <= value <= PERCENT_CHANGE[1]:
+        raise EvidenceRefused(f"{ref}: {value:g} không phải mức thay đổi từ {PERCENT_CHANGE[0]}% "
+                              f"đến {_grouped(PERCENT_CHANGE[1])}%")
+    if target.unit == "count" and not (value.is_integer() and 0 <= value <= MAX_COUNT):
+        raise EvidenceRefused(f"{ref}: {value:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})")
+
+
+def _grouped(number: int) -> str:
+    """1.000.000: thousands grouped the Vietnamese way."""
+    return f"{number:,}".replace(",", ".")
+
+
+class _TakeBackOnRollback:
+    """The files kept for a transaction go if it ends without committing (a commit that fails, a
+    refusal after confirm()): no file outlives its rows. Decided when the root transaction ends;
+    a savepoint's commit or rollback inside it changes nothing."""
+
+    def __init__(self, session: Session, uploads: list[Upload]):
+        self.root, self.uploads, self.committed = session.get_transaction(), uploads, False
+        event.listen(session, "after_commit", self._commit)
+        event.listen(session, "after_transaction_end", self._end)
+
+    def _commit(self, session: Session) -> None:
+        if not session.in_nested_transaction():
+            self.committed = True
+
+    def _end(self, session: Session, transaction) -> None:
+        if transaction is not self.root:
+            return
+        # Listeners cannot be removed while their event runs; this one is done with once the root ends.
+        self.root = None
+        if not self.committed:
+            for upload in self.uploads:
+                upload.take_back()
+
+
+def confirm(session: Session, assignment_id: int, *, now: datetime, tz: ZoneInfo, date_margin_days: int,
+            files: list[Upload] = (), reference: str | None = None, document_date: date | None = None,
+            values: dict[str, float] | None = None, note: str | None = None, contact_id: int | None = None,
+            actor: str = "cli", channel: str = "cli") -> Evidence:
     """Record evidence for an open (or returned) assignment; it becomes submitted.
 
     `files` are finished uploads: they are kept (renamed into the store) only once everything
-    else is valid, and before any row, so a refusal stores nothing and a crash leaves no orphan row.
-    The caller discards them if this raises.
+    else is valid, and before any row, so a refusal stores nothing and a crash leaves no orphan row;
+    if the transaction then fails, the files it brought are taken back. The caller discards them
+    if this raises. A document's date lies within the plan's period widened by `date_margin_days`,
+    and not after today.
     """
     a = session.get(Assignment, assignment_id)
     if a is None:
@@ -201,7 +380,11 @@ def confirm(session: Session, assignment_id: int, *, now: datetime, files: list[
     reference, note = (reference or "").strip() or None, (note or "").strip() or None
     if not (files or reference or values or note):
         raise EvidenceRefused("cần ít nhất một tệp, số hiệu văn bản, số liệu hoặc ghi chú")
-    checked = check_values(session, duty.plan_id, values or {})
+    if document_date is not None:
+        check_typed_date(session.get(Plan, duty.plan_id), document_date, label="Ngày văn bản",
+                         margin_days=date_margin_days, today=local_date(now, tz))
+    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), values or {})
+    _TakeBackOnRollback(session, list(files))  # before keeping: a keep() that fails midway is taken back too
     stored = [f.keep() for f in files]
     evidence = Evidence(assignment_id=a.id, contact_id=contact_id, channel=channel, submitted_at=now,
                         document_ref=reference, document_date=document_date, note=note)

@@ -47,12 +47,17 @@ def get_engine(url: str) -> Engine:
     return engine
 
 
-def insert_ignoring_conflicts(session: Session, table: type, conflict_columns: list[str]):
-    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike: safe when runs overlap."""
+def dialect_insert(session: Session, table: type):
+    """The backend's own INSERT, which has ON CONFLICT (SQLite and PostgreSQL alike)."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing(index_elements=conflict_columns)
+    return module.insert(table)
+
+
+def insert_ignoring_conflicts(session: Session, table: type, conflict_columns: list[str]):
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike: safe when runs overlap."""
+    return dialect_insert(session, table).on_conflict_do_nothing(index_elements=conflict_columns)
 
 
 @contextmanager

@@ -125,7 +125,9 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
         email = phone = None
         if cells["email"]:
             try:
-                email = validate_email(cells["email"], check_deliverability=False).normalized
+                # Lower case: mail systems treat addresses so, and an address whose case changed
+                # between two imports must stay the same recipient (the outbox dedupes on it).
+                email = validate_email(cells["email"], check_deliverability=False).normalized.lower()
             except EmailNotValidError as exc:
                 bad("invalid-email", f"email '{cells['email']}': {exc}")
         if cells["phone"]:

@@ -20,6 +20,7 @@ from models import outbox
 from models.assignment import Assignment
 from models.audit import record_many
 from models.calendar import WorkingCalendar
+from models.isolation import Failures, OnError
 from models.org import Contact, Role, Roster, acting_body
 from models.plan import Duty, Plan
 from models.policy import OPEN_STATES, Level, Policy
@@ -34,8 +35,10 @@ class Reached(NamedTuple):
     leadership_body_id: int
 
 
-def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar) -> list[Reached]:
-    """Levels reached by today and not yet told, every level passed (an outage may skip several)."""
+def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
+            on_error: OnError | None = None) -> list[Reached]:
+    """Levels reached by today and not yet told, every level passed (an outage may skip several).
+    An item whose lateness cannot be counted goes to `on_error`, as in `reminders.plan`."""
     esc = policy.escalation
     top = max(len(levels) for levels in [esc.levels, *esc.plans.values(), *esc.duties.values()])
     rows = session.connection().execute(
@@ -47,14 +50,23 @@ def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingC
     ).all()
     elapsed_by_due: dict = {}
     out = []
+    failed = Failures(on_error)
     for aid, body_id, told, due, ref, plan, coordinating, leadership in rows:
         elapsed = elapsed_by_due.get(due)
         if elapsed is None:
-            day = due if isinstance(due, date) else date.fromisoformat(due)
-            elapsed = elapsed_by_due[due] = calendar.working_days_between(calendar.roll_forward(day), today)
+            try:
+                day = due if isinstance(due, date) else date.fromisoformat(due)
+                elapsed = calendar.working_days_between(calendar.roll_forward(day), today)
+            except Exception as exc:
+                elapsed = failed.new(exc)
+            elapsed_by_due[due] = elapsed
+        if isinstance(elapsed, Exception):
+            failed.add(elapsed, aid)
+            continue
         for level in esc.ladder(plan, ref):
             if level.level > told and level.after <= elapsed:
                 out.append(Reached(aid, body_id, level, coordinating, leadership))
+    failed.report()
     return out
 
 
@@ -72,12 +84,12 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
 
 
 def escalate(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar,
-             tz: ZoneInfo) -> list[int]:
+             tz: ZoneInfo, on_error: OnError | None = None) -> list[int]:
     """Mark what became overdue, queue today's escalation notices and raise the items' levels, in
     one transaction. Returns the new outbox rows' ids (a rerun finds nothing left to tell)."""
     today = local_date(now, tz)
     mark_overdue(session, now=now, today=today)
-    found = reached(session, today=today, policy=policy, calendar=calendar)
+    found = reached(session, today=today, policy=policy, calendar=calendar, on_error=on_error)
     if not found:
         return []
     acting = {b: acting_body(session, b, today) for b in {r.coordinating_body_id for r in found}}

@@ -16,6 +16,7 @@ from models.assignment import Assignment
 from models.audit import record
 from models.calendar import WorkingCalendar
 from models.catalog.errors import Refused
+from models.plan import Duty, Plan, check_typed_date
 from models.policy import OPEN_STATES
 from models.types import UTCDateTime, local_date
 
@@ -47,8 +48,8 @@ def pending(session: Session, assignment_id: int) -> Extension | None:
 
 
 def request(session: Session, assignment_id: int, *, new_due: date, reason: str, now: datetime,
-            calendar: WorkingCalendar, tz: ZoneInfo, contact_id: int | None = None, actor: str = "cli",
-            channel: str = "cli") -> Extension:
+            calendar: WorkingCalendar, tz: ZoneInfo, date_margin_days: int, contact_id: int | None = None,
+            actor: str = "cli", channel: str = "cli") -> Extension:
     a = session.get(Assignment, assignment_id)
     if a is None:
         raise LookupError(f"no assignment {assignment_id}")
@@ -57,6 +58,8 @@ def request(session: Session, assignment_id: int, *, new_due: date, reason: str,
     reason = (reason or "").strip()
     if not reason:
         raise Refused("cần nêu lý do xin gia hạn")
+    plan = session.get(Plan, session.get(Duty, a.duty_id).plan_id)
+    check_typed_date(plan, new_due, label="Ngày đề nghị gia hạn", margin_days=date_margin_days)
     new_due = calendar.roll_forward(new_due)
     if new_due <= a.effective_due or new_due <= local_date(now, tz):
         raise Refused(f"ngày xin gia hạn phải sau hạn hiện tại ({a.effective_due:%d/%m/%Y}) và sau hôm nay")

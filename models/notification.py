@@ -18,6 +18,9 @@ class Delivery(StrEnum):
     failed = "failed"  # will be retried at next_attempt_at
     dead = "dead"  # permanent failure (bad address) or attempts exhausted
     cancelled = "cancelled"  # no longer needed: the duty was submitted before it went out
+    # The server may have taken it but never said so (no answer after the whole message was sent,
+    # twice): not sent again automatically; `dondoc outbox retry --duplicate-ok` resends it.
+    unknown = "unknown"
 
 
 RETRYABLE = (Delivery.pending, Delivery.failed)
@@ -25,8 +28,9 @@ RETRYABLE = (Delivery.pending, Delivery.failed)
 
 def dedupe_key(assignment_id: int | None, step: str, channel: str, recipient: str) -> str:
     """One message per (assignment, occasion, channel, recipient), whoever plans it. The occasion
-    is a reminder step with its due date ("T-3@2025-06-18") or an event ("E12" for a receipt)."""
-    return f"a{assignment_id}:{step}:{channel}:{recipient}"
+    is a reminder step with its due date ("T-3@2025-06-18") or an event ("E12" for a receipt).
+    Addresses compare in lower case (phones are E.164 already)."""
+    return f"a{assignment_id}:{step}:{channel}:{recipient.lower()}"
 
 
 class Notification(SQLModel, table=True):
@@ -43,6 +47,9 @@ class Notification(SQLModel, table=True):
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=Delivery.pending, max_length=10)
     attempts: int = 0
+    # Attempts whose outcome was unknown (no answer after the message went out, or a crash while
+    # sending): above 0, the recipient may have received this message more than once.
+    unknown_outcomes: int = 0
     next_attempt_at: datetime = Field(sa_type=UTCDateTime)
     claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text))

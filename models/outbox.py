@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, select
 
 from models.audit import record
@@ -18,6 +18,9 @@ from models.policy import OPEN_STATES, Policy
 from models.types import UTCDateTime
 
 REMINDER_KINDS = ("reminder", "overdue", "escalation")  # not sent once nothing in them is still open
+# The kinds that have an SMS form (a `<kind>-sms.txt` template): an email that fails falls back to it.
+SMS_KINDS = ("reminder", "overdue", "escalation", "receipt", "returned", "extension")
+UNKNOWN_RESENDS = 1  # an unknown outcome is resent this many times, then left to a coordinator
 
 
 def message(key: str, kind: str, channel: str, recipient: str, *, contact_id: int | None, step: str,
@@ -37,28 +40,30 @@ def queue(session: Session, rows: list[dict]) -> list[int]:
     return [r[0] for r in session.execute(stmt, rows).all()]
 
 
-def ready_ids(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[int]:
-    query = (select(Notification.id)
+def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[tuple[int, str]]:
+    """(id, channel) of the rows due by `now`, the longest waiting first."""
+    query = (select(Notification.id, Notification.channel)
              .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
              .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    return list(session.exec(query))
+    return [tuple(r) for r in session.exec(query)]
 
 
 # Built once: this runs for every message, and building the statement costs more than running it.
+# `now` is the run's moment (a replay's --as-of); `claimed_at` the wall clock, which the lease reads.
 _CLAIM = (
     update(Notification)
     .where(Notification.id == bindparam("row_id"), Notification.status.in_(RETRYABLE),
            Notification.next_attempt_at <= bindparam("now", type_=UTCDateTime))
-    .values(status=Delivery.sending, claimed_at=bindparam("now", type_=UTCDateTime),
+    .values(status=Delivery.sending, claimed_at=bindparam("claimed_at", type_=UTCDateTime),
             attempts=Notification.attempts + 1)
 )
 
 
-def claim(session: Session, row_id: int, *, now: datetime) -> bool:
+def claim(session: Session, row_id: int, *, now: datetime, claimed_at: datetime) -> bool:
     """Take one row for sending. True only for the one worker whose UPDATE changed it."""
-    return session.execute(_CLAIM, {"row_id": row_id, "now": now}).rowcount == 1
+    return session.execute(_CLAIM, {"row_id": row_id, "now": now, "claimed_at": claimed_at}).rowcount == 1
 
 
 _SENT = (
@@ -77,12 +82,25 @@ def still_wanted(kind: str, assignment_state: str | None) -> bool:
     return kind not in REMINDER_KINDS or assignment_state is None or assignment_state in OPEN_STATES
 
 
-def fail(session: Session, row: Notification, *, now: datetime, error: str, permanent: bool,
-         policy: Policy, tz: ZoneInfo) -> None:
-    """Record a failed attempt on a claimed row; schedule the retry or the SMS fallback."""
+def fail(session: Session, row: Notification, *, now: datetime, error: str, permanent: bool = False,
+         unknown: bool = False, policy: Policy, tz: ZoneInfo) -> None:
+    """Record a failed attempt on a claimed row; schedule the retry or the SMS fallback.
+
+    An unknown outcome (the message went out whole and no answer came) is resent once, since a
+    lost reminder costs more than a duplicate; a second one is not resent by itself
+    (`unknown_outcomes` shows the possible duplicate).
+    """
     row.last_error = error[:2000]
     d = policy.delivery
-    if permanent or row.attempts >= d.max_attempts:
+    if unknown:
+        row.unknown_outcomes += 1
+    if unknown and row.unknown_outcomes > UNKNOWN_RESENDS:
+        row.status = Delivery.unknown
+        record(session, now=now, actor="system", channel="system", action="notification.unknown",
+               entity="notification", entity_id=row.id, kind=row.kind, delivery=row.channel,
+               contact=row.contact_id, assignment=row.assignment_id, attempts=row.attempts)
+        return
+    if (permanent or row.attempts >= d.max_attempts) and not unknown:
         row.status = Delivery.dead
         # No address in the audit row: the contact and the channel say whose to check.
         record(session, now=now, actor="system", channel="system", action="notification.failed",
@@ -92,42 +110,53 @@ def fail(session: Session, row: Notification, *, now: datetime, error: str, perm
         row.status = Delivery.failed
         retry_at = now + d.backoff(row.attempts)
         row.next_attempt_at = policy.outside_quiet_hours(retry_at, tz) if row.channel == "sms" else retry_at
-    if row.channel == "email" and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after):
+    if (row.channel == "email" and not unknown
+            and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after)):
         _fallback_to_sms(session, row, now=now, policy=policy, tz=tz)
 
 
 def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy,
                      tz: ZoneInfo) -> None:
+    """The same message by SMS, once, for the kinds that have an SMS form. A notice keeps its items;
+    a reminder's key is the one its own SMS step would have, so the person gets one SMS."""
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
-    if contact is None or not contact.phone:
+    if row.kind not in SMS_KINDS or contact is None or not contact.phone:
         return
-    queue(session, [message(dedupe_key(row.assignment_id, row.step, "sms", contact.phone), row.kind, "sms",
-                            contact.phone, contact_id=contact.id, assignment_id=row.assignment_id, step=row.step,
-                            context={"fallback_for": row.id}, now=now, send_at=policy.outside_quiet_hours(now, tz))])
+    key = (dedupe_key(row.assignment_id, row.step, "sms", contact.phone) if row.assignment_id
+           else f"{row.dedupe_key}>sms:{contact.phone}")
+    queue(session, [message(key, row.kind, "sms", contact.phone, contact_id=contact.id,
+                            assignment_id=row.assignment_id, step=row.step,
+                            context={**row.context, "fallback_for": row.id}, now=now,
+                            send_at=policy.outside_quiet_hours(now, tz))])
 
 
-def recover_stale(session: Session, *, now: datetime, policy: Policy) -> int:
-    """Rows left `sending` by a crash: the outcome is unknown, so they are tried again.
-
-    A gateway has no idempotency key: retrying risks a duplicate, not retrying risks a lost
-    reminder. dondoc prefers the duplicate.
-    """
-    cutoff = now - timedelta(minutes=policy.delivery.stale_sending_minutes)
+def recover_stale(session: Session, *, now: datetime, wall: datetime, policy: Policy) -> int:
+    """Rows left `sending` by a crash: claimed longer ago than the lease, on the wall clock (a
+    replay's `now` says nothing of how long a send has been running). The outcome is unknown, so
+    they count as such: resent once, as `fail` does."""
+    cutoff = wall - timedelta(minutes=policy.delivery.stale_sending_minutes)
     result = session.execute(
         update(Notification)
         .where(Notification.status == Delivery.sending, Notification.claimed_at < cutoff)
-        .values(status=Delivery.failed, next_attempt_at=now,
-                last_error="interrupted while sending; outcome unknown, retried")
+        .values(status=case((Notification.unknown_outcomes >= UNKNOWN_RESENDS, Delivery.unknown),
+                            else_=Delivery.failed),
+                unknown_outcomes=Notification.unknown_outcomes + 1, next_attempt_at=now,
+                last_error="interrupted while sending: outcome unknown")
     )
     return result.rowcount
 
 
-def retry(session: Session, row_id: int, *, now: datetime) -> Notification:
-    """A coordinator's retry of a failed or dead row: due again now, attempts kept."""
+def retry(session: Session, row_id: int, *, now: datetime, duplicate_ok: bool = False) -> Notification:
+    """A coordinator's retry of a failed, dead or cancelled row: due again now, attempts kept. A row
+    whose outcome is unknown may have been delivered: it is resent only when `duplicate_ok`."""
     row = session.get(Notification, row_id)
     if row is None:
         raise LookupError(f"no outbox row {row_id}")
-    if row.status not in (Delivery.failed, Delivery.dead, Delivery.cancelled):
-        raise Refused(f"row {row_id} is {row.status}: only failed, dead or cancelled rows are retried")
+    if row.status == Delivery.unknown and not duplicate_ok:
+        raise Refused(f"tin {row_id} có thể đã đến người nhận (máy chủ không xác nhận): gửi lại có thể gây "
+                      "trùng lặp; dùng --duplicate-ok nếu vẫn muốn gửi lại")
+    if row.status not in (Delivery.failed, Delivery.dead, Delivery.cancelled, Delivery.unknown):
+        raise Refused(f"tin {row_id} đang ở trạng thái {row.status}: chỉ gửi lại tin lỗi, không gửi được, "
+                      "đã huỷ hoặc chưa rõ kết quả")
     row.status, row.next_attempt_at = Delivery.pending, now
     return row

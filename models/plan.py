@@ -1,11 +1,12 @@
 """Plans, their duties and their targets, as loaded from the catalog."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.catalog.errors import Refused
 from models.types import UTCDateTime
 
 
@@ -70,3 +71,20 @@ class Target(SQLModel, table=True):
     deadline: date
     reported_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     retired_revision: int | None = None
+
+
+class DateRefused(Refused):
+    """A date a user typed that the plan cannot be about; nothing was stored."""
+
+
+def check_typed_date(plan: Plan, day: date, *, label: str, margin_days: int, today: date | None = None) -> None:
+    """Refuse a typed date outside the plan's period widened by `margin_days` (a slip such as
+    9999 would overflow every date computed from it), or, given `today`, after it (a document
+    not yet written)."""
+    first = plan.period_start - timedelta(days=margin_days)
+    last = plan.period_end + timedelta(days=margin_days)
+    if not first <= day <= last:
+        raise DateRefused(f"{label} {day:%d/%m/%Y} nằm ngoài khoảng cho phép của kế hoạch: từ {first:%d/%m/%Y} "
+                          f"đến {last:%d/%m/%Y}")
+    if today is not None and day > today:
+        raise DateRefused(f"{label} {day:%d/%m/%Y} chưa đến: không thể sau hôm nay ({today:%d/%m/%Y})")

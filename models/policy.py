@@ -51,6 +51,11 @@ class Delivery(_Strict):
     sms_fallback_after: int = Field(3, ge=1)
     stale_sending_minutes: int = Field(15, ge=1)
     concurrency: int = Field(1, ge=1, le=64)
+    # A run's send phase stops claiming after this many seconds; the rest waits for the next run.
+    send_seconds: float = Field(900, gt=0)
+    # A channel that answered nothing this many times in a row (down, or hung) rests until the next
+    # run: its other messages keep their attempts instead of each waiting out a timeout.
+    pause_after_silences: int = Field(3, ge=1)
 
     def backoff(self, attempts: int) -> timedelta:
         return timedelta(minutes=self.backoff_minutes[min(attempts, len(self.backoff_minutes)) - 1])

@@ -14,6 +14,7 @@ from models.calendar import WorkingCalendar
 from models.notification import dedupe_key
 from models.org import Role, Roster
 from models.plan import Duty
+from models.isolation import Failures, OnError
 from models.policy import OPEN_STATES, Policy, Step, step_on
 from models.types import local_date
 
@@ -62,8 +63,10 @@ def recipients_by_body(session: Session, bodies: set[int]) -> dict[int, list[tup
 
 
 def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo,
-         body_ids: list[int] | None = None) -> list[Planned]:
-    """What should go out now, to whom and how (no writes)."""
+         body_ids: list[int] | None = None, on_error: OnError | None = None) -> list[Planned]:
+    """What should go out now, to whom and how (no writes). An assignment whose step cannot be
+    decided (a date out of range) is passed to `on_error` with the exception, and the others are
+    planned; without `on_error` the exception propagates."""
     today = local_date(now, tz)
     rules = {ref: policy.for_duty(ref) for ref in policy.overrides}
     default = policy.default_rule
@@ -71,18 +74,26 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
     decided: dict[str | None, dict] = {ref: {} for ref in rules} | {None: {}}
     decisions = []
     bodies = set()
+    failed = Failures(on_error)
     for assignment_id, body_id, ref, due in due_rows(session, today=today, policy=policy, calendar=calendar,
                                                      body_ids=body_ids):
         by_due = decided[ref] if ref in decided else decided[None]
         decision = by_due.get(due, False)
         if decision is False:
             steps, every = rules.get(ref, default)
-            day = due if isinstance(due, date) else date.fromisoformat(due)
-            step = step_on(day, tuple(steps), every, today, calendar)
-            decision = by_due[due] = (step, policy.sms_wanted(step.offset)) if step else None
-        if decision is not None:
+            try:
+                day = due if isinstance(due, date) else date.fromisoformat(due)
+                step = step_on(day, tuple(steps), every, today, calendar)
+                decision = (step, policy.sms_wanted(step.offset)) if step else None
+            except Exception as exc:
+                decision = failed.new(exc)
+            by_due[due] = decision
+        if isinstance(decision, Exception):
+            failed.add(decision, assignment_id)
+        elif decision is not None:
             decisions.append((assignment_id, body_id, decision))
             bodies.add(body_id)
+    failed.report()
     recipients = recipients_by_body(session, bodies)
     out: list[Planned] = []
     make = tuple.__new__  # Planned(...) without the Python-level __new__: this loop is the hot spot

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import ssl
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,17 +23,14 @@ import httpx
 from apprise import NotifyFormat
 from apprise.conversion import convert_between
 from apprise.decorators import notify
-from apprise.plugins.email import smtp as apprise_smtp
 
+from notifications import smtp  # noqa: F401 (Apprise's SMTP controller, recording the replies)
 from notifications.render import Message
+from notifications.verdict import Verdict, note, watching
 
-# Apprise tells a refused recipient ("Sending email to ... failed.") from a connection error
-# ("Connection error while ...") only in its log text: a refused address will not improve.
-PERMANENT = re.compile(r"^Sending email to .* failed\.$|permanent", re.IGNORECASE)
-
-
-class _Redact(logging.Filter):
-    """Apprise names recipients in its log lines: mask addresses and numbers before any handler."""
+class Redact(logging.Filter):
+    """Apprise names recipients in its log lines, and an SMTP refusal may quote the address: mask
+    addresses and numbers before any handler."""
 
     PATTERN = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|\+?\d[\d .-]{7,}\d")
 
@@ -45,53 +41,19 @@ class _Redact(logging.Filter):
         return True
 
 
-logging.getLogger("apprise").addFilter(_Redact())
-
-
-class _LazyTLSContext:
-    """An SSL context built on first use. Apprise's SMTP controller builds one for every
-    connection, plain ones included, and building it parses the whole CA bundle: about 20 ms of
-    CPU a message, five times the cost of the SMTP exchange on a local relay. Settings made before
-    first use (Apprise turns verification off this way) are replayed on the real context."""
-
-    def __init__(self) -> None:
-        object.__setattr__(self, "_context", None)
-        object.__setattr__(self, "_settings", [])
-
-    def _real(self) -> ssl.SSLContext:
-        if self._context is None:
-            context = ssl.create_default_context()
-            for name, value in self._settings:
-                setattr(context, name, value)
-            object.__setattr__(self, "_context", context)
-        return self._context
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if self._context is None:
-            self._settings.append((name, value))
-        else:
-            setattr(self._context, name, value)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._real(), name)
-
-
-class _SSLModule:
-    """`ssl` as Apprise's SMTP controller sees it, but with lazy contexts."""
-
-    create_default_context = staticmethod(lambda *args, **kwargs: _LazyTLSContext())
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(ssl, name)
-
-
-apprise_smtp.ssl = _SSLModule()
+logging.getLogger("apprise").addFilter(Redact())
 
 
 @dataclass(frozen=True)
 class Outcome:
     error: str | None = None  # None: accepted by the server or gateway
-    permanent: bool = False
+    permanent: bool = False  # refused for good: not retried
+    unknown: bool = False  # sent whole, never acknowledged: it may have been delivered
+    unreachable: bool = False  # no answer at all: the server is down or hung
+
+    @classmethod
+    def of(cls, verdict: Verdict) -> Outcome:
+        return cls(verdict.error, verdict.permanent, verdict.unknown, verdict.unreachable)
 
 
 @notify(on="dondocfile", name="dondoc local outbox")
@@ -128,15 +90,19 @@ def _post_sms(meta: dict, scheme: str, body: str) -> bool:
     port = f":{meta['port']}" if meta.get("port") else ""
     url = f"{scheme}://{meta['host']}{port}{meta.get('fullpath') or '/'}"
     payload = {"to": q.get("to"), "from": q.get("from", "DONDOC"), "text": body}
-    log = apprise.logger
     try:
         response = httpx.post(url, json=payload, timeout=float(q.get("timeout", 10)))
+    except (httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:  # the request went out, no answer came
+        note(f"SMS gateway: no answer after the message was sent ({exc.__class__.__name__}): outcome unknown",
+             unknown=True)
+        return False
     except httpx.HTTPError as exc:
-        log.warning("SMS gateway unreachable: %s", exc.__class__.__name__)
+        note(f"SMS gateway unreachable ({exc.__class__.__name__})", unreachable=True)
         return False
     if response.status_code >= 400:
-        kind = "permanent" if 400 <= response.status_code < 500 and response.status_code != 429 else "temporary"
-        log.warning("SMS gateway refused (%s): HTTP %s", kind, response.status_code)
+        # A 4xx is the request's fault (bad number, bad sender): retrying sends the same request.
+        permanent = response.status_code < 500 and response.status_code not in (408, 429)
+        note(f"SMS gateway refused: HTTP {response.status_code}", permanent=permanent)
         return False
     try:
         answer = response.json()
@@ -144,7 +110,7 @@ def _post_sms(meta: dict, scheme: str, body: str) -> bool:
         return True  # a 2xx without JSON: nothing says it failed
     if isinstance(answer, dict) and (answer.get("error") or str(answer.get("status", "ok")).lower()
                                      not in ("ok", "success", "sent", "queued", "0", "200")):
-        log.warning("SMS gateway answered 2xx with an error: %s", str(answer.get("error") or answer.get("status"))[:200])
+        note(f"SMS gateway answered 2xx with an error: {str(answer.get('error') or answer.get('status'))[:200]}")
         return False
     return True
 
@@ -173,24 +139,30 @@ class Channels:
         return template.replace(placeholder, quote(recipient, safe="@"))  # "+84..." must stay a plus
 
     def send(self, channel: str, recipient: str, message: Message) -> Outcome:
+        with watching() as verdict:
+            delivered = self._notify(channel, recipient, message)
+        if verdict.error:  # what the server said wins over Apprise's boolean
+            return Outcome.of(verdict)
+        if delivered:
+            return Outcome()
+        reasons = [e.message for e in delivered.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")] \
+            if not isinstance(delivered, bool) else []
+        return Outcome("; ".join(reasons) or f"the {channel} channel did not deliver")
+
+    def _notify(self, channel: str, recipient: str, message: Message):
         client = apprise.Apprise()
         if not client.add(self.url_for(channel, recipient)):
-            return Outcome(f"the {channel} URL is not a valid Apprise URL", permanent=True)
-        if channel == "email":
-            formats = client[0].notify_format
-            html = NotifyFormat.HTML in (formats if isinstance(formats, tuple) else (formats,))
-            body, fmt = (message.html, NotifyFormat.HTML) if html else (message.text, NotifyFormat.TEXT)
-            attach = None
-            if message.attachments:
-                attach = apprise.AppriseAttachment([str(p) for p in message.attachments])
-                client = apprise.Apprise()  # images inline (RFC 2387): the HTML shows them by cid:name
-                url = self.url_for(channel, recipient)
-                client.add(url + ("&" if "?" in url else "?") + "inline=yes")
-            result = client.notify(body=body, title=message.subject, body_format=fmt, attach=attach)
-        else:
-            result = client.notify(body=message.sms, body_format=NotifyFormat.TEXT)
-        if result:
-            return Outcome()
-        reasons = [e.message for e in result.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
-        return Outcome("; ".join(reasons) or f"not delivered ({result.status.name})",
-                       permanent=any(PERMANENT.search(r) for r in reasons))
+            note(f"the {channel} URL is not a valid Apprise URL", permanent=True)
+            return False
+        if channel != "email":
+            return client.notify(body=message.sms, body_format=NotifyFormat.TEXT)
+        formats = client[0].notify_format
+        html = NotifyFormat.HTML in (formats if isinstance(formats, tuple) else (formats,))
+        body, fmt = (message.html, NotifyFormat.HTML) if html else (message.text, NotifyFormat.TEXT)
+        attach = None
+        if message.attachments:
+            attach = apprise.AppriseAttachment([str(p) for p in message.attachments])
+            client = apprise.Apprise()  # images inline (RFC 2387): the HTML shows them by cid:name
+            url = self.url_for(channel, recipient)
+            client.add(url + ("&" if "?" in url else "?") + "inline=yes")
+        return client.notify(body=body, title=message.subject, body_format=fmt, attach=attach)

@@ -1,14 +1,21 @@
 """Send what the outbox holds: claim a row, render it, send it through Apprise, record the outcome.
 
 Each row is claimed in its own short transaction, sent with no transaction open, and finished in
-another, so several dispatchers (threads, processes, machines) share one outbox safely.
+another, so several dispatchers (threads, processes, machines) share one outbox safely. One row's
+failure stays that row's: a template error, a database error after the send, a plugin bug. A run
+is bounded: its send phase stops claiming after `delivery.send_seconds`, and a channel that
+answers nothing `delivery.pause_after_silences` times in a row rests until the next run; what is
+left stays pending, its attempts untouched.
 """
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,65 +25,138 @@ from models.db import session_scope
 from models.link import Links
 from models.notification import Delivery, Notification
 from models.policy import Policy
-from notifications.channels import Channels, Outcome
+from notifications.channels import Channels, Outcome, Redact
 from notifications.context import notification_context
 from notifications.render import make_message
 
 log = logging.getLogger(__name__)
+log.addFilter(Redact())  # an SMTP refusal may quote the address
 BATCH = 200
+LEFT, UNRECORDED = "left", "unrecorded"  # not tried in this run; sent, but the database refused the mark
+RECORD_RETRIES = (0.2, 1.0, 3.0)  # seconds before each new try to record an outcome
 
 
-def _send_one(url: str, row_id: int, *, now: datetime, channels: Channels, policy: Policy,
-              calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None, links: Links | None) -> str | None:
-    with session_scope(url) as s:  # the claim commits before the send: others see "sending"
-        if not outbox.claim(s, row_id, now=now):
-            return None  # another dispatcher has it
-        row = s.get(Notification, row_id)
+def wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Run:
+    """One dispatch run's limits: its deadline, and the channels resting after repeated silence."""
+
+    def __init__(self, policy: Policy):
+        self.deadline = time.monotonic() + policy.delivery.send_seconds
+        self.pause_after = policy.delivery.pause_after_silences
+        self._silences: Counter = Counter()
+        self._lock = threading.Lock()
+
+    def may_send(self, channel: str) -> bool:
+        return time.monotonic() < self.deadline and self._silences[channel] < self.pause_after
+
+    def heard(self, channel: str, outcome: Outcome) -> None:
+        with self._lock:
+            if outcome.unreachable:
+                self._silences[channel] += 1
+            elif self._silences[channel] < self.pause_after:
+                self._silences[channel] = 0
+
+
+class _Dispatcher:
+    def __init__(self, url: str, *, now: datetime, clock: Callable[[], datetime], channels: Channels,
+                 policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None,
+                 links: Links | None):
+        self.url, self.now, self.clock, self.channels, self.policy = url, now, clock, channels, policy
+        self.calendar, self.tz, self.templates, self.links = calendar, tz, templates, links
+        self.run = _Run(policy)
+
+    def send_one(self, row_id: int, channel: str) -> str | None:
+        """The row's status after this attempt; None if another dispatcher has it; LEFT if this
+        run's limits leave it for the next; UNRECORDED if it went out but could not be recorded
+        (it stays `sending`, and is resent after the lease, as a possible duplicate)."""
+        if not self.run.may_send(channel):
+            return LEFT
         try:
-            context = notification_context(s, row, now=now, calendar=calendar, tz=tz, links=links)
-            if not outbox.still_wanted(row.kind, context["state"]):
-                row.status = Delivery.cancelled
+            prepared = self._claim_and_render(row_id)
+        except Exception:  # the database, most likely: the row is left as it was, or `sending`
+            log.exception("outbox row %d could not be claimed or rendered", row_id)
+            return UNRECORDED
+        if not isinstance(prepared, tuple):
+            return prepared
+        recipient, message = prepared
+        try:
+            outcome = self.channels.send(channel, recipient, message)
+        except Exception as exc:  # a plugin bug must not leave the row "sending" until it goes stale
+            outcome = Outcome(f"{exc.__class__.__name__}: {exc}")
+        self.run.heard(channel, outcome)
+        if outcome.error:
+            log.warning("outbox row %d (%s): %s", row_id, channel, outcome.error)
+        return self._record(row_id, outcome)
+
+    def _claim_and_render(self, row_id: int):
+        with session_scope(self.url) as s:  # the claim commits before the send: others see "sending"
+            if not outbox.claim(s, row_id, now=self.now, claimed_at=self.clock()):
+                return None  # another dispatcher has it
+            row = s.get(Notification, row_id)
+            try:
+                context = notification_context(s, row, now=self.now, calendar=self.calendar, tz=self.tz,
+                                               links=self.links)
+                if not outbox.still_wanted(row.kind, context["state"]):
+                    row.status = Delivery.cancelled
+                    return row.status
+                message = make_message(row.kind, context, self.templates).prepare(row.channel)
+            except Exception as exc:  # a broken template or record fails this row, not the whole run
+                log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
+                outbox.fail(s, row, now=self.now, error=f"rendering failed: {exc}", permanent=True,
+                            policy=self.policy, tz=self.tz)
                 return row.status
-            message = make_message(row.kind, context, templates).prepare(row.channel)
-        except Exception as exc:  # a broken template or record fails this row, not the whole run
-            log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
-            outbox.fail(s, row, now=now, error=f"rendering failed: {exc}", permanent=True, policy=policy,
-                          tz=tz)
-            return row.status
-        channel, recipient = row.channel, row.recipient
-    try:
-        result = channels.send(channel, recipient, message)
-    except Exception as exc:  # a plugin bug must not leave the row "sending" until it goes stale
-        result = Outcome(f"{exc.__class__.__name__}: {exc}")
-    with session_scope(url) as s:
-        if result.error is None:
-            outbox.mark_sent(s, row_id, now=now)
-            return Delivery.sent
-        row = s.get(Notification, row_id)
-        outbox.fail(s, row, now=now, error=result.error, permanent=result.permanent, policy=policy, tz=tz)
-        return row.status
+            return row.recipient, message
+
+    def _record(self, row_id: int, outcome: Outcome) -> str:
+        """Record the outcome, trying again for a while: a message that went out and is not
+        recorded as such would be sent again."""
+        for pause in (*RECORD_RETRIES, None):
+            try:
+                with session_scope(self.url) as s:
+                    if outcome.error is None:
+                        outbox.mark_sent(s, row_id, now=self.now)
+                        return Delivery.sent
+                    row = s.get(Notification, row_id)
+                    outbox.fail(s, row, now=self.now, error=outcome.error, permanent=outcome.permanent,
+                                unknown=outcome.unknown, policy=self.policy, tz=self.tz)
+                    return row.status
+            except Exception as exc:
+                if pause is None:
+                    log.error("outbox row %d: the outcome (%s) could not be recorded: %s", row_id,
+                              "sent" if outcome.error is None else "failed", exc.__class__.__name__)
+                    return UNRECORDED
+                time.sleep(pause)
+        raise AssertionError("unreachable")
 
 
 def dispatch(url: str, *, now: datetime, channels: Channels, policy: Policy, calendar: WorkingCalendar,
              tz: ZoneInfo, templates: Path | None = None, ids: list[int] | None = None,
-             links: Links | None = None) -> Counter:
-    """Send every row due by `now` (or those of `ids`); returns counts by final status."""
+             links: Links | None = None, clock: Callable[[], datetime] = wall_clock) -> Counter:
+    """Send every row due by `now` (or those of `ids`); returns counts by final status, with LEFT
+    and UNRECORDED. `now` decides what is due; `clock` (the wall clock) measures the leases."""
     with session_scope(url) as s:
-        recovered = outbox.recover_stale(s, now=now, policy=policy)
+        recovered = outbox.recover_stale(s, now=now, wall=clock(), policy=policy)
     if recovered:
         log.warning("%d outbox rows were left sending by a crash: retrying them", recovered)
+    sender = _Dispatcher(url, now=now, clock=clock, channels=channels, policy=policy, calendar=calendar, tz=tz,
+                         templates=templates, links=links)
     counts: Counter = Counter()
     tried: set[int] = set()
     with ThreadPoolExecutor(policy.delivery.concurrency, thread_name_prefix="dondoc-send") as pool:
         while True:
             with session_scope(url) as s:
-                ready = [i for i in outbox.ready_ids(s, now=now, limit=BATCH, ids=ids) if i not in tried]
+                ready = [r for r in outbox.ready(s, now=now, limit=BATCH, ids=ids) if r[0] not in tried]
             if not ready:
                 break
-            tried.update(ready)
-            for status in pool.map(lambda i: _send_one(url, i, now=now, channels=channels, policy=policy,
-                                                       calendar=calendar, tz=tz, templates=templates, links=links), ready):
+            tried.update(row_id for row_id, _ in ready)
+            for status in pool.map(lambda r: sender.send_one(*r), ready):
                 if status is not None:
                     counts[status] += 1
+    if counts[LEFT]:
+        log.warning("dispatch: %d messages left for the next run (time limit, or a channel not answering)",
+                    counts[LEFT])
     log.info("dispatch: %s", dict(counts) or "nothing due")
     return counts

@@ -1,7 +1,11 @@
 """Everything a sweep needs, built once from the settings: database, calendar, policy, channels."""
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,10 +15,15 @@ from config.settings import Settings, get_settings
 from models import escalation, reminders
 from models.calendar import WorkingCalendar
 from models.db import session_scope
+from models.isolation import OnError, record_skipped
 from models.link import Links
 from models.policy import Policy
+from models.types import local_date
 from notifications.channels import Channels
-from notifications.dispatch import dispatch
+from notifications.dispatch import dispatch, wall_clock
+
+log = logging.getLogger(__name__)
+STAGES = {"reminders": "lập tin nhắc việc", "escalation": "báo cáo quá hạn"}
 
 
 @dataclass(frozen=True)
@@ -38,10 +47,6 @@ class Runtime:
             templates=s.templates_dir, links=Links.from_settings(s),
         )
 
-    def _plan(self, session, now: datetime, body_ids: list[int] | None) -> list[reminders.Planned]:
-        return reminders.plan(session, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                              body_ids=body_ids)
-
     def body_ids(self, codes: list[str]) -> list[int]:
         from sqlmodel import select
 
@@ -54,17 +59,45 @@ class Runtime:
         return ids
 
     def plan(self, now: datetime, body_ids: list[int] | None = None) -> list[reminders.Planned]:
+        """What the sweep would queue now (no writes)."""
         with session_scope(self.url) as s:
-            return self._plan(s, now, body_ids)
+            return reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
+                                  body_ids=body_ids)
 
     def enqueue(self, now: datetime, body_ids: list[int] | None = None) -> int:
-        with session_scope(self.url) as s:
-            return reminders.enqueue(s, self._plan(s, now, body_ids), now=now, policy=self.policy, tz=self.tz)
+        """Queue the reminders due now; returns how many rows are new. An assignment that cannot be
+        planned is skipped, recorded and alerted; the others are queued."""
+        with session_scope(self.url) as s, self._isolating(s, "reminders", now) as on_error:
+            planned = reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
+                                     body_ids=body_ids, on_error=on_error)
+            return reminders.enqueue(s, planned, now=now, policy=self.policy, tz=self.tz)
 
     def escalate(self, now: datetime) -> int:
-        """Queue today's escalation notices; returns how many."""
-        with session_scope(self.url) as s:
-            return len(escalation.escalate(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz))
+        """Queue today's escalation notices; returns how many. Isolated as `enqueue` is."""
+        with session_scope(self.url) as s, self._isolating(s, "escalation", now) as on_error:
+            return len(escalation.escalate(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
+                                           on_error=on_error))
+
+    @contextmanager
+    def _isolating(self, session, stage: str, now: datetime) -> Iterator[OnError]:
+        """The `on_error` of a sweep step: what it skipped becomes audit rows and one alert a day
+        to the coordinators, in the step's own transaction."""
+        skipped: list[tuple[list[int], Exception]] = []
+        yield lambda ids, exc: skipped.append((ids, exc))
+        for ids, exc in skipped:
+            log.error("sweep %s: %d assignments skipped (%s: %s)", stage, len(ids), exc.__class__.__name__, exc)
+            record_skipped(session, ids, exc, stage=stage, now=now)
+        if skipped:
+            from notifications import alerts
+
+            # Keyed by the items and the day: the same items skipped by two steps are one alert.
+            listed = ", ".join(str(i) for i in sorted({i for ids, _ in skipped for i in ids}))
+            batch = hashlib.sha256(listed.encode()).hexdigest()[:12]
+            alerts.enqueue(session, key=f"skipped:{local_date(now, self.tz)}:{batch}", now=now, tz=self.tz,
+                           subject="Một số nhiệm vụ không xử lý được trong lượt quét",
+                           detail=f"Các nhiệm vụ số {listed} có dữ liệu không hợp lệ "
+                                  f"({skipped[0][1].__class__.__name__}) và đã được bỏ qua khi "
+                                  f"{STAGES[stage]}; các nhiệm vụ khác vẫn được xử lý. Xem: dondoc status --json.")
 
     def digest(self, kind: str, now: datetime) -> list[int]:
         """Queue this week's digest of `kind` for its recipients; returns the new outbox ids."""
@@ -73,6 +106,7 @@ class Runtime:
         with session_scope(self.url) as s:
             return digests.enqueue(s, kind, now=now, tz=self.tz)
 
-    def dispatch(self, now: datetime, ids: list[int] | None = None) -> Counter:
+    def dispatch(self, now: datetime, ids: list[int] | None = None,
+                 clock: Callable[[], datetime] = wall_clock) -> Counter:
         return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,
-                        tz=self.tz, templates=self.templates, ids=ids, links=self.links)
+                        tz=self.tz, templates=self.templates, ids=ids, links=self.links, clock=clock)

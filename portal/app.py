@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Annotated
 
 from fastapi import FastAPI, Request
+from fastapi import Path as PathParam
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import (
     FileResponse,
     HTMLResponse,
@@ -30,19 +34,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from config.settings import Settings, get_settings
+from config import MAX_ID
+from config.settings import MIN_SECRET, Settings, get_settings
 from models import actions, extension
-from models.accounts import authenticate, is_coordinator
+from models.accounts import is_coordinator, sign_in
 from models.assignment import Assignment, State
 from models.audit import record
 from models.catalog.errors import Refused
-from models.confirmation import remove_stale_uploads, submissions
+from models.confirmation import remove_stale_uploads, reported_targets, submissions
 from models.db import session_scope
 from models.evidence import Evidence, EvidenceFile
-from models.link import Link, LinkRefused, Purpose, spend, verify
+from models.link import PATHS, Link, LinkRefused, Purpose, spend, verify
 from models.org import Body, Contact
-from models.plan import Duty, Target
+from models.plan import Duty
 from models.policy import OPEN_STATES
+from models.sessions import end_session, live_session
 from models.status import classify
 from notifications.context import assignment_context
 from notifications.render import FILTERS
@@ -60,6 +66,8 @@ SECURITY_HEADERS = {
                                "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
 }
+# A row id in a path: anything else (0, negative, past 64 bits, not a number) names nothing: 404.
+RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
 
 class Problem(Exception):
@@ -85,6 +93,10 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     runtime = runtime or Runtime.from_settings(settings)
     clock = clock or (lambda: datetime.now(UTC))
     secret = settings.secret_key.get_secret_value()
+    if len(secret) < MIN_SECRET:
+        log.warning("DONDOC_SECRET_KEY is shorter than %d characters: links and sessions signed with it can be "
+                    "forged by guessing it (python -c 'import secrets; print(secrets.token_urlsafe(48))')", MIN_SECRET)
+    logging.getLogger("uvicorn.access").addFilter(REDACT_TOKENS)  # once, however many apps are made
     url, tz, calendar = settings.db_url, settings.tz, runtime.calendar
     env = _templates()
     if removed := remove_stale_uploads(settings.evidence_dir):
@@ -140,6 +152,11 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         """An operation refused with its reason (a shared `models` rule): the request was understood."""
         return page(request, "message.html", 422, title="Không thực hiện được", message=str(exc))
 
+    @app.exception_handler(RequestValidationError)
+    async def malformed_path(request: Request, exc: RequestValidationError) -> HTMLResponse:
+        """Routes take nothing but ids in their paths: one out of range or malformed names no page."""
+        return page(request, "message.html", 404, title="Không thực hiện được", message="Không tìm thấy trang.")
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> HTMLResponse:
         message = {404: "Không tìm thấy trang.", 405: "Thao tác không được phép."}.get(exc.status_code, str(exc.detail))
@@ -152,10 +169,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         contact = s.get(Contact, link.contact_id) if link.contact_id else None
         ctx = assignment_context(s, a.id, now=now, calendar=calendar, tz=tz, contact=contact)
         duty, body = s.get(Duty, a.duty_id), s.get(Body, a.body_id)
-        # The targets this body reports on: their figures may come with any duty's evidence.
-        targets = [t for t in s.exec(select(Target).where(Target.plan_id == duty.plan_id,
-                                                           Target.retired_revision.is_(None))
-                                     .order_by(Target.position)) if body.code in t.reported_by]
+        targets = reported_targets(s, duty.plan_id, body.code)
         history = submissions(s, a.id)
         for h in history:
             h["submitted_at"] = h["submitted_at"].astimezone(tz)
@@ -203,7 +217,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                     link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
                     spend(s, link, now=now)  # in the same transaction: a refusal leaves the link usable
                     evidence, ids = actions.submit(
-                        s, link.assignment_id, now=now, policy=runtime.policy, tz=tz, files=form.files,
+                        s, link.assignment_id, now=now, policy=runtime.policy, tz=tz,
+                        date_margin_days=settings.date_margin_days, files=form.files,
                         reference=form.get("reference"), document_date=document_date, values=values,
                         note=form.get("note"), contact_id=link.contact_id, actor=_actor(link), channel="portal")
                     return evidence.id, ids
@@ -238,8 +253,8 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             with db() as s:
                 link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
                 ext = extension.request(s, link.assignment_id, new_due=new_due, reason=form.get("reason"),
-                                        now=now, calendar=calendar, tz=tz, contact_id=link.contact_id,
-                                        actor=_actor(link), channel="portal")
+                                        now=now, calendar=calendar, tz=tz, date_margin_days=settings.date_margin_days,
+                                        contact_id=link.contact_id, actor=_actor(link), channel="portal")
                 return {"requested_due": ext.requested_due}
 
         done = await run_in_threadpool(ask)
@@ -258,7 +273,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                             content_disposition_type="attachment")
 
     @app.get("/{prefix}/{token}/files/{file_id}")
-    def link_download(prefix: str, token: str, file_id: int):
+    def link_download(prefix: str, token: str, file_id: RowId):
         purpose = {"a": Purpose.confirm, "v": Purpose.view}.get(prefix)
         if purpose is None:
             raise Problem("Không tìm thấy trang.", 404)
@@ -269,13 +284,17 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     # ---- coordinators ------------------------------------------------------------------------
 
     def coordinator_id(request: Request) -> int:
+        """The signed-in coordinator. The cookie's signature is not enough: its session must still be
+        live on the server (logout and a new password end it), and the contact still a coordinator."""
         contact_id = request.session.get("contact")
         if contact_id is not None:
             with db() as s:
                 contact = s.get(Contact, contact_id)
-                if contact is not None and is_coordinator(s, contact):
+                if (contact is not None and live_session(s, request.session.get("sid"), contact.id, now=clock())
+                        and is_coordinator(s, contact)):
                     return contact.id
-        request.session.pop("contact", None)
+        for key in ("contact", "name", "sid"):
+            request.session.pop(key, None)
         raise Problem("Cần đăng nhập với tài khoản cán bộ điều phối.", 401)
 
     @app.get("/", include_in_schema=False)
@@ -289,23 +308,30 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     @app.post("/login")
     async def login(request: Request):
         form = await form_of(request)
-
-        def check() -> tuple[int, str] | None:
-            with db() as s:
-                contact = authenticate(s, form.get("email"), form.get("password"), now=clock())
-                return (contact.id, contact.name) if contact else None
-
-        found = await run_in_threadpool(check)
+        # The connecting address, or the proxy's X-Forwarded-For when uvicorn trusts that proxy
+        # (`dondoc portal --forwarded-allow-ips`): the key of the per-client throttle.
+        client = request.client.host if request.client else "unknown"
+        found = await run_in_threadpool(lambda: sign_in(url, form.get("email"), form.get("password"), now=clock(),
+                                                        client=client, session_hours=SESSION_HOURS))
         if found is None:  # one answer for every failure: it tells nothing about the account
             return page(request, "login.html", 401, error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm "
                                                          "khóa 15 phút sau nhiều lần đăng nhập sai.")
         request.session.clear()  # a new session on login: no fixation
-        request.session.update(contact=found[0], name=found[1], csrf=secrets.token_urlsafe(32))
+        request.session.update(contact=found.contact_id, name=found.name, sid=found.token,
+                               csrf=secrets.token_urlsafe(32))
         return RedirectResponse("/review", 303)
 
     @app.post("/logout")
     async def logout(request: Request):
         await form_of(request)
+        token = request.session.get("sid")
+
+        def end() -> None:  # on the server: a copy of the cookie opens nothing after logout
+            with db() as s:
+                end_session(s, token, now=clock())
+
+        if token:
+            await run_in_threadpool(end)
         request.session.clear()
         return RedirectResponse("/login", 303)
 
@@ -331,7 +357,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         return page(request, "review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))
 
     @app.get("/review/{assignment_id}", response_class=HTMLResponse)
-    def review_page(request: Request, assignment_id: int):
+    def review_page(request: Request, assignment_id: RowId):
         try:
             coordinator_id(request)
         except Problem:
@@ -374,7 +400,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         return RedirectResponse(f"/review/{assignment_id}", 303, background=send_later(ids))
 
     @app.post("/review/{assignment_id}")
-    async def review_submit(request: Request, assignment_id: int):
+    async def review_submit(request: Request, assignment_id: RowId):
         def operation(s, accept, comment, now, actor):
             _, ids = actions.decide_submission(s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=tz,
                                                comment=comment, actor=actor, channel="portal")
@@ -384,7 +410,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                                           "Không có nhiệm vụ này.", operation)
 
     @app.post("/review/extensions/{extension_id}")
-    async def extension_decide(request: Request, extension_id: int):
+    async def extension_decide(request: Request, extension_id: RowId):
         def operation(s, approve, comment, now, actor):
             ext, ids = actions.decide_extension(s, extension_id, approve=approve, now=now, policy=runtime.policy,
                                                 tz=tz, comment=comment, actor=actor, channel="portal")
@@ -394,7 +420,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                                           "Không có đề nghị gia hạn này.", operation)
 
     @app.get("/review/files/{file_id}")
-    def review_download(request: Request, file_id: int):
+    def review_download(request: Request, file_id: RowId):
         coordinator_id(request)
         return download(file_id, None)
 
@@ -408,6 +434,25 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         return PlainTextResponse("ok")
 
     return app
+
+
+class TokenRedaction(logging.Filter):
+    """Link tokens are bearer credentials valid for weeks: the access log keeps each path but the
+    token in `/a/<token>` and `/v/<token>` (and below them), which becomes `***`."""
+
+    TOKEN = re.compile(rf"(/(?:{'|'.join(PATHS.values())})/)[^/?#\s\"]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+        record.msg = self.redact(record.msg) if isinstance(record.msg, str) else record.msg
+        return True
+
+    def redact(self, text: str) -> str:
+        return self.TOKEN.sub(r"\1***", text)
+
+
+REDACT_TOKENS = TokenRedaction()
 
 
 class SecurityHeaders:

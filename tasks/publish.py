@@ -3,30 +3,28 @@ sweep) and events mirrored from the audit log. The database stays the record: ar
 display and events expire (7 days by default)."""
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.events import emit_event
-from prefect.exceptions import ObjectAlreadyExists
-from prefect.variables import Variable
 from sqlmodel import select
 
 from config.settings import get_settings
 from models.assignment import Assignment
-from models.audit import AuditEntry
+from models.audit import claim_for_events
 from models.calendar import WorkingCalendar
 from models.db import session_scope
 from models.digest import CATEGORIES, build
+from models.isolation import skipped_at
 from models.org import Body, Contact
 from models.status import LABELS
+from notifications.dispatch import LEFT, UNRECORDED
 from notifications.render import FILTERS
 
 BOARD_KEY = "bang-tinh-hinh"
 SWEEP_KEY = "tong-ket-quet"
-CURSOR = "dondoc_events_cursor"  # the last audit row mirrored as an event, per dondoc database
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
 EVENTS = {"assignment.submitted": "dondoc.assignment.submitted", "assignment.accepted": "dondoc.assignment.accepted",
           "assignment.returned": "dondoc.assignment.returned", "assignment.overdue": "dondoc.assignment.overdue",
@@ -54,50 +52,52 @@ def publish_board(now: datetime) -> int:
     return len(rows)
 
 
+# What a sweep's send phase can end with, as the summary names it.
+SENT_LABELS = (("sent", "Đã gửi"), ("failed", "Lỗi tạm thời, sẽ gửi lại"), ("dead", "Không gửi được"),
+               ("unknown", "Chưa rõ đã đến hay chưa (không gửi lại tự động)"), ("cancelled", "Huỷ (đã nộp)"),
+               (LEFT, "Để lại cho lượt sau (hết thời gian hoặc máy chủ không trả lời)"),
+               (UNRECORDED, "Đã gửi nhưng chưa ghi được kết quả (cơ sở dữ liệu lỗi)"))
+
+
 @task(name="publish-sweep-summary", task_run_name="summarise the sweep")
 def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: dict[str, int]) -> None:
-    local = now.astimezone(get_settings().tz)
-    lines = [f"# Lượt quét {local:%H:%M %d/%m/%Y}", "",
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        skipped = skipped_at(s, now)
+    lines = [f"# Lượt quét {now.astimezone(settings.tz):%H:%M %d/%m/%Y}", "",
              "| | Số tin |", "|---|---:|",
              f"| Nhắc việc mới đưa vào hộp thư đi | {planned} |",
              f"| Thông báo quá hạn (cấp 1, 2) | {escalations} |",
-             *(f"| {label} | {sent.get(key, 0)} |" for key, label in (
-                 ("sent", "Đã gửi"), ("failed", "Lỗi, sẽ gửi lại"), ("dead", "Không gửi được"),
-                 ("cancelled", "Huỷ (đã nộp)")))]
+             *(f"| {label} | {sent.get(key, 0)} |" for key, label in SENT_LABELS
+               if key in ("sent", "failed", "dead", "cancelled") or sent.get(key))]
+    if skipped:
+        lines += ["", f"**{skipped} nhiệm vụ bị bỏ qua do dữ liệu không hợp lệ** (đã báo cán bộ điều phối; "
+                      "xem nhật ký kiểm tra `assignment.skipped`)."]
     create_markdown_artifact("\n".join(lines), key=SWEEP_KEY, description="Kết quả lượt quét hằng ngày")
 
 
 @task(name="mirror-events", task_run_name="mirror the audit log as events")
 def mirror_events(limit: int = 5000) -> int:
-    """Emit an event for each audit row after the cursor that coordinators watch, and move the
-    cursor. Run from the sweep, so that the CLI and the portal need no Prefect."""
+    """Emit an event for each audit row after the cursor that coordinators watch. The rows are
+    claimed first (the cursor lives in dondoc's database and moves atomically), so two mirrors at
+    once never emit a row twice. Run from the sweep, so that the CLI and the portal need no
+    Prefect."""
     settings = get_settings()
     now = datetime.now(UTC)
-    # One Prefect server may serve several dondoc databases (a test, a second province).
-    key = f"{CURSOR}_{hashlib.sha256(settings.db_url.encode()).hexdigest()[:10]}"
-    cursor = int(Variable.get(key, default=0) or 0)
-    emitted = 0
     with session_scope(settings.db_url) as s:
-        entries = s.exec(select(AuditEntry).where(AuditEntry.id > cursor).order_by(AuditEntry.id).limit(limit)).all()
-        wanted = [e for e in entries if e.action in EVENTS]
+        wanted = [e for e in claim_for_events(s, limit=limit) if e.action in EVENTS]
         assignment_ids = {e.entity_id for e in wanted if e.entity == "assignment"}
         bodies = dict(s.exec(select(Assignment.id, Assignment.body_id).where(Assignment.id.in_(assignment_ids))).all())
         contacts = dict(s.exec(select(Contact.id, Contact.body_id)).all())
         codes = dict(s.exec(select(Body.id, Body.code)).all())
-        for e in wanted:
-            body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
-            related = [{"prefect.resource.id": f"dondoc.body.{codes[body_id]}", "prefect.resource.role": "body",
-                        "prefect.resource.name": codes[body_id]}] if body_id else []
-            # The server keeps 7 days of events and hides older ones: a replayed (or long
-            # unmirrored) record is shown at the time it is mirrored, its own time in the payload.
-            occurred = e.at if e.at > now - timedelta(days=6) else now
-            emit_event(event=EVENTS[e.action], occurred=occurred,
-                       resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}, related=related,
-                       payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details})
-            emitted += 1
-    if entries:
-        try:
-            Variable.set(key, entries[-1].id, overwrite=True)
-        except ObjectAlreadyExists:  # another mirror created it between our read and write
-            Variable.set(key, entries[-1].id, overwrite=True)
-    return emitted
+    for e in wanted:
+        body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
+        related = [{"prefect.resource.id": f"dondoc.body.{codes[body_id]}", "prefect.resource.role": "body",
+                    "prefect.resource.name": codes[body_id]}] if body_id else []
+        # The server keeps 7 days of events and hides older ones: a replayed (or long unmirrored)
+        # record is shown at the time it is mirrored, its own time in the payload.
+        occurred = e.at if e.at > now - timedelta(days=6) else now
+        emit_event(event=EVENTS[e.action], occurred=occurred,
+                   resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}, related=related,
+                   payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details})
+    return len(wanted)

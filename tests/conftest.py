@@ -127,3 +127,14 @@ def portal(env, smtp, monkeypatch):
     p.start()
     yield p
     p.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fault suite's ledger: expected, delivered, duplicated and lost messages per fault."""
+    from tests.faults import LEDGER, table, write_report
+
+    if LEDGER:
+        terminalreporter.write_sep("-", "fault ledger (messages per fault)")
+        terminalreporter.write_line(table(LEDGER))
+        if path := write_report(LEDGER):
+            terminalreporter.write_line(f"written to {path}")

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlmodel import select
 
+from models import confirmation
 from models.assignment import Assignment, State
-from models.confirmation import confirm, review
+from models.confirmation import review
 from models.db import session_scope
 from models.org import Body
 from tests.portal import TZ
 
 H1 = date(2025, 1, 1)
+confirm = partial(confirmation.confirm, tz=TZ, date_margin_days=0)  # no document dates here
 
 
 def at(day: date, hour: int) -> datetime:

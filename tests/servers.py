@@ -1,6 +1,7 @@
 """Real servers for the tests: SMTP (aiosmtpd), an HTTP SMS gateway, the portal, a Prefect server."""
 from __future__ import annotations
 
+import asyncio
 import email
 import json
 import os
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,27 +42,101 @@ class Received:
         return self.message.get_body((subtype,)).get_content()
 
 
+@dataclass
+class Fault:
+    """What the SMTP server does at one stage: wait `delay` seconds (forever if `hang`), then
+    answer `reply` ("451 4.7.1 Greylisted") or go on as usual; `store` keeps the message first
+    (DATA only: delivered, then maybe never acknowledged); `times` limits it to the first n
+    sessions that reach the stage."""
+
+    reply: str | None = None
+    hang: bool = False
+    delay: float = 0
+    store: bool = False
+    times: int | None = None
+
+
 class SMTPServer:
-    """aiosmtpd on a free port. Addresses starting with "bad" are refused with 550."""
+    """aiosmtpd on a free port. Addresses starting with "bad" are refused with 550. `faults` by
+    stage (HELO, MAIL, RCPT, DATA: the end of the message) make it answer any code or hang."""
+
+    STAGES = ("HELO", "MAIL", "RCPT", "DATA")
 
     def __init__(self):
         self.port = free_port()
         self.received: list[Received] = []
-        self._lock = threading.Lock()
+        self.faults: dict[str, Fault] = {}
+        self.attempts: Counter = Counter()  # sessions that reached each stage
+        self._lock = threading.RLock()
         self._controller: Controller | None = None
 
+    def fault(self, stage: str, reply: str | None = None, *, hang: bool = False, delay: float = 0,
+              store: bool = False, times: int | None = None) -> None:
+        assert stage in self.STAGES, stage
+        self.faults[stage] = Fault(reply, hang, delay, store, times)
+
+    async def _at(self, stage: str, envelope=None) -> str | None:
+        """The fault's answer at `stage`, if one applies now (after hanging, if it hangs)."""
+        with self._lock:
+            self.attempts[stage] += 1
+            fault = self.faults.get(stage)
+            if fault is None or fault.times == 0:
+                return None
+            if fault.times is not None:
+                fault.times -= 1
+            if fault.store:
+                self._store(envelope)
+        if fault.hang or fault.delay:
+            await asyncio.sleep(3600 if fault.hang else fault.delay)  # a hang: the client's timeout ends it
+        return fault.reply
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        if reply := await self._at("HELO"):
+            session.refused = reply  # the client falls back to HELO: refused the same
+            return [reply]
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):
+        if reply := getattr(session, "refused", None):
+            return reply
+        session.host_name = hostname
+        return "250 {}".format(server.hostname)
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if reply := await self._at("MAIL"):
+            return reply
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if reply := await self._at("RCPT"):
+            return reply
         if address.startswith("bad"):
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        fault = self.faults.get("DATA")
+        stored = fault is not None and fault.store and fault.times != 0
+        if reply := await self._at("DATA", envelope):
+            return reply
+        if not stored:
+            self._store(envelope)
+        return "250 OK"
+
+    def _store(self, envelope) -> None:
         msg = email.message_from_bytes(envelope.content, policy=policy.default)
         with self._lock:
             for to in envelope.rcpt_tos:
                 self.received.append(Received(to, msg))
-        return "250 OK"
+
+    def received_by(self) -> Counter:
+        """How many copies each recipient got."""
+        with self._lock:
+            return Counter(r.to for r in self.received)
 
     def start(self) -> None:
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
@@ -71,9 +147,43 @@ class SMTPServer:
             self._controller.stop()
             self._controller = None
 
+    def url_with(self, **params: str) -> str:
+        """The Apprise URL, with extra parameters (cto=1: a one-second socket timeout)."""
+        return self.url + "".join(f"&{k}={v}" for k, v in params.items())
+
     @property
     def url(self) -> str:
         return f"mailto://127.0.0.1:{self.port}?from=dondoc@laichau.dondoc.example&to={{email}}"
+
+
+class SilentServer:
+    """Accepts TCP connections and never says a word: a relay that has hung."""
+
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self._sock.listen(64)
+        self.port = self._sock.getsockname()[1]
+        self.connections: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            self.connections.append(conn)
+
+    @property
+    def url(self) -> str:
+        return f"mailto://127.0.0.1:{self.port}?from=dondoc@laichau.dondoc.example&to={{email}}"
+
+    def close(self) -> None:
+        self._sock.close()
+        for conn in self.connections:
+            conn.close()
 
 
 @dataclass

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.cli import cli, load_example, status_rows
-from tests.servers import prefect_server
+from tests.servers import SilentServer, prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -175,7 +175,8 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
         assert all(r.returncode == 0 for r in applied), applied[0].stderr
         assert applied[0].stdout == applied[1].stdout  # the same automations, updated in place
         names = sorted(a["name"] for a in api(prefect_api, "/automations/filter"))
-        assert names == ["dondoc: lượt chạy thất bại", "dondoc: tin nhắn liên tục không gửi được"]
+        assert names == ["dondoc: lượt chạy mất tín hiệu", "dondoc: lượt chạy thất bại",
+                         "dondoc: tin nhắn liên tục không gửi được"]
 
         broken = tmp_path / "plans"
         broken.mkdir()
@@ -192,3 +193,79 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)
+
+
+def test_a_sweep_killed_with_sigkill_is_marked_crashed_and_reported(plan_env, prefect_api, smtp, tmp_path):
+    """A process killed mid-run reports nothing: its heartbeats stop, the automation marks the run
+    Crashed, and the coordinators are told as for any crash."""
+    env = {**plan_env, "DONDOC_EMAIL_URL": smtp.url, "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30"}
+    serve, silent = start_serve(env), SilentServer()
+    try:
+        wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
+        applied = subprocess.run([str(BIN / "dondoc"), "automations", "apply"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=120)
+        assert applied.returncode == 0, applied.stderr
+        # The sweep hangs on a relay that never answers, as a real one would before it is killed.
+        sweep = subprocess.Popen([str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"], cwd=ROOT,
+                                 env={**env, "DONDOC_EMAIL_URL": silent.url + "&cto=600"},
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def running_sweep() -> dict | None:
+            runs = api(prefect_api, "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}})
+            return next((r for r in runs if r["name"].startswith("sweep as of")), None)
+
+        run = wait_for(running_sweep, timeout=120)
+        wait_for(lambda: api(prefect_api, "/events/filter", {"filter": {
+            "event": {"name": ["prefect.flow-run.heartbeat"]}, "resource": {"id": [f"prefect.flow-run.{run['id']}"]}},
+            "limit": 5})["events"], timeout=60)
+        sweep.kill()  # SIGKILL: nothing in the process can report
+        sweep.wait(30)
+        state = lambda: httpx.get(f"{prefect_api}/flow_runs/{run['id']}").json()["state_type"]  # noqa: E731
+        assert state() == "RUNNING"  # nobody told the server
+        assert wait_for(lambda: state() == "CRASHED", timeout=300, every=2)
+        coordinator = "daumoi@so-ldtbxh.dondoc.example"
+        alert = wait_for(lambda: next((m for m in smtp.received if m.to == coordinator
+                                       and "daily-sweep" in m.subject), None), timeout=180, every=1)
+        assert "Crashed" in alert.subject
+    finally:
+        silent.close()
+        serve.send_signal(signal.SIGTERM)
+        serve.wait(60)
+
+
+MIRRORS = """
+import threading
+from tasks.publish import mirror_events
+def mirror():
+    while mirror_events.fn(limit=25):  # until a claim finds nothing (or another mirror had it)
+        pass
+threads = [threading.Thread(target=mirror) for _ in range(4)]
+for t in threads: t.start()
+for t in threads: t.join()
+"""
+
+
+def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, env):
+    from datetime import UTC, datetime
+
+    from models.audit import claim_for_events, record_many
+    from models.db import session_scope
+
+    first = 7_000_000  # resource ids of this test's own notifications
+    with session_scope(env) as s:
+        claim_for_events(s, limit=10**6)  # what loading the plan wrote is not this test's
+    with session_scope(env) as s:
+        record_many(s, list(range(first, first + 300)), now=datetime.now(UTC), actor="system", channel="system",
+                    action="notification.failed", entity="notification")
+    mirrors = [subprocess.Popen([str(BIN / "python"), "-c", MIRRORS], cwd=ROOT, env=plan_env) for _ in range(2)]
+    assert all(m.wait(300) == 0 for m in mirrors)
+
+    def emitted() -> int:
+        page = api(prefect_api, "/events/filter", {"filter": {
+            "event": {"name": ["dondoc.notification.failed"]}, "resource": {"id_prefix": ["dondoc.notification.7"]},
+            "occurred": {"since": "2000-01-01T00:00:00Z"}}, "limit": 1})
+        return page["total"]
+
+    wait_for(lambda: emitted() >= 300, timeout=60)
+    time.sleep(3)  # any duplicate would arrive with the others
+    assert emitted() == 300

@@ -90,3 +90,10 @@ def test_html_templates_autoescape_and_text_ones_do_not():
 def test_vietnamese_helpers():
     assert [weekday_vi(date(2025, 6, d)) for d in (16, 22)] == ["Thứ Hai", "Chủ nhật"]
     assert fold("Đôn đốc Sở Y tế – “hạn” 18/6…") == 'Don doc So Y te - "han" 18/6...'
+
+
+def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
+    from models.outbox import SMS_KINDS
+    from notifications.render import BUILTIN
+
+    assert set(SMS_KINDS) == {p.name.removesuffix("-sms.txt") for p in BUILTIN.glob("*-sms.txt")}

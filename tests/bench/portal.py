@@ -122,7 +122,7 @@ def run() -> list[dict]:
                          "peak": peak_rss_mb(server.pid), "base": base})
             # 1 MB first, then 5 MB: if the portal held files in memory, the peak would grow ~5×.
             for size_mb, chunk in ((1, one_mb), (5, five_mb)):
-                payload = b"%PDF-1.4\n" + os.urandom(size_mb * 1024 * 1024)
+                payload = b"%PDF-1.4\n" + os.urandom(size_mb * 1024 * 1024) + b"\n%%EOF\n"  # complete, or refused
                 _, upload_times = asyncio.run(load(chunk, pages=0, payload=payload))
                 rows.append({"case": f"{size_mb} MB upload, {CLIENTS} clients", "n": len(upload_times),
                              "p50": statistics.median(upload_times), "p95": p95(upload_times),
