@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run stop test bench docs clean
+.PHONY: setup run stop test bench docs reliability clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ bench: setup
 
 docs: setup
 	$(BIN)/python -m tests.docs
+
+# The fault suite's ledger (messages expected, delivered, duplicated, lost) into docs/RELIABILITY.md.
+reliability: setup
+	DONDOC_RELIABILITY_REPORT=docs/RELIABILITY.md $(BIN)/python -m pytest -q tests/test_faults_delivery.py
 
 clean: stop
 	rm -rf $(VENV) var .pytest_cache

@@ -41,7 +41,7 @@ def test_csv_import_normalises_phones_and_emails(loaded, tmp_path, bom):
     assert (result.created, result.updated, result.deactivated) == (3, 0, 0)
     found = contacts(loaded)
     lan = found[("so-yte", "focal", "Nguyễn Thị Lan")]
-    assert lan.phone == "+84912345678" and lan.email == "Lan.Nguyen@so-yte.dondoc.example"
+    assert lan.phone == "+84912345678" and lan.email == "lan.nguyen@so-yte.dondoc.example"  # lower case
     assert found[("cong-an", "focal", "Lò Văn Sơn")].phone == "+84987654321"
     assert found[("so-yte", "head", "Trần Văn Hùng")].phone is None
 

@@ -91,7 +91,7 @@ def test_outbox_filter_and_retry(scheduled, caplog):
     for record in caplog.records:  # INFO logs carry no addresses or phone numbers
         assert "@" not in record.getMessage() and "+84" not in record.getMessage()
     result = runner.invoke(app, ["outbox", "retry", str(row.id)])
-    assert result.exit_code == 1 and "only failed, dead or cancelled" in result.output
+    assert result.exit_code == 1 and "đang ở trạng thái sent" in result.output
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
