@@ -8,7 +8,6 @@ from sqlalchemy import JSON, Column, insert, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from models.db import insert_ignoring_conflicts
-
 from models.types import UTCDateTime
 
 

@@ -11,10 +11,10 @@ from sqlmodel import Session, select
 from models import outbox
 from models.assignment import Assignment
 from models.calendar import WorkingCalendar
+from models.isolation import Failures, OnError
 from models.notification import dedupe_key
 from models.org import Role, Roster
 from models.plan import Duty
-from models.isolation import Failures, OnError
 from models.policy import OPEN_STATES, Policy, Step, step_on
 from models.types import local_date
 

@@ -28,6 +28,7 @@ from notifications import smtp  # noqa: F401 (Apprise's SMTP controller, recordi
 from notifications.render import Message
 from notifications.verdict import Verdict, note, watching
 
+
 class Redact(logging.Filter):
     """Apprise names recipients in its log lines, and an SMTP refusal may quote the address: mask
     addresses and numbers before any handler."""
@@ -145,11 +146,12 @@ class Channels:
             return Outcome.of(verdict)
         if delivered:
             return Outcome()
-        reasons = [e.message for e in delivered.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")] \
-            if not isinstance(delivered, bool) else []
+        # Another Apprise service (not dondoc's SMTP client or SMS adapter): its log says why, and
+        # with no reply code the failure counts as temporary.
+        reasons = [e.message for e in delivered.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
         return Outcome("; ".join(reasons) or f"the {channel} channel did not deliver")
 
-    def _notify(self, channel: str, recipient: str, message: Message):
+    def _notify(self, channel: str, recipient: str, message: Message) -> apprise.AppriseResult | bool:
         client = apprise.Apprise()
         if not client.add(self.url_for(channel, recipient)):
             note(f"the {channel} URL is not a valid Apprise URL", permanent=True)

@@ -39,6 +39,9 @@ def tally(fault: str, backend: str, expected: Iterable[str], received: Counter, 
 
 
 def table(entries: list[Entry]) -> str:
+    """One row per fault and database, faults in the order the suite met them."""
+    order = {fault: i for i, fault in reversed(list(enumerate(e.fault for e in entries)))}
+    entries = sorted(entries, key=lambda e: (order[e.fault], e.backend))
     rows = ["| fault | database | expected | delivered | duplicates | lost | rule |",
             "|---|---|---:|---:|---:|---:|---|"]
     rows += [f"| {e.fault} | {e.backend} | {e.expected} | {e.delivered} | {e.duplicates} | {e.lost} | {e.rule} |"

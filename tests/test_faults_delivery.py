@@ -30,7 +30,7 @@ from notifications.channels import Channels
 from notifications.runtime import Runtime
 from tests.conftest import LOADED_AT
 from tests.faults import tally
-from tests.servers import SilentServer, SMSGateway, SMTPServer
+from tests.servers import SilentServer, SMSGateway
 from tests.test_delivery import REPLAY_PLAN, TZ, morning, schedule
 
 FOCAL = [f"dm{i:02d}@so-yte.dondoc.example" for i in range(20)]
@@ -260,7 +260,7 @@ def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, sm
 
 # ---- 6. a relay that never answers costs a bounded time ---------------------------------------------
 
-def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, backend, tmp_path):
+def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, backend, smtp, tmp_path):
     silent = SilentServer()
     try:
         rt = runtime(fault_db, silent.url + "&cto=0.5", tmp_path)
@@ -271,6 +271,10 @@ def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, b
     assert counts == Counter({Delivery.failed: 3, "left": 17})
     statuses = Counter((r.status, r.attempts) for r in rows(fault_db))
     assert statuses == Counter({(Delivery.failed, 1): 3, (Delivery.pending, 0): 17})
+    runtime(fault_db, smtp.url, tmp_path).dispatch(T7 + timedelta(minutes=6))  # the relay is back
+    entry = tally("a relay that accepts and never answers", backend, FOCAL, smtp.received_by(),
+                  "3 timeouts, then the channel rests until the next run")
+    assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
 
 
 def test_the_send_phase_is_bounded_in_time(fault_db, backend, smtp, tmp_path):

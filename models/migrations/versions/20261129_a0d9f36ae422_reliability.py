@@ -11,7 +11,6 @@ from alembic import op
 
 import models.types
 
-
 revision = 'a0d9f36ae422'
 down_revision = '6c8b0babc684'
 branch_labels = None
