@@ -1,7 +1,6 @@
 """Everything a sweep needs, built once from the settings: database, calendar, policy, channels."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,7 +17,6 @@ from models.db import session_scope
 from models.isolation import OnError, record_skipped
 from models.link import Links
 from models.policy import Policy
-from models.types import local_date
 from notifications.channels import Channels
 from notifications.dispatch import dispatch, wall_clock
 
@@ -90,14 +88,8 @@ class Runtime:
         if skipped:
             from notifications import alerts
 
-            # Keyed by the items and the day: the same items skipped by two steps are one alert.
-            listed = ", ".join(str(i) for i in sorted({i for ids, _ in skipped for i in ids}))
-            batch = hashlib.sha256(listed.encode()).hexdigest()[:12]
-            alerts.enqueue(session, key=f"skipped:{local_date(now, self.tz)}:{batch}", now=now, tz=self.tz,
-                           subject="Một số nhiệm vụ không xử lý được trong lượt quét",
-                           detail=f"Các nhiệm vụ số {listed} có dữ liệu không hợp lệ "
-                                  f"({skipped[0][1].__class__.__name__}) và đã được bỏ qua khi "
-                                  f"{STAGES[stage]}; các nhiệm vụ khác vẫn được xử lý. Xem: dondoc status --json.")
+            alerts.skipped(session, [i for ids, _ in skipped for i in ids], stage=STAGES[stage],
+                           error=skipped[0][1], now=now, tz=self.tz)
 
     def digest(self, kind: str, now: datetime) -> list[int]:
         """Queue this week's digest of `kind` for its recipients; returns the new outbox ids."""

@@ -306,7 +306,7 @@ def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backe
         assert skipped_at(s, D1) == 2
     assert {(e.entity_id, e.details["stage"]) for e in skipped} == {(bad, "reminders"), (bad, "escalation")}
     (alert,) = [m for m in smtp.received if m.to == COORDINATOR and "không xử lý được" in m.subject]
-    assert f"nhiệm vụ số {bad}" in alert.part("plain")
+    assert f"R.1 của Sở Y tế (mã {bad})" in alert.part("plain")
 
 
 # ---- 8. concurrent mirrors claim the events cursor atomically ---------------------------------------
