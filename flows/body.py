@@ -11,10 +11,10 @@ from prefect.artifacts import create_progress_artifact
 from prefect.states import Completed, State
 
 from config.settings import get_settings
-from models.assignment import Assignment
-from models.board import current_assignments
 from models.db import session_scope
-from models.status import STATE_NAMES, Status, classify
+from models.operations.board import current_assignments
+from models.rules.status import STATE_NAMES, Status, classify
+from models.tables.assignment import Assignment
 
 
 @task(name="list-duties", task_run_name="list the duties of {body}")

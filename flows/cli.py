@@ -66,8 +66,8 @@ def print_json(rows: list[dict[str, Any]]) -> None:
 
 @contextmanager
 def session() -> Iterator[Any]:
-    from models.catalog.errors import InputError, Refused
     from models.db import session_scope
+    from models.errors import InputError, Refused
 
     try:
         with session_scope(get_settings().db_url) as s:
@@ -86,8 +86,8 @@ def session() -> Iterator[Any]:
 def init() -> None:
     """Migrate the database and load the plan catalogs (idempotent)."""
     from models import migrate
-    from models.catalog.load import catalog_paths, load_catalogs
-    from models.catalog.sync import sync_catalogs
+    from models.intake.catalog.load import catalog_paths, load_catalogs
+    from models.operations.catalog import sync_catalogs
 
     settings = get_settings()
     migrate.upgrade(settings.db_url)
@@ -106,7 +106,7 @@ def directory_password(
                                           help="Asked for when not given; read from stdin when piped.")],
 ) -> None:
     """Set a coordinator's portal password (stored as an argon2 hash)."""
-    from models.accounts import set_password
+    from models.operations.accounts import set_password
 
     with session() as s:
         contact = set_password(s, email, password, now=datetime.now(get_settings().tz))
@@ -117,7 +117,7 @@ def directory_password(
 @directory_app.command("import")
 def directory_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Import contacts from CSV or XLSX (columns body,name,role,email,phone)."""
-    from models.directory import import_directory
+    from models.operations.directory import import_directory
 
     with session() as s:
         r = import_directory(s, file, now=datetime.now(get_settings().tz))
@@ -130,7 +130,7 @@ def plan_bodies(as_json: JsonOpt = False) -> None:
     """The bodies of the plans."""
     from sqlmodel import select
 
-    from models.org import Body
+    from models.tables.org import Body
 
     with session() as s:
         bodies = list(s.exec(select(Body).order_by(Body.id)))
@@ -150,8 +150,8 @@ def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None) -> None:
     """The duties, one per responsible body."""
     from sqlmodel import select
 
-    from models.org import Body
-    from models.plan import Duty
+    from models.tables.org import Body
+    from models.tables.plan import Duty
 
     with session() as s:
         query = (select(Duty, Body.code).join(Body, Body.id == Duty.body_id)
@@ -177,7 +177,7 @@ def plan_targets(as_json: JsonOpt = False) -> None:
     """The targets (chỉ tiêu) of section II."""
     from sqlmodel import select
 
-    from models.plan import Target
+    from models.tables.plan import Target
 
     with session() as s:
         targets = s.exec(select(Target).where(Target.retired_revision.is_(None))
@@ -201,8 +201,8 @@ def schedule(
     as_of: AsOfOpt = None,
 ) -> None:
     """Create the assignments of every duty for every period up to a date (idempotent)."""
-    from models.calendar import WorkingCalendar
-    from models.schedule import materialize
+    from models.operations.schedule import materialize
+    from models.rules.calendar import WorkingCalendar
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
@@ -217,8 +217,8 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
     """Where every assignment stands: the board per body, or one body's list."""
     from rich import box
 
-    from models.board import BoardRow, assignment_views, board
-    from models.status import BOARD_ORDER, SHORT_LABELS
+    from models.operations.board import BoardRow, assignment_views, board
+    from models.rules.status import BOARD_ORDER, SHORT_LABELS
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
@@ -283,7 +283,7 @@ def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
         return
     from sqlmodel import select
 
-    from models.notification import Notification
+    from models.tables.notification import Notification
 
     with session() as s:
         query = select(Notification).order_by(Notification.id)
@@ -312,7 +312,7 @@ def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id
                      "--duplicate-ok", help="Resend a message whose outcome is unknown: it may already have "
                      "reached its recipient.")] = False) -> None:
     """Send a failed, dead, cancelled (or, with --duplicate-ok, unknown) message again, now."""
-    from models import outbox
+    from models.operations import outbox
 
     settings = get_settings()
     with session() as s:
@@ -357,8 +357,8 @@ def confirm(
     as_of: AsOfOpt = None,
 ) -> None:
     """Confirm an assignment with evidence (the same as the web page does)."""
-    from models.actions import submit
-    from models.confirmation import receive_file
+    from models.intake.uploads import receive_file
+    from models.operations.actions import submit
 
     settings = get_settings()
     values = dict(_value(v) for v in value or [])
@@ -386,8 +386,8 @@ def review(
     as_of: AsOfOpt = None,
 ) -> None:
     """A coordinator accepts or returns a submission (a return is emailed to the focal point)."""
-    from models.actions import decide_submission
-    from models.status import classify
+    from models.operations.actions import decide_submission
+    from models.rules.status import classify
 
     if accept == (return_reason is not None):
         raise typer.BadParameter("give either --accept or --return \"lý do\"")
@@ -420,7 +420,7 @@ def digest(
 
         result = weekly_digest(kind=kind, as_of=now)
         return out.print("[green]✓[/green] " + ", ".join(f"{k}: {v}" for k, v in result.items()))
-    from models.calendar import WorkingCalendar
+    from models.rules.calendar import WorkingCalendar
     from notifications.digests import digest_context, recipients
     from notifications.render import make_message
 
@@ -455,7 +455,7 @@ def org_succeed(
     note: Annotated[str | None, typer.Option(help="The legal basis, e.g. NĐ 45/2025/NĐ-CP.")] = None,
 ) -> None:
     """From a date, a body's duties (all or some) pass to another: open assignments due from then move."""
-    from models.succession import succeed
+    from models.operations.succession import succeed
 
     try:
         day = date.fromisoformat(effective_from)
@@ -471,7 +471,7 @@ def org_succeed(
 @org_app.command("apply")
 def org_apply(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Apply a YAML file of successions (all or nothing), e.g. config/successions-2025.example.yaml."""
-    from models.succession import apply_overlay
+    from models.operations.succession import apply_overlay
 
     with session() as s:
         done = apply_overlay(s, file, now=datetime.now(get_settings().tz))
@@ -491,8 +491,8 @@ def extension_request(
     as_of: AsOfOpt = None,
 ) -> None:
     """Ask for a later due date (as the web page's form does)."""
-    from models.calendar import WorkingCalendar
-    from models.extension import request
+    from models.operations.extension import request
+    from models.rules.calendar import WorkingCalendar
 
     settings = get_settings()
     try:
@@ -514,7 +514,7 @@ def extension_decide(
     as_of: AsOfOpt = None,
 ) -> None:
     """A coordinator approves or refuses an extension request (the requester is emailed)."""
-    from models.actions import decide_extension
+    from models.operations.actions import decide_extension
 
     if approve == (refuse is not None):
         raise typer.BadParameter("give either --approve or --refuse \"lý do\"")
@@ -538,10 +538,12 @@ def link(
     as_of: AsOfOpt = None,
 ) -> None:
     """Print a fresh signed link to an assignment's page, for a coordinator to resend."""
-    from models.assignment import Assignment
-    from models.link import Links, Purpose, issue
-    from models.link import revoke as revoke_links
-    from models.org import Contact
+    from models.errors import NotFound
+    from models.operations.links import Links, issue
+    from models.operations.links import revoke as revoke_links
+    from models.tables.assignment import Assignment
+    from models.tables.link import Purpose
+    from models.tables.org import Contact
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
@@ -551,9 +553,9 @@ def link(
         raise typer.Exit(1)
     with session() as s:
         if s.get(Assignment, assignment_id) is None:
-            raise LookupError(f"no assignment {assignment_id}")
+            raise NotFound(f"không có nhiệm vụ số {assignment_id}")
         if contact is not None and s.get(Contact, contact) is None:
-            raise LookupError(f"no contact {contact}")
+            raise NotFound(f"không có đầu mối số {contact}")
         if revoke:
             count = revoke_links(s, assignment_id, now=now, actor="cli", channel="cli")
             out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")

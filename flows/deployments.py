@@ -22,8 +22,8 @@ from flows.digest import weekly_digest
 from flows.review import review_assignment
 from flows.sweep import daily_sweep, publish_events
 from models.db import session_scope
-from models.org import Body
-from models.plan import Duty
+from models.tables.org import Body
+from models.tables.plan import Duty
 
 SWEEP_CRON = "0 7 * * 1-6"
 SYNC_CRON = "30 6 * * 1-6"

@@ -9,9 +9,9 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from config.settings import get_settings
-from models.actions import decide_submission
 from models.db import session_scope
-from models.status import classify
+from models.operations.actions import decide_submission
+from models.rules.status import classify
 from notifications.runtime import Runtime
 
 

@@ -1,19 +1,16 @@
-"""Tables, pure domain logic (calendars, periods, statuses) and the data operations every door uses.
+"""dondoc's data and domain, in four roles a newcomer reads from the folder names:
 
-Importing this package registers every table on ``SQLModel.metadata``. It never imports Prefect.
+- `tables/`: the SQLModel tables (and the little that belongs to a row, such as an assignment's
+  effective due date);
+- `rules/`: pure domain logic that takes `now` and touches no database: working days, reporting
+  periods, the reminder policy, statuses, date bounds;
+- `operations/`: what every door (the CLI, the portal, the Prefect tasks) calls, each taking a
+  session: catalog sync, materialization, reminders, escalation, confirmation, the outbox, ...;
+- `intake/`: files from outside, read and checked before anything is written: plan catalogs,
+  the contact directory, evidence uploads.
+
+Beside them: `errors` (the domain errors), `db` (engines and sessions), `types` (column types),
+`migrate` and `migrations/` (Alembic). Importing this package registers every table on
+``SQLModel.metadata``. Nothing here imports Prefect, the notifications or the portal.
 """
-from models.assignment import Assignment, State
-from models.audit import AuditEntry, EventCursor
-from models.evidence import Evidence, EvidenceFile, TargetValue
-from models.extension import Extension
-from models.link import Link
-from models.notification import Delivery, Notification
-from models.org import Body, Contact, Role, Succession
-from models.plan import Duty, Plan, Target
-from models.sessions import LoginThrottle, PortalSession
-
-__all__ = [
-    "Assignment", "AuditEntry", "Body", "Contact", "Delivery", "Duty", "EventCursor", "Evidence", "EvidenceFile",
-    "Extension", "Link", "LoginThrottle", "Notification", "Plan", "PortalSession", "Role", "State", "Succession",
-    "Target", "TargetValue",
-]
+import models.tables  # noqa: F401 (registers the tables)

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models import outbox
-from models.assignment import Assignment
-from models.org import Body
-from models.plan import Duty
+from models.operations import outbox
+from models.tables.assignment import Assignment
+from models.tables.org import Body
+from models.tables.plan import Duty
 from models.types import local_date
 from notifications.digests import recipients
 

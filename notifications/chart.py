@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from models.board import BoardRow
+from models.operations.board import BoardRow
 
 ON_TIME_CHART = "ty-le-dung-han.png"  # the name the HTML refers to: <img src="cid:ty-le-dung-han.png">
 

@@ -8,16 +8,17 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models.assignment import Assignment
-from models.calendar import WorkingCalendar
-from models.confirmation import submissions
-from models.extension import Extension
-from models.link import Links, Purpose
-from models.notification import Notification
-from models.org import Body, Contact, acting_body
-from models.periods import period_label
-from models.plan import Duty, Plan
-from models.policy import OPEN_STATES
+from models.operations.confirmation import submissions
+from models.operations.links import Links
+from models.operations.org import acting_body
+from models.rules.calendar import WorkingCalendar
+from models.rules.periods import period_label
+from models.tables.assignment import OPEN_STATES, Assignment
+from models.tables.extension import Extension
+from models.tables.link import Purpose
+from models.tables.notification import Notification
+from models.tables.org import Body, Contact
+from models.tables.plan import Duty, Plan
 from models.types import local_date
 from notifications.render import weekday_vi
 

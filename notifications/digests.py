@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models import outbox
-from models.calendar import WorkingCalendar
-from models.digest import Digest, build
-from models.org import Body, Contact, Role, Roster, acting_body
-from models.plan import Plan
-from models.status import Status
+from models.operations import outbox
+from models.operations.digest import Digest, build
+from models.operations.org import Roster, acting_body
+from models.rules.calendar import WorkingCalendar
+from models.rules.status import Status
+from models.tables.org import Body, Contact, Role
+from models.tables.plan import Plan
 from models.types import local_date
 from notifications.chart import ON_TIME_CHART, on_time_chart
 

@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from models import outbox
-from models.calendar import WorkingCalendar
 from models.db import session_scope
-from models.link import Links
-from models.notification import Delivery, Notification
-from models.policy import Policy
+from models.operations import outbox
+from models.operations.links import Links
+from models.rules.calendar import WorkingCalendar
+from models.rules.policy import Policy
+from models.tables.notification import Delivery, Notification
 from notifications.channels import Channels, Outcome, Redact
 from notifications.context import notification_context
 from notifications.render import make_message

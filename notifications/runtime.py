@@ -11,12 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from config.settings import Settings, get_settings
-from models import escalation, reminders
-from models.calendar import WorkingCalendar
 from models.db import session_scope
-from models.isolation import OnError, record_skipped
-from models.link import Links
-from models.policy import Policy
+from models.errors import NotFound
+from models.operations import escalation, reminders
+from models.operations.isolation import OnError, record_skipped
+from models.operations.links import Links
+from models.rules.calendar import WorkingCalendar
+from models.rules.policy import Policy
 from notifications.channels import Channels
 from notifications.dispatch import dispatch, wall_clock
 
@@ -48,12 +49,12 @@ class Runtime:
     def body_ids(self, codes: list[str]) -> list[int]:
         from sqlmodel import select
 
-        from models.org import Body
+        from models.tables.org import Body
 
         with session_scope(self.url) as s:
             ids = list(s.exec(select(Body.id).where(Body.code.in_(codes))))
         if len(ids) != len(set(codes)):
-            raise LookupError(f"unknown body among {', '.join(codes)}")
+            raise NotFound(f"không có cơ quan mã {', '.join(sorted(set(codes)))}")
         return ids
 
     def plan(self, now: datetime, body_ids: list[int] | None = None) -> list[reminders.Planned]:

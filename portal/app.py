@@ -36,24 +36,27 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from config import MAX_ID
 from config.settings import MIN_SECRET, Settings, get_settings
-from models import actions, extension
-from models.accounts import is_coordinator, sign_in
-from models.assignment import Assignment, State
-from models.audit import record
-from models.catalog.errors import Refused
-from models.confirmation import remove_stale_uploads, reported_targets, submissions
 from models.db import session_scope
-from models.evidence import Evidence, EvidenceFile
-from models.link import PATHS, Link, LinkRefused, Purpose, spend, verify
-from models.org import Body, Contact
-from models.plan import Duty
-from models.policy import OPEN_STATES
-from models.sessions import end_session, live_session
-from models.status import classify
+from models.errors import LinkRefused, NotFound, Refused
+from models.intake.uploads import remove_stale_uploads
+from models.operations import actions, extension
+from models.operations.accounts import is_coordinator, sign_in
+from models.operations.audit import record
+from models.operations.confirmation import reported_targets, submissions
+from models.operations.links import PATHS, spend, verify
+from models.operations.sessions import end_session, live_session
+from models.rules.status import classify
+from models.tables.assignment import OPEN_STATES, Assignment, State
+from models.tables.evidence import Evidence, EvidenceFile
+from models.tables.extension import Decision, Extension
+from models.tables.link import Link, Purpose
+from models.tables.org import Body, Contact
+from models.tables.plan import Duty
 from notifications.context import assignment_context
 from notifications.render import FILTERS
 from notifications.runtime import Runtime
-from portal.forms import FormRefused, ReceivedForm, read_form
+from portal.errors import ErrorPage, status_of
+from portal.forms import ReceivedForm, read_form
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
@@ -69,13 +72,6 @@ SECURITY_HEADERS = {
 # A row id in a path: anything else (0, negative, past 64 bits, not a number) names nothing: 404.
 RowId = Annotated[int, PathParam(ge=1, le=MAX_ID)]
 
-
-class Problem(Exception):
-    """A request answered with a message page."""
-
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
 
 
 def _templates() -> Environment:
@@ -118,7 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     def check_csrf(request: Request, form: ReceivedForm) -> None:
         expected = request.session.get("csrf")
         if not expected or not hmac.compare_digest(form.get("csrf").encode(), expected.encode()):
-            raise Problem("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Xin mở lại trang và gửi lại.", 403)
+            raise ErrorPage("Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ. Xin mở lại trang và gửi lại.", 403)
 
     def page(request: Request, template: str, code: int = 200, /, **ctx) -> HTMLResponse:
         ctx = {"error": None, "form": {}, "back": None, **ctx}
@@ -136,21 +132,17 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                                max_files=settings.max_files, file_fields={"files"} if files else set())
         try:
             check_csrf(request, form)
-        except Problem:
+        except ErrorPage:
             form.discard()
             raise
         return form
 
-    @app.exception_handler(Problem)
-    @app.exception_handler(LinkRefused)
-    @app.exception_handler(FormRefused)
-    async def problem_page(request: Request, exc: Problem | LinkRefused | FormRefused) -> HTMLResponse:
-        return page(request, "message.html", exc.status, title="Không thực hiện được", message=str(exc))
-
+    @app.exception_handler(ErrorPage)
     @app.exception_handler(Refused)
-    async def refused_page(request: Request, exc: Refused) -> HTMLResponse:
-        """An operation refused with its reason (a shared `models` rule): the request was understood."""
-        return page(request, "message.html", 422, title="Không thực hiện được", message=str(exc))
+    @app.exception_handler(NotFound)
+    async def refused_page(request: Request, exc: ErrorPage | Refused | NotFound) -> HTMLResponse:
+        """A refusal with its reason: the portal's own, or a shared `models` rule's."""
+        return page(request, "message.html", status_of(exc), title="Không thực hiện được", message=str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def malformed_path(request: Request, exc: RequestValidationError) -> HTMLResponse:
@@ -205,7 +197,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             with db() as s:
                 link = verify(s, token, purpose=Purpose.confirm, secret=secret, now=now)
                 if link.used_at is not None:
-                    raise LinkRefused("Đường dẫn này đã được dùng để nộp. Kết quả đang chờ xem xét.", 409)
+                    raise LinkRefused("Đường dẫn này đã được dùng để nộp. Kết quả đang chờ xem xét.", LinkRefused.Why.spent)
 
         await run_in_threadpool(usable)
         form = await form_of(request, files=True)
@@ -224,7 +216,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                     return evidence.id, ids
 
             evidence_id, ids = await run_in_threadpool(record_submission)
-        except (Refused, Problem) as exc:
+        except (Refused, ErrorPage) as exc:
             if isinstance(exc, LinkRefused):
                 raise
             view = await run_in_threadpool(link_view, token, now, True)
@@ -247,7 +239,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         now = clock()
         new_due = _date(form.get("due"), "Ngày đề nghị gia hạn")
         if new_due is None:
-            raise Problem("Cần chọn ngày đề nghị gia hạn.", 422)
+            raise ErrorPage("Cần chọn ngày đề nghị gia hạn.", 422)
 
         def ask() -> dict:
             with db() as s:
@@ -267,7 +259,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
             row = s.exec(select(EvidenceFile, Evidence.assignment_id).join(Evidence)
                          .where(EvidenceFile.id == file_id)).first()
         if row is None or (assignment_id is not None and row[1] != assignment_id):
-            raise Problem("Không tìm thấy tệp.", 404)
+            raise ErrorPage("Không tìm thấy tệp.", 404)
         f = row[0]
         return FileResponse(settings.evidence_dir / f.sha256, media_type=f.content_type, filename=f.filename,
                             content_disposition_type="attachment")
@@ -276,7 +268,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     def link_download(prefix: str, token: str, file_id: RowId):
         purpose = {"a": Purpose.confirm, "v": Purpose.view}.get(prefix)
         if purpose is None:
-            raise Problem("Không tìm thấy trang.", 404)
+            raise ErrorPage("Không tìm thấy trang.", 404)
         with db() as s:
             link = verify(s, token, purpose=purpose, secret=secret, now=clock())
         return download(file_id, link.assignment_id)
@@ -295,7 +287,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                     return contact.id
         for key in ("contact", "name", "sid"):
             request.session.pop(key, None)
-        raise Problem("Cần đăng nhập với tài khoản cán bộ điều phối.", 401)
+        raise ErrorPage("Cần đăng nhập với tài khoản cán bộ điều phối.", 401)
 
     @app.get("/", include_in_schema=False)
     def home():
@@ -339,18 +331,18 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     def review_list(request: Request):
         try:
             coordinator_id(request)
-        except Problem:
+        except ErrorPage:
             return RedirectResponse("/login", 303)
         now = clock()
         with db() as s:
             waiting = s.exec(select(Assignment, Duty, Body).join(Duty, Duty.id == Assignment.duty_id)
                              .join(Body, Body.id == Assignment.body_id)
                              .where(Assignment.state == State.submitted).order_by(Assignment.submitted_at)).all()
-            asked = s.exec(select(extension.Extension, Assignment, Duty, Body)
-                           .join(Assignment, Assignment.id == extension.Extension.assignment_id)
+            asked = s.exec(select(Extension, Assignment, Duty, Body)
+                           .join(Assignment, Assignment.id == Extension.assignment_id)
                            .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
-                           .where(extension.Extension.decision == extension.Decision.pending)
-                           .order_by(extension.Extension.requested_at)).all()
+                           .where(Extension.decision == Decision.pending)
+                           .order_by(Extension.requested_at)).all()
             waiting = [{"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)}
                        for a, d, b in waiting]
             asked = [{"ext": e, "a": a, "duty": d, "body": b} for e, a, d, b in asked]
@@ -360,7 +352,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
     def review_page(request: Request, assignment_id: RowId):
         try:
             coordinator_id(request)
-        except Problem:
+        except ErrorPage:
             return RedirectResponse("/login", 303)
         return page(request, "review.html", **review_view(assignment_id))
 
@@ -369,7 +361,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         with db() as s:
             a = s.get(Assignment, assignment_id)
             if a is None:
-                raise Problem("Không có nhiệm vụ này.", 404)
+                raise ErrorPage("Không có nhiệm vụ này.", 404)
             ctx = assignment_context(s, a.id, now=now, calendar=calendar, tz=tz)
             history = submissions(s, a.id)
             for h in history:
@@ -386,7 +378,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
         reviewer = await run_in_threadpool(coordinator_id, request)
         decision = form.get("decision")
         if decision not in choices:
-            raise Problem(unchosen, 422)
+            raise ErrorPage(unchosen, 422)
         now = clock()
 
         def decide() -> tuple[int, list[int]]:
@@ -394,7 +386,7 @@ def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime
                 try:
                     return operation(s, decision == choices[0], form.get("comment"), now, f"contact:{reviewer}")
                 except LookupError:
-                    raise Problem(missing, 404) from None
+                    raise ErrorPage(missing, 404) from None
 
         assignment_id, ids = await run_in_threadpool(decide)
         return RedirectResponse(f"/review/{assignment_id}", 303, background=send_later(ids))
@@ -488,7 +480,7 @@ def _figures(form: ReceivedForm) -> dict[str, float]:
             try:
                 values[name.removeprefix("value.")] = float(text.strip().replace(",", "."))
             except ValueError:
-                raise Problem(f"{name.removeprefix('value.')}: '{text.strip()[:40]}' không phải một số.", 422) from None
+                raise ErrorPage(f"{name.removeprefix('value.')}: '{text.strip()[:40]}' không phải một số.", 422) from None
     return values
 
 
@@ -498,4 +490,4 @@ def _date(text: str, label: str) -> date | None:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise Problem(f"{label}: '{text.strip()[:40]}' không phải một ngày (năm-tháng-ngày).", 422) from None
+        raise ErrorPage(f"{label}: '{text.strip()[:40]}' không phải một ngày (năm-tháng-ngày).", 422) from None

@@ -4,7 +4,7 @@ Starlette's own `request.form()` bounds no file part and spools files to /tmp be
 look at them. Here, file parts stream straight into `Upload`s beside the evidence store (size and
 type checked on each chunk); text fields and the number of parts are bounded; a urlencoded body
 is bounded as a whole. Nothing depends on Content-Length, so a chunked upload is held to the same
-limits. Whatever goes wrong, the caller gets a `FormRefused` with the HTTP status to answer and
+limits. Whatever goes wrong, the caller gets a `ErrorPage` with the HTTP status to answer and
 no file is left behind.
 """
 from __future__ import annotations
@@ -18,18 +18,15 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.concurrency import run_in_threadpool
 
-from models.confirmation import EvidenceRefused, TooLarge, Upload
+from models.errors import EvidenceRefused, TooLarge
+from models.intake.uploads import Upload
+from portal.errors import ErrorPage
 
 MAX_FIELD_BYTES = 20_000  # a note of several pages
 MAX_FIELDS = 60
 MAX_URLENCODED_BYTES = 64 * 1024
 DRAIN_LIMIT = 128 * 1024 * 1024  # read (and drop) at most this much more to answer 413 cleanly
 
-
-class FormRefused(Exception):
-    def __init__(self, message: str, status: int):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass
@@ -64,7 +61,7 @@ class _Multipart:
         self._disposition, self._upload, self._value = b"", None, bytearray()
         self._parts += 1
         if self._parts > MAX_FIELDS + self.max_files:
-            raise FormRefused("Biểu mẫu có quá nhiều phần.", 413)
+            raise ErrorPage("Biểu mẫu có quá nhiều phần.", 413)
 
     def on_header_field(self, data: bytes, start: int, end: int) -> None:
         self._header_name += data[start:end]
@@ -81,16 +78,16 @@ class _Multipart:
         _, options = parse_options_header(self._disposition)
         name = options.get(b"name")
         if name is None:
-            raise FormRefused("Biểu mẫu không hợp lệ.", 400)
+            raise ErrorPage("Biểu mẫu không hợp lệ.", 400)
         self._name = name.decode("utf-8", "replace")
         filename = options.get(b"filename")
         if filename == b"":
             self._name = None  # a file input left blank: the browser sends an empty part; ignored
         elif filename is not None:
             if self._name not in self.file_fields:
-                raise FormRefused("Biểu mẫu không nhận tệp ở trường này.", 400)
+                raise ErrorPage("Biểu mẫu không nhận tệp ở trường này.", 400)
             if len(self.form.files) >= self.max_files:
-                raise FormRefused(f"Mỗi lần nộp tối đa {self.max_files} tệp.", 413)
+                raise ErrorPage(f"Mỗi lần nộp tối đa {self.max_files} tệp.", 413)
             self._upload = Upload(self.evidence_dir, filename.decode("utf-8", "replace"),
                                   max_bytes=self.max_file_bytes)
             self.form.files.append(self._upload)  # from now on, discard() removes it
@@ -103,7 +100,7 @@ class _Multipart:
             return
         self._value += data[start:end]
         if len(self._value) > MAX_FIELD_BYTES:
-            raise FormRefused("Một trường của biểu mẫu quá dài.", 413)
+            raise ErrorPage("Một trường của biểu mẫu quá dài.", 413)
 
     def on_part_end(self) -> None:
         if self._upload is not None:
@@ -112,17 +109,17 @@ class _Multipart:
             try:
                 self.form.fields[self._name] = self._value.decode("utf-8")
             except UnicodeDecodeError:
-                raise FormRefused("Biểu mẫu phải được gửi bằng UTF-8.", 400) from None
+                raise ErrorPage("Biểu mẫu phải được gửi bằng UTF-8.", 400) from None
 
 
 async def read_form(stream: AsyncIterator[bytes], content_type: str, *, evidence_dir: Path, max_file_bytes: int,
                     max_files: int, file_fields: set[str] = frozenset()) -> ReceivedForm:
-    """The form in a request body, or FormRefused (400, 413, 415, 422), leaving no file behind."""
+    """The form in a request body, or ErrorPage (400, 413, 415, 422), leaving no file behind."""
     kind, options = parse_options_header(content_type or "")
     if kind == b"application/x-www-form-urlencoded":
         return await _read_urlencoded(stream)
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
-        raise FormRefused("Biểu mẫu phải gửi dạng multipart/form-data.", 415)
+        raise ErrorPage("Biểu mẫu phải gửi dạng multipart/form-data.", 415)
     handler = _Multipart(evidence_dir, max_file_bytes, max_files, set(file_fields))
     callbacks = {name: getattr(handler, name) for name in (
         "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value", "on_header_end",
@@ -134,17 +131,17 @@ async def read_form(stream: AsyncIterator[bytes], content_type: str, *, evidence
                 await run_in_threadpool(parser.write, chunk)  # file writes stay off the event loop
         await run_in_threadpool(parser.finalize)
         if handler._parts == 0:
-            raise FormRefused("Biểu mẫu trống.", 400)
+            raise ErrorPage("Biểu mẫu trống.", 400)
     except BaseException as exc:
         handler.form.discard()
         if isinstance(exc, Exception):
             await _drain(stream)  # so that the client, still sending, reads our answer
         if isinstance(exc, TooLarge):
-            raise FormRefused(str(exc), 413) from None
+            raise ErrorPage(str(exc), 413) from None
         if isinstance(exc, EvidenceRefused):
-            raise FormRefused(str(exc), 422) from None
+            raise ErrorPage(str(exc), 422) from None
         if isinstance(exc, (FormParserError, ValueError)):
-            raise FormRefused("Biểu mẫu không hợp lệ.", 400) from None
+            raise ErrorPage("Biểu mẫu không hợp lệ.", 400) from None
         raise
     return handler.form
 
@@ -155,11 +152,11 @@ async def _read_urlencoded(stream: AsyncIterator[bytes]) -> ReceivedForm:
         body += chunk
         if len(body) > MAX_URLENCODED_BYTES:
             await _drain(stream)
-            raise FormRefused("Biểu mẫu quá lớn.", 413)
+            raise ErrorPage("Biểu mẫu quá lớn.", 413)
     try:
         pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except (UnicodeDecodeError, ValueError):
-        raise FormRefused("Biểu mẫu không hợp lệ.", 400) from None
+        raise ErrorPage("Biểu mẫu không hợp lệ.", 400) from None
     return ReceivedForm(fields=dict(pairs))
 
 

@@ -8,11 +8,11 @@ from prefect import task
 
 from config.settings import get_settings
 from models import migrate
-from models.calendar import WorkingCalendar
-from models.catalog.load import catalog_paths, load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import session_scope
-from models.schedule import materialize
+from models.intake.catalog.load import catalog_paths, load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.operations.schedule import materialize
+from models.rules.calendar import WorkingCalendar
 from models.types import local_date
 
 

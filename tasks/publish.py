@@ -12,14 +12,14 @@ from prefect.events import emit_event
 from sqlmodel import select
 
 from config.settings import get_settings
-from models.assignment import Assignment
-from models.audit import claim_for_events
-from models.calendar import WorkingCalendar
 from models.db import session_scope
-from models.digest import CATEGORIES, build
-from models.isolation import skipped_at
-from models.org import Body, Contact
-from models.status import LABELS
+from models.operations.audit import claim_for_events
+from models.operations.digest import CATEGORIES, build
+from models.operations.isolation import skipped_at
+from models.rules.calendar import WorkingCalendar
+from models.rules.status import LABELS
+from models.tables.assignment import Assignment
+from models.tables.org import Body, Contact
 from notifications.dispatch import LEFT, UNRECORDED
 from notifications.render import FILTERS
 

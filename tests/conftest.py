@@ -14,10 +14,10 @@ from sqlmodel import Session
 from config import CONFIG_DIR
 from config.settings import get_settings
 from models import migrate
-from models.calendar import WorkingCalendar
-from models.catalog.load import catalog_paths, load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import get_engine, session_scope
+from models.intake.catalog.load import catalog_paths, load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.rules.calendar import WorkingCalendar
 
 DATA = Path(__file__).parent / "data"
 PG_ADMIN_URL = os.environ.get("DONDOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

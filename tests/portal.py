@@ -11,11 +11,12 @@ import httpx
 from sqlmodel import select
 
 from config.settings import Settings
-from models.assignment import Assignment
 from models.db import session_scope
-from models.link import Links, Purpose, issue
-from models.org import Body, Contact
-from models.plan import Duty
+from models.operations.links import Links, issue
+from models.tables.assignment import Assignment
+from models.tables.link import Purpose
+from models.tables.org import Body, Contact
+from models.tables.plan import Duty
 from portal.app import create_app
 from tests.servers import Clock, PortalServer, Received
 

@@ -7,11 +7,11 @@ from functools import partial
 
 from sqlmodel import select
 
-from models import confirmation
-from models.assignment import Assignment, State
-from models.confirmation import review
 from models.db import session_scope
-from models.org import Body
+from models.operations import confirmation
+from models.operations.confirmation import review
+from models.tables.assignment import Assignment, State
+from models.tables.org import Body
 from tests.portal import TZ
 
 H1 = date(2025, 1, 1)

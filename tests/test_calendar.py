@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.calendar import WorkingCalendar
-from models.periods import DueRule, half_year, plan_periods, quarter, year_period
+from models.rules.calendar import WorkingCalendar
+from models.rules.periods import DueRule, half_year, plan_periods, quarter, year_period
 
 D = date.fromisoformat
 

@@ -9,9 +9,9 @@ from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from flows.cli import app
-from models.catalog.errors import CatalogError
-from models.catalog.load import load_catalogs
 from models.db import get_engine
+from models.errors import CatalogError
+from models.intake.catalog.load import load_catalogs
 
 BASE = """\
 plan:

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from config import CONFIG_DIR
-from models.catalog.load import load_catalogs
-from models.catalog.sync import expand
+from models.intake.catalog.load import load_catalogs
+from models.operations.catalog import expand
 from tests.conftest import DATA
 
 PLAN_FILE = CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"

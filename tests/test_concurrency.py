@@ -11,9 +11,9 @@ from sqlmodel import func, select
 
 from config import CONFIG_DIR
 from models.db import session_scope
-from models.directory import import_directory
-from models.notification import Delivery, Notification
-from models.schedule import materialize
+from models.operations.directory import import_directory
+from models.operations.schedule import materialize
+from models.tables.notification import Delivery, Notification
 from tests.conftest import LOADED_AT
 from tests.servers import SMSGateway, SMTPServer
 

@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from models.db import session_scope
-from models.evidence import Evidence, EvidenceFile, TargetValue
+from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from tests.cli import cli, status_rows
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

@@ -9,17 +9,17 @@ import pytest
 from sqlmodel import select
 
 from config import CONFIG_DIR
-from models.assignment import Assignment, State
-from models.calendar import WorkingCalendar
-from models.catalog.load import load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import session_scope
-from models.directory import import_directory
-from models.notification import Delivery, Notification
-from models.org import Contact
-from models.plan import Duty
-from models.policy import Policy
-from models.schedule import materialize
+from models.intake.catalog.load import load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.operations.directory import import_directory
+from models.operations.schedule import materialize
+from models.rules.calendar import WorkingCalendar
+from models.rules.policy import Policy
+from models.tables.assignment import Assignment, State
+from models.tables.notification import Delivery, Notification
+from models.tables.org import Contact
+from models.tables.plan import Duty
 from notifications.channels import Channels
 from notifications.runtime import Runtime
 from tests.conftest import LOADED_AT
@@ -276,7 +276,7 @@ def test_after_three_failed_emails_the_sms_channel_is_tried(replay_db, smtp, gat
 
 
 def test_a_per_duty_override_changes_the_steps_of_that_duty_only(replay_db, smtp, gateway, tmp_path):
-    from models.policy import Override
+    from models.rules.policy import Override
 
     rt = runtime(replay_db, smtp, gateway, tmp_path)
     policy = rt.policy.model_copy(update={"overrides": {"R.1": Override(steps=[-10, 0])}})

@@ -15,7 +15,7 @@ from config import CONFIG_DIR
 from config.settings import get_settings
 from flows.cli import app
 from models.db import session_scope
-from models.org import Body
+from models.tables.org import Body
 from notifications.runtime import Runtime
 from tests.cli import cli, runner
 from tests.portal import TZ

@@ -10,11 +10,11 @@ from typer.testing import CliRunner
 
 from config import CONFIG_DIR
 from flows.cli import app
-from models.audit import AuditEntry
-from models.catalog.errors import InputError
 from models.db import session_scope
-from models.directory import import_directory
-from models.org import Body, Contact
+from models.errors import InputError
+from models.operations.directory import import_directory
+from models.tables.audit import AuditEntry
+from models.tables.org import Body, Contact
 from tests.conftest import LOADED_AT
 from tests.test_catalog_errors import snapshot
 

@@ -11,9 +11,9 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from config.settings import get_settings
-from models.assignment import Assignment, State
-from models.audit import AuditEntry
 from models.db import session_scope
+from models.tables.assignment import Assignment, State
+from models.tables.audit import AuditEntry
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, status_rows
 from tests.portal import TZ

@@ -19,10 +19,10 @@ from sqlmodel import select
 
 from config.settings import Settings, get_settings
 from flows.cli import app
-from models.assignment import Assignment, State
 from models.db import session_scope
-from models.evidence import Evidence, EvidenceFile, TargetValue
-from models.extension import Extension
+from models.tables.assignment import Assignment, State
+from models.tables.evidence import Evidence, EvidenceFile, TargetValue
+from models.tables.extension import Extension
 from tests.cli import cli, load_example, runner, status_rows
 from tests.portal import PDF
 

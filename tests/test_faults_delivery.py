@@ -14,18 +14,19 @@ from sqlalchemy import func, text, update
 from sqlmodel import select
 
 from config import CONFIG_DIR
-from models import outbox
-from models.assignment import Assignment
-from models.audit import AuditEntry, EventCursor, claim_for_events, record_many
-from models.calendar import WorkingCalendar
-from models.catalog.errors import Refused
-from models.catalog.load import load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import get_engine, session_scope
-from models.directory import import_directory
-from models.isolation import skipped_at
-from models.notification import Delivery, Notification
-from models.policy import Policy
+from models.errors import Refused
+from models.intake.catalog.load import load_catalogs
+from models.operations import outbox
+from models.operations.audit import claim_for_events, record_many
+from models.operations.catalog import sync_catalogs
+from models.operations.directory import import_directory
+from models.operations.isolation import skipped_at
+from models.rules.calendar import WorkingCalendar
+from models.rules.policy import Policy
+from models.tables.assignment import Assignment
+from models.tables.audit import AuditEntry, EventCursor
+from models.tables.notification import Delivery, Notification
 from notifications.channels import Channels
 from notifications.runtime import Runtime
 from tests.conftest import LOADED_AT

@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from config import CONFIG_DIR
-from models.assignment import Assignment, State
-from models.catalog.errors import InputError
-from models.policy import Override, Policy, due_steps
+from models.errors import InputError
+from models.rules.policy import Override, Policy, due_steps
+from models.tables.assignment import Assignment, State
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 POLICY = Policy.from_file(CONFIG_DIR / "policy.yaml")

@@ -10,12 +10,13 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import select
 
-from models.assignment import Assignment, State
-from models.audit import AuditEntry
 from models.db import session_scope
-from models.evidence import Evidence, EvidenceFile, TargetValue
-from models.extension import Extension
-from models.link import Link, Purpose, revoke
+from models.operations.links import revoke
+from models.tables.assignment import Assignment, State
+from models.tables.audit import AuditEntry
+from models.tables.evidence import Evidence, EvidenceFile, TargetValue
+from models.tables.extension import Extension
+from models.tables.link import Link, Purpose
 from tests.cli import cli, status_rows
 from tests.portal import PDF, raw_multipart
 
@@ -275,7 +276,7 @@ def test_login_is_for_coordinators_only(portal):
         assert c.get("/review").status_code == 200
         assert c.post("/review/1", data={"decision": "accept"}).status_code == 403  # no CSRF token
     with session_scope(portal.db) as s:
-        from models.org import Contact
+        from models.tables.org import Contact
 
         stored = s.exec(select(Contact.password_hash).where(Contact.email == COORDINATOR)).one()
         assert stored.startswith("$argon2id$") and PASSWORD not in stored

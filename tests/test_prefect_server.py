@@ -248,8 +248,8 @@ for t in threads: t.join()
 def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, env):
     from datetime import UTC, datetime
 
-    from models.audit import claim_for_events, record_many
     from models.db import session_scope
+    from models.operations.audit import claim_for_events, record_many
 
     first = 7_000_000  # resource ids of this test's own notifications
     with session_scope(env) as s:

@@ -8,13 +8,13 @@ from datetime import UTC, date, datetime
 from sqlmodel import func, select
 
 from config import CONFIG_DIR
-from models.assignment import Assignment
-from models.catalog.load import load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import session_scope
-from models.org import Body, Succession
-from models.plan import Duty, Plan
-from models.schedule import materialize
+from models.intake.catalog.load import load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.operations.schedule import materialize
+from models.tables.assignment import Assignment
+from models.tables.org import Body, Succession
+from models.tables.plan import Duty, Plan
 from tests.conftest import LOADED_AT
 
 D = date.fromisoformat

@@ -27,11 +27,12 @@ from sqlmodel import select
 from config import MAX_ID
 from config.settings import Settings
 from flows.cli import app
-from models import accounts
-from models.audit import AuditEntry
 from models.db import session_scope
-from models.link import Purpose, issue
-from models.org import Contact
+from models.operations import accounts
+from models.operations.links import issue
+from models.tables.audit import AuditEntry
+from models.tables.link import Purpose
+from models.tables.org import Contact
 from tests.cli import cli, runner
 
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"

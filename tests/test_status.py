@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.assignment import Assignment, State
-from models.board import AssignmentView, board
-from models.status import Status, classify
+from models.operations.board import AssignmentView, board
+from models.rules.status import Status, classify
+from models.tables.assignment import Assignment, State
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = date(2025, 6, 18)

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from config import CONFIG_DIR
 from config.settings import get_settings
-from models.assignment import Assignment, State
 from models.db import session_scope
-from models.notification import Notification
-from models.org import Body
+from models.tables.assignment import Assignment, State
+from models.tables.notification import Notification
+from models.tables.org import Body
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, status_rows
 from tests.portal import TZ

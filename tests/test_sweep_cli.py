@@ -15,7 +15,7 @@ from sqlmodel import select
 
 from flows.cli import app
 from models.db import session_scope
-from models.notification import Delivery, Notification
+from models.tables.notification import Delivery, Notification
 from notifications.runtime import Runtime
 from tests.cli import cli, cli_json, load_example, runner
 

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from config import CONFIG_DIR
-from models.catalog.load import load_catalogs
+from models.intake.catalog.load import load_catalogs
 from notifications.render import environment, make_message, weekday_vi
 from notifications.sms import fold, is_gsm7
 
@@ -93,7 +93,7 @@ def test_vietnamese_helpers():
 
 
 def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
-    from models.outbox import SMS_KINDS
+    from models.operations.outbox import SMS_KINDS
     from notifications.render import BUILTIN
 
     assert set(SMS_KINDS) == {p.name.removesuffix("-sms.txt") for p in BUILTIN.glob("*-sms.txt")}

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from models.db import get_engine, session_scope
-from models.notification import Notification
+from models.tables.notification import Notification
 from tests.cli import load_example
 from tests.servers import prefect_server
 

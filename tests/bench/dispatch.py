@@ -14,15 +14,15 @@ from sqlmodel import select
 
 from config import CONFIG_DIR
 from models import migrate
-from models.assignment import Assignment
-from models.catalog.load import catalog_paths, load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import session_scope
-from models.directory import import_directory
-from models.notification import Notification
-from models.org import Contact
-from models.policy import Policy
-from models.schedule import materialize
+from models.intake.catalog.load import catalog_paths, load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.operations.directory import import_directory
+from models.operations.schedule import materialize
+from models.rules.policy import Policy
+from models.tables.assignment import Assignment
+from models.tables.notification import Notification
+from models.tables.org import Contact
 from notifications.channels import Channels
 from notifications.runtime import Runtime
 from tests.servers import SMTPServer

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from config import CONFIG_DIR
 from models import migrate
-from models.catalog.load import catalog_paths, load_catalogs
-from models.catalog.sync import sync_catalogs
 from models.db import session_scope
-from models.directory import import_directory
+from models.intake.catalog.load import catalog_paths, load_catalogs
+from models.operations.catalog import sync_catalogs
+from models.operations.directory import import_directory
 
 DUE = 10_000
 TODAY = date(2025, 6, 13)

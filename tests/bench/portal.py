@@ -54,9 +54,10 @@ def make_links(env: dict[str, str], count: int) -> list[str]:
     from sqlmodel import select
 
     from config.settings import get_settings
-    from models.assignment import Assignment
     from models.db import session_scope
-    from models.link import Links, Purpose, issue
+    from models.operations.links import Links, issue
+    from models.tables.assignment import Assignment
+    from models.tables.link import Purpose
 
     get_settings.cache_clear()
     settings = get_settings()

@@ -1,0 +1,1 @@
+"""Files from outside (catalogs, the directory, evidence uploads): read and checked, nothing written."""

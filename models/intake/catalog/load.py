@@ -1,0 +1,93 @@
+"""Read catalog files: YAML with lines → pydantic → cross-reference checks. Nothing is written here."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from models.errors import CatalogError, Problem, format_path
+from models.intake.catalog.checks import check_catalogs
+from models.intake.catalog.schema import Catalog
+from models.intake.catalog.yamlsource import BadScalar, DuplicateKey, Loc, line_of, load_with_lines
+
+
+@dataclass(frozen=True)
+class CatalogFile:
+    path: Path
+    catalog: Catalog
+    lines: dict[Loc, int]
+
+    @property
+    def digest(self) -> str:
+        """Of the content, not the bytes: comments and layout are not a new revision."""
+        canonical = json.dumps(self.catalog.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def problem(self, loc: Loc, code: str, message: str) -> Problem:
+        return Problem(str(self.path), code, format_path(loc), line_of(self.lines, loc), message)
+
+
+def _schema_code(error: dict) -> str:
+    kind, loc = error["type"], error["loc"]
+    if kind == "missing":
+        return "missing-field"
+    if kind == "extra_forbidden":
+        return "unknown-field"
+    if loc and loc[-1] == "cadence":
+        return "unknown-cadence"
+    return "invalid-value"
+
+
+def read_catalog(path: Path) -> CatalogFile:
+    """One file, checked on its own. Raises CatalogError naming file, path and line."""
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise CatalogError([Problem(name, "encoding", "", None, f"not UTF-8 ({exc.reason})")]) from exc
+    try:
+        data, lines = load_with_lines(text)
+    except DuplicateKey as exc:
+        raise CatalogError([Problem(name, "duplicate-key", "", exc.line, str(exc))]) from exc
+    except BadScalar as exc:
+        raise CatalogError([Problem(name, "invalid-value", format_path(exc.loc), exc.line, str(exc))]) from exc
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise CatalogError([Problem(name, "yaml-syntax", "", line, str(exc.problem))]) from exc
+    if not isinstance(data, dict):
+        what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+        raise CatalogError([Problem(name, "not-a-catalog", "", 1, f"the file is {what}")])
+    try:
+        catalog = Catalog.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            Problem(name, _schema_code(e), format_path(e["loc"]), line_of(lines, e["loc"]), e["msg"])
+            for e in exc.errors()
+        ]
+        raise CatalogError(problems) from exc
+    return CatalogFile(path, catalog, lines)
+
+
+def load_catalogs(paths: list[Path]) -> list[CatalogFile]:
+    """All files, checked together (bodies may be shared between plans). All problems, or none."""
+    files: list[CatalogFile] = []
+    problems: list[Problem] = []
+    if not paths:
+        raise CatalogError([Problem("config/plans", "no-catalog", "", None, "no *.yaml catalog found")])
+    for path in paths:
+        try:
+            files.append(read_catalog(path))
+        except CatalogError as exc:
+            problems.extend(exc.problems)
+    problems.extend(check_catalogs(files))
+    if problems:
+        raise CatalogError(problems)
+    return files
+
+
+def catalog_paths(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.glob("*.y*ml") if p.is_file())

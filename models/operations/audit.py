@@ -1,0 +1,53 @@
+"""Writing the audit log, and claiming its rows for the Prefect event feed."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from models.db import insert_ignoring_conflicts
+from models.tables.audit import AuditEntry, EventCursor
+
+
+def record(
+    session: Session,
+    *,
+    now: datetime,
+    actor: str,
+    channel: str,
+    action: str,
+    entity: str,
+    entity_id: int | None = None,
+    **details: Any,
+) -> AuditEntry:
+    entry = AuditEntry(
+        at=now, actor=actor, channel=channel, action=action, entity=entity, entity_id=entity_id,
+        details=details,
+    )
+    session.add(entry)
+    return entry
+
+
+def record_many(session: Session, ids: list[int], *, now: datetime, actor: str, channel: str, action: str,
+                entity: str, **details: Any) -> None:
+    """The same action on many entities, in one statement (a sweep touches hundreds)."""
+    if ids:
+        session.execute(insert(AuditEntry), [
+            {"at": now, "actor": actor, "channel": channel, "action": action, "entity": entity, "entity_id": i,
+             "details": details} for i in ids])
+
+
+def claim_for_events(session: Session, *, limit: int, cursor: str = "prefect") -> list[AuditEntry]:
+    """The next audit rows to mirror as events, claimed: the cursor moves past them with one
+    conditional UPDATE before anything is emitted, so of two mirrors running at once only one
+    gets them (the other gets nothing). Commit before emitting."""
+    session.execute(insert_ignoring_conflicts(session, EventCursor, ["name"]).values(name=cursor, position=0))
+    start = session.exec(select(EventCursor.position).where(EventCursor.name == cursor)).one()
+    entries = list(session.exec(select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id).limit(limit)))
+    if not entries:
+        return []
+    moved = session.execute(update(EventCursor).where(EventCursor.name == cursor, EventCursor.position == start)
+                            .values(position=entries[-1].id)).rowcount
+    return entries if moved == 1 else []

@@ -1,0 +1,98 @@
+"""Where things stand at a moment: the assignments with their status, and the per-body board."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from models.rules.status import Status, classify, on_time_rate
+from models.tables.assignment import Assignment, State
+from models.tables.org import Body
+from models.tables.plan import Duty
+from models.types import local_date
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    duty_id: int
+    ref: str
+    title: str
+    body: str
+    body_label: str
+    period: str
+    due: date
+    status: Status
+    escalation_level: int
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id, "duty_id": self.duty_id, "ref": self.ref, "title": self.title,
+            "body": self.body, "period": self.period, "due": self.due.isoformat(),
+            "status": self.status.value, "escalation_level": self.escalation_level,
+        }
+
+
+def assignment_views(session: Session, *, now: datetime, tz: ZoneInfo, body: str | None = None,
+                     status: Status | None = None) -> list[AssignmentView]:
+    """Assignments whose period has begun by `now`, so that a replay shows what existed then."""
+    query = (
+        select(Assignment, Duty.ref, Duty.title, Body.code, Body.short_name, Body.name)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Body, Body.id == Assignment.body_id)
+        .where(Assignment.period_start <= local_date(now, tz))
+        .order_by(Assignment.due, Duty.position, Body.code, Assignment.id)
+    )
+    if body is not None:
+        query = query.where(Body.code == body)
+    views = [
+        AssignmentView(a.id, a.duty_id, ref, title, code, short or name, a.period, a.effective_due,
+                       classify(a, now, tz), a.escalation_level)
+        for a, ref, title, code, short, name in session.exec(query)
+    ]
+    return [v for v in views if status is None or v.status == status]
+
+
+@dataclass
+class BoardRow:
+    """One body's counts by status: the board's six, or the digests' four leadership categories."""
+
+    body: str
+    body_label: str
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return on_time_rate(self.counts)
+
+
+def board(views: list[AssignmentView]) -> list[BoardRow]:
+    rows: dict[str, BoardRow] = {}
+    for v in views:
+        rows.setdefault(v.body, BoardRow(v.body, v.body_label)).counts[v.status] += 1
+    return sorted(rows.values(), key=lambda r: r.body_label)
+
+
+def current_assignments(session: Session, *, body: str, now: datetime, tz: ZoneInfo) -> list[tuple[int, str, str]]:
+    """Per duty the body holds, the assignment that needs attention: the oldest one not yet
+    accepted, else the latest begun. (id, ref, title) in the plan's order: what a body's check
+    looks at."""
+    rows = session.exec(
+        select(Assignment.id, Assignment.duty_id, Assignment.state, Duty.ref, Duty.title, Duty.position)
+        .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+        .where(Body.code == body, Assignment.period_start <= local_date(now, tz))
+        .order_by(Assignment.period_start, Assignment.id)
+    ).all()
+    chosen: dict[int, tuple] = {}
+    for aid, duty_id, state, ref, title, position in rows:
+        held = chosen.get(duty_id)
+        if held is None or held[-1] == State.accepted:  # keep the first unfinished one
+            chosen[duty_id] = (position, aid, ref, title, state)
+    return [(aid, ref, title) for _, aid, ref, title, _ in sorted(chosen.values())]

@@ -1,0 +1,183 @@
+"""Confirmation with evidence and coordinator review: the same operations whichever door is used
+(CLI, portal, the Prefect UI's run form).
+
+The files themselves are received and checked in models/intake/uploads.py.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from models.errors import EvidenceRefused, NotFound
+from models.intake.uploads import Upload
+from models.operations.audit import record
+from models.rules.dates import check_typed_date
+from models.tables.assignment import OPEN_STATES, Assignment, State
+from models.tables.evidence import Evidence, EvidenceFile, TargetValue
+from models.tables.org import Body
+from models.tables.plan import Duty, Plan, Target
+from models.types import local_date
+
+# Bounds of a figure by its unit. The catalog gives no maximum per target (that would need a
+# column): no count in such a plan (cases, inspections, districts) comes near a million.
+MAX_COUNT = 1_000_000
+
+
+PERCENT_CHANGE = (-100, 10_000)  # nothing falls by more than all of it; a hundredfold rise is the most believed
+
+
+def live_targets(session: Session, plan_id: int) -> list[Target]:
+    return list(session.exec(select(Target).where(Target.plan_id == plan_id, Target.retired_revision.is_(None))
+                             .order_by(Target.position)))
+
+
+def reported_targets(session: Session, plan_id: int, body_code: str) -> list[Target]:
+    """The targets whose figures this body reports, with any duty's evidence."""
+    return [t for t in live_targets(session, plan_id) if body_code in t.reported_by]
+
+
+def check_values(session: Session, plan_id: int, body: Body, values: dict[str, float]) -> list[tuple[Target, float]]:
+    """The figures, each for a target the body reports and within what its measure allows."""
+    targets = {t.ref: t for t in live_targets(session, plan_id)}
+    checked: list[tuple[Target, float]] = []
+    for ref, value in values.items():
+        target = targets.get(ref)
+        if target is None:
+            raise EvidenceRefused(f"không có chỉ tiêu '{ref}'")
+        if body.code not in target.reported_by:
+            raise EvidenceRefused(f"{ref}: {body.label} không báo cáo chỉ tiêu này")
+        check_figure(target, value)
+        checked.append((target, value))
+    return checked
+
+
+def check_figure(target: Target, value: float) -> None:
+    ref = target.ref
+    if not math.isfinite(value):
+        raise EvidenceRefused(f"{ref}: không phải một số")
+    if target.unit == "percent" and not 0 <= value <= 100:
+        raise EvidenceRefused(f"{ref}: {value:g} không phải tỷ lệ phần trăm từ 0 đến 100")
+    if target.unit == "percent-change" and not PERCENT_CHANGE[0] <= value <= PERCENT_CHANGE[1]:
+        raise EvidenceRefused(f"{ref}: {value:g} không phải mức thay đổi từ {PERCENT_CHANGE[0]}% "
+                              f"đến {_grouped(PERCENT_CHANGE[1])}%")
+    if target.unit == "count" and not (value.is_integer() and 0 <= value <= MAX_COUNT):
+        raise EvidenceRefused(f"{ref}: {value:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})")
+
+
+def _grouped(number: int) -> str:
+    """1.000.000: thousands grouped the Vietnamese way."""
+    return f"{number:,}".replace(",", ".")
+
+
+class _TakeBackOnRollback:
+    """The files kept for a transaction go if it ends without committing (a commit that fails, a
+    refusal after confirm()): no file outlives its rows. Decided when the root transaction ends;
+    a savepoint's commit or rollback inside it changes nothing."""
+
+    def __init__(self, session: Session, uploads: list[Upload]):
+        self.root, self.uploads, self.committed = session.get_transaction(), uploads, False
+        event.listen(session, "after_commit", self._commit)
+        event.listen(session, "after_transaction_end", self._end)
+
+    def _commit(self, session: Session) -> None:
+        if not session.in_nested_transaction():
+            self.committed = True
+
+    def _end(self, session: Session, transaction) -> None:
+        if transaction is not self.root:
+            return
+        # Listeners cannot be removed while their event runs; this one is done with once the root ends.
+        self.root = None
+        if not self.committed:
+            for upload in self.uploads:
+                upload.take_back()
+
+
+def confirm(session: Session, assignment_id: int, *, now: datetime, tz: ZoneInfo, date_margin_days: int,
+            files: list[Upload] = (), reference: str | None = None, document_date: date | None = None,
+            values: dict[str, float] | None = None, note: str | None = None, contact_id: int | None = None,
+            actor: str = "cli", channel: str = "cli") -> Evidence:
+    """Record evidence for an open (or returned) assignment; it becomes submitted.
+
+    `files` are finished uploads: they are kept (renamed into the store) only once everything
+    else is valid, and before any row, so a refusal stores nothing and a crash leaves no orphan row;
+    if the transaction then fails, the files it brought are taken back. The caller discards them
+    if this raises. A document's date lies within the plan's period widened by `date_margin_days`,
+    and not after today.
+    """
+    a = session.get(Assignment, assignment_id)
+    if a is None:
+        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    if a.state not in OPEN_STATES:
+        raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: không có gì để xác nhận")
+    duty = session.get(Duty, a.duty_id)
+    if duty.sensitive and files:
+        raise EvidenceRefused("nhiệm vụ này liên quan đến dữ liệu cá nhân: chỉ ghi số hiệu văn bản và số liệu "
+                              "tổng hợp, không gửi tệp hay danh sách người")
+    reference, note = (reference or "").strip() or None, (note or "").strip() or None
+    if not (files or reference or values or note):
+        raise EvidenceRefused("cần ít nhất một tệp, số hiệu văn bản, số liệu hoặc ghi chú")
+    if document_date is not None:
+        check_typed_date(session.get(Plan, duty.plan_id), document_date, label="Ngày văn bản",
+                         margin_days=date_margin_days, today=local_date(now, tz))
+    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), values or {})
+    _TakeBackOnRollback(session, list(files))  # before keeping: a keep() that fails midway is taken back too
+    stored = [f.keep() for f in files]
+    evidence = Evidence(assignment_id=a.id, contact_id=contact_id, channel=channel, submitted_at=now,
+                        document_ref=reference, document_date=document_date, note=note)
+    session.add(evidence)
+    session.flush()
+    session.add_all(EvidenceFile(evidence_id=evidence.id, **vars(f)) for f in stored)
+    session.add_all(TargetValue(evidence_id=evidence.id, target_id=t.id, value=v) for t, v in checked)
+    a.state, a.submitted_at = State.submitted, now
+    record(session, now=now, actor=actor, channel=channel, action="assignment.submitted", entity="assignment",
+           entity_id=a.id, evidence=evidence.id, files=len(stored), figures=len(checked))
+    return evidence
+
+
+def review(session: Session, assignment_id: int, *, now: datetime, accept: bool, comment: str | None = None,
+           actor: str = "cli", channel: str = "cli") -> tuple[Assignment, Evidence]:
+    """A coordinator accepts (done on time or late, by the submission time) or returns it."""
+    a = session.get(Assignment, assignment_id)
+    if a is None:
+        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    if a.state != State.submitted:
+        raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: chỉ xem xét bài đã nộp")
+    comment = (comment or "").strip() or None
+    if not accept and not comment:
+        raise EvidenceRefused("cần nêu lý do trả lại")
+    evidence = session.exec(select(Evidence).where(Evidence.assignment_id == a.id)
+                            .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())).first()
+    evidence.review, evidence.review_comment = ("accepted" if accept else "returned"), comment
+    a.reviewed_at = now
+    if accept:
+        a.state, a.completed_at = State.accepted, evidence.submitted_at
+    else:
+        a.state = State.returned
+    record(session, now=now, actor=actor, channel=channel, action=f"assignment.{evidence.review}",
+           entity="assignment", entity_id=a.id, evidence=evidence.id, comment=comment)
+    return a, evidence
+
+
+def submissions(session: Session, assignment_id: int, *, evidence_id: int | None = None) -> list[dict]:
+    """Earlier submissions of an assignment, newest first (or just `evidence_id`), as plain data
+    for the page, the receipt and the review."""
+    query = select(Evidence).where(Evidence.assignment_id == assignment_id)
+    if evidence_id is not None:
+        query = query.where(Evidence.id == evidence_id)
+    rows = session.exec(query.order_by(Evidence.submitted_at.desc(), Evidence.id.desc())).all()
+    ids = [e.id for e in rows]
+    files: dict[int, list] = {i: [] for i in ids}
+    values: dict[int, list] = {i: [] for i in ids}
+    for f in session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id.in_(ids)).order_by(EvidenceFile.id)):
+        files[f.evidence_id].append({"id": f.id, "filename": f.filename, "size": f.size})
+    for v, t in session.exec(select(TargetValue, Target).join(Target, Target.id == TargetValue.target_id)
+                             .where(TargetValue.evidence_id.in_(ids)).order_by(Target.position)):
+        values[v.evidence_id].append({"ref": t.ref, "measure": t.measure, "unit": t.unit, "value": v.value})
+    return [{"id": e.id, "submitted_at": e.submitted_at, "channel": e.channel, "reference": e.document_ref,
+             "document_date": e.document_date, "note": e.note, "review": e.review, "comment": e.review_comment,
+             "files": files[e.id], "values": values[e.id]} for e in rows]

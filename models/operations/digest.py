@@ -1,0 +1,120 @@
+"""The weekly digests: what leadership and the coordinators read, computed at a moment.
+
+Leadership reads four categories (QĐ 42/2014, amended by QĐ 23/2018): done on time, done late,
+not done within the deadline, overdue. A submission awaiting review, or returned, is not done:
+it counts as within the deadline or overdue by its due date (a submission made in time is not
+held against the body while it waits for review).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from models.operations.board import BoardRow
+from models.rules.calendar import WorkingCalendar
+from models.rules.status import Status, classify
+from models.tables.assignment import Assignment, State
+from models.tables.extension import Decision, Extension
+from models.tables.notification import Delivery, Notification
+from models.tables.org import Body, Contact
+from models.tables.plan import Duty
+from models.types import local_date
+
+CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue)
+UPCOMING_DAYS = 14
+
+
+def leadership_category(a: Assignment, now: datetime, tz: ZoneInfo) -> Status:
+    status = classify(a, now, tz)
+    if status in (Status.submitted, Status.returned):
+        submitted_late = a.submitted_at is not None and local_date(a.submitted_at, tz) > a.effective_due
+        still_late = status == Status.returned and local_date(now, tz) > a.effective_due
+        return Status.overdue if submitted_late or still_late else Status.open
+    return status
+
+
+@dataclass
+class Digest:
+    kind: str  # leadership, coordinator
+    now: datetime
+    today: date
+    bodies: list[BoardRow]  # per body (code, full name), by name
+    escalated: list[dict]  # level 2 and still open
+    awaiting_review: list[dict]
+    upcoming: list[dict]  # open, due within UPCOMING_DAYS
+    failures: list[dict]  # coordinator digest: contacts whose messages could not be delivered
+    extensions: list[dict]  # coordinator digest: requests awaiting a decision
+
+    @property
+    def totals(self) -> BoardRow:
+        line = BoardRow("", "Tổng cộng")
+        for b in self.bodies:
+            line.counts.update(b.counts)
+        return line
+
+    @property
+    def league(self) -> list[BoardRow]:
+        """Bodies with something due, best on-time rate first; ties by name."""
+        rated = [b for b in self.bodies if b.on_time_rate is not None]
+        return sorted(rated, key=lambda b: (-b.on_time_rate, b.body_label))
+
+
+def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar) -> Digest:
+    today = local_date(now, tz)
+    rows = session.exec(
+        select(Assignment, Duty.ref, Duty.title, Body.code, Body.name)
+        .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+        .where(Assignment.period_start <= today).order_by(Body.name, Assignment.due, Duty.position)
+    ).all()
+    lines: dict[str, BoardRow] = {}
+    escalated, awaiting, upcoming = [], [], []
+    horizon = today + timedelta(days=UPCOMING_DAYS)
+    for a, ref, title, code, name in rows:
+        category = leadership_category(a, now, tz)
+        lines.setdefault(code, BoardRow(code, name)).counts[category] += 1
+        item = {"id": a.id, "body": name, "ref": ref, "title": title, "period": a.period, "due": a.effective_due}
+        is_open = a.state in (State.open, State.returned)
+        if is_open and a.escalation_level >= 2:
+            escalated.append({**item, "late": calendar.working_days_between(calendar.roll_forward(a.effective_due),
+                                                                            today)})
+        if a.state == State.submitted and a.submitted_at is not None and a.submitted_at <= now:
+            awaiting.append({**item, "submitted_at": a.submitted_at.astimezone(tz)})
+        if is_open and today <= a.effective_due <= horizon:
+            upcoming.append(item)
+    escalated.sort(key=lambda i: (-i["late"], i["body"], i["ref"]))
+    upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"]))
+    failures, extensions = [], []
+    if kind == "coordinator":
+        failures = delivery_failures(session, now=now)
+        extensions = [{"id": e.id, "body": name, "ref": ref, "title": title, "previous_due": e.previous_due,
+                       "requested_due": e.requested_due, "reason": e.reason}
+                      for e, ref, title, name in session.exec(
+                          select(Extension, Duty.ref, Duty.title, Body.name)
+                          .join(Assignment, Assignment.id == Extension.assignment_id)
+                          .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+                          .where(Extension.decision == Decision.pending, Extension.requested_at <= now)
+                          .order_by(Extension.requested_at))]
+    return Digest(kind, now, today, sorted(lines.values(), key=lambda b: b.body_label), escalated, awaiting, upcoming,
+                  failures, extensions)
+
+
+def delivery_failures(session: Session, *, now: datetime, days: int = 7) -> list[dict]:
+    """Per contact and channel, messages of the last `days` that failed or died: whose address or
+    phone needs checking."""
+    since = now - timedelta(days=days)
+    out: dict[tuple[int, str], dict] = {}
+    for n, c, b in session.exec(
+        select(Notification, Contact, Body).join(Contact, Contact.id == Notification.contact_id)
+        .join(Body, Body.id == Contact.body_id)
+        .where(Notification.status.in_((Delivery.failed, Delivery.dead)), Notification.created_at >= since,
+               Notification.created_at <= now)
+        .order_by(Notification.id)
+    ):
+        entry = out.setdefault((c.id, n.channel), {"contact": c.name, "body": b.name, "channel": n.channel,
+                                                   "recipient": n.recipient, "failed": 0, "dead": 0, "error": ""})
+        entry[n.status] += 1
+        entry["error"] = (n.last_error or "")[:200]
+    return sorted(out.values(), key=lambda e: (e["body"], e["contact"]))

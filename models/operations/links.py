@@ -1,0 +1,111 @@
+"""Signed links: how a focal point reaches one assignment's page without an account.
+
+A token is an itsdangerous signature over (link id, expiry), salted with its purpose, so a token
+made for one purpose does not verify for another. The signature proves dondoc issued it; the
+`link` row is the database state it is bound to: it can be revoked, it expires, and a confirm
+link is spent by the submission it carries (a fresh one comes with the next email).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlmodel import Session, select, update
+
+from models.errors import LinkRefused
+from models.operations.audit import record
+from models.tables.link import Link, Purpose
+
+
+def _serializer(secret: str, purpose: Purpose) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=f"dondoc.link.{purpose}")
+
+
+def token_for(link: Link, secret: str) -> str:
+    return _serializer(secret, Purpose(link.purpose)).dumps([link.id, int(link.expires_at.timestamp())])
+
+
+def issue(session: Session, assignment_id: int, *, purpose: Purpose, now: datetime, days: int,
+          contact_id: int | None = None, actor: str = "system", channel: str = "system") -> Link:
+    link = Link(purpose=purpose, assignment_id=assignment_id, contact_id=contact_id, issued_at=now,
+                expires_at=now + timedelta(days=days), issued_by=actor)
+    session.add(link)
+    session.flush()
+    record(session, now=now, actor=actor, channel=channel, action="link.issued", entity="assignment",
+           entity_id=assignment_id, link=link.id, purpose=str(purpose), contact=contact_id)
+    return link
+
+
+def current(session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime,
+            days: int) -> Link:
+    """A live link for this assignment and contact, reused while it has at least half its life left:
+    each reminder does not need a new row, and no email carries a link about to expire."""
+    link = session.exec(
+        select(Link).where(Link.assignment_id == assignment_id,
+                           Link.contact_id.is_(None) if contact_id is None else Link.contact_id == contact_id,
+                           Link.purpose == purpose, Link.used_at.is_(None), Link.revoked_at.is_(None),
+                           Link.expires_at > now + timedelta(days=days) / 2)
+        .order_by(Link.id.desc())
+    ).first()
+    return link or issue(session, assignment_id, purpose=purpose, now=now, days=days, contact_id=contact_id)
+
+
+def verify(session: Session, token: str, *, purpose: Purpose, secret: str, now: datetime) -> Link:
+    """The link a token opens, or LinkRefused: forged or of another purpose (403), unknown (404),
+    expired or revoked (410)."""
+    try:
+        link_id, expires = _serializer(secret, purpose).loads(token)
+        link_id, expires = int(link_id), int(expires)
+    except (BadSignature, TypeError, ValueError):
+        raise LinkRefused("Đường dẫn không hợp lệ.", LinkRefused.Why.forged) from None
+    link = session.get(Link, link_id)
+    if link is None or link.purpose != purpose:
+        raise LinkRefused("Đường dẫn không hợp lệ.", LinkRefused.Why.unknown)
+    if link.revoked_at is not None:
+        raise LinkRefused("Đường dẫn này đã bị thu hồi. Xin liên hệ Sở Lao động - Thương binh và Xã hội.", LinkRefused.Why.revoked)
+    if now.timestamp() >= expires or now >= link.expires_at:
+        raise LinkRefused("Đường dẫn này đã hết hạn. Xin dùng đường dẫn trong email mới nhất.", LinkRefused.Why.expired)
+    return link
+
+
+def spend(session: Session, link: Link, *, now: datetime) -> None:
+    """Mark a confirm link used, atomically: of two submissions racing on one link, one wins."""
+    result = session.execute(update(Link).where(Link.id == link.id, Link.used_at.is_(None)).values(used_at=now))
+    if result.rowcount != 1:
+        raise LinkRefused("Đường dẫn này đã được dùng để nộp. Kết quả đang chờ xem xét.", LinkRefused.Why.spent)
+    session.refresh(link)
+
+
+def revoke(session: Session, assignment_id: int, *, now: datetime, actor: str, channel: str) -> int:
+    """Revoke every live link to an assignment; returns how many."""
+    result = session.execute(update(Link).where(Link.assignment_id == assignment_id, Link.revoked_at.is_(None))
+                             .values(revoked_at=now))
+    record(session, now=now, actor=actor, channel=channel, action="link.revoked", entity="assignment",
+           entity_id=assignment_id, links=result.rowcount)
+    return result.rowcount
+
+
+PATHS = {Purpose.confirm: "a", Purpose.view: "v"}  # the portal's routes: /a/<token>, /v/<token>
+
+
+@dataclass(frozen=True)
+class Links:
+    """Makes the URLs that emails and `dondoc link` carry."""
+
+    base_url: str
+    secret: str
+    days: int
+
+    def url(self, link: Link) -> str:
+        return f"{self.base_url.rstrip('/')}/{PATHS[Purpose(link.purpose)]}/{token_for(link, self.secret)}"
+
+    def for_contact(self, session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose,
+                    now: datetime) -> str:
+        return self.url(current(session, assignment_id, contact_id, purpose=purpose, now=now, days=self.days))
+
+    @classmethod
+    def from_settings(cls, settings) -> Links | None:
+        if not settings.portal_url:
+            return None
+        return cls(settings.portal_url, settings.secret_key.get_secret_value(), settings.link_days)

@@ -1,0 +1,26 @@
+"""Signed links to one assignment's page: the row a token is bound to."""
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class Purpose(StrEnum):
+    confirm = "confirm"  # view the assignment, submit evidence once, ask for an extension
+    view = "view"  # read only: the receipt's link to what was sent
+
+
+class Link(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    purpose: str = Field(max_length=10)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id")
+    issued_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    issued_by: str
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

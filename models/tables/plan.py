@@ -1,0 +1,72 @@
+"""Plans, their duties and their targets, as loaded from the catalog."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime
+
+
+class Plan(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=80, unique=True, index=True)
+    title: str
+    number: str | None = None
+    issued_on: date | None = None
+    implements: str | None = None
+    period_start: date
+    period_end: date
+    coordinating_body_id: int = Field(foreign_key="body.id")
+    leadership_body_id: int = Field(foreign_key="body.id")
+    report_days_after_cutoff: int
+    revision: int = 1  # a catalog change is a new revision; the audit log keeps what changed
+    catalog_digest: str = Field(max_length=64)
+    source_file: str
+    loaded_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Duty(SQLModel, table=True):
+    """One duty of the plan for one responsible body (a bullet naming three bodies gives three)."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "ref", "body_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    ref: str = Field(max_length=40)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    position: int  # order in the catalog, for lists that read like the plan
+    source: str
+    title: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    cooperating: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    cadence: str = Field(max_length=12)
+    due_date: date | None = None
+    due_days_after_cutoff: int | None = None
+    due_days_after_start: int | None = None
+    nature: str = Field(max_length=12)
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sensitive: bool = False
+    retired_revision: int | None = None  # the plan revision that removed it; kept for history
+
+
+class Target(SQLModel, table=True):
+    """A chỉ tiêu of the plan: a measurable threshold, reported by some bodies."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "ref"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    ref: str = Field(max_length=40)
+    position: int
+    source: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    measure: str
+    unit: str = Field(max_length=20)
+    threshold: float
+    upper: float | None = None
+    per: str = Field(max_length=10)
+    deadline: date
+    reported_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    retired_revision: int | None = None
