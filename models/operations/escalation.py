@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, update
+from sqlalchemy import String, type_coerce, update
 from sqlmodel import Session, select
 
 from models.operations import outbox
@@ -22,7 +22,7 @@ from models.operations.isolation import Failures, OnError
 from models.operations.org import Roster, acting_body
 from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Level, Policy
-from models.tables.assignment import OPEN_STATES, Assignment
+from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.org import Contact, Role
 from models.tables.plan import Duty, Plan
 from models.types import local_date
@@ -44,7 +44,7 @@ def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingC
     top = max(len(levels) for levels in [esc.levels, *esc.plans.values(), *esc.duties.values()])
     rows = session.connection().execute(
         select(Assignment.id, Assignment.body_id, Assignment.escalation_level,
-               func.coalesce(Assignment.extended_due, Assignment.due, type_=String), Duty.ref, Plan.code,
+               type_coerce(EFFECTIVE_DUE, String), Duty.ref, Plan.code,
                Plan.coordinating_body_id, Plan.leadership_body_id)
         .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
         .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
@@ -77,7 +77,7 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
     # One conditional UPDATE: of two sweeps at once, each item is stamped (and audited) once.
     ids = list(session.execute(
         update(Assignment).where(Assignment.state.in_(OPEN_STATES), Assignment.overdue_at.is_(None),
-                                 Assignment.due < today, func.coalesce(Assignment.extended_due, Assignment.due) < today)
+                                 Assignment.due < today, EFFECTIVE_DUE < today)
         .values(overdue_at=now).returning(Assignment.id)).scalars())
     record_many(session, ids, now=now, actor="system", channel="system", action="assignment.overdue",
                 entity="assignment")

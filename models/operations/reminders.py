@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func
+from sqlalchemy import String, type_coerce
 from sqlmodel import Session, select
 
 from models.operations import outbox
@@ -13,7 +13,7 @@ from models.operations.isolation import Failures, OnError
 from models.operations.org import Roster
 from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Policy, Step, step_on
-from models.tables.assignment import OPEN_STATES, Assignment
+from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.notification import dedupe_key
 from models.tables.org import Role
 from models.tables.plan import Duty
@@ -46,7 +46,7 @@ def due_rows(session: Session, *, today: date, policy: Policy, calendar: Working
     horizon = calendar.add_working_days(today, lookahead)
     query = (
         select(Assignment.id, Assignment.body_id, Duty.ref,
-               func.coalesce(Assignment.extended_due, Assignment.due, type_=String))
+               type_coerce(EFFECTIVE_DUE, String))
         .join(Duty, Duty.id == Assignment.duty_id)
         .where(Assignment.state.in_(OPEN_STATES), Assignment.due <= horizon, Assignment.period_start <= today)
     )

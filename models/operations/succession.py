@@ -11,12 +11,12 @@ from datetime import date, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models.errors import InputError, NotFound, Problem, Refused, format_path
 from models.operations.audit import record
-from models.tables.assignment import OPEN_STATES, Assignment
+from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.org import Body, Succession
 from models.tables.plan import Duty
 
@@ -45,7 +45,7 @@ def succeed(session: Session, from_code: str, to_code: str, *, effective_from: d
     session.flush()
     moving = (select(Assignment.id).join(Duty, Duty.id == Assignment.duty_id)
               .where(Assignment.body_id == old.id, Assignment.state.in_(OPEN_STATES),
-                     func.coalesce(Assignment.extended_due, Assignment.due) >= effective_from))
+                     EFFECTIVE_DUE >= effective_from))
     if duty_refs:
         moving = moving.where(Duty.ref.in_(duty_refs))
     ids = list(session.exec(moving))
