@@ -2,15 +2,18 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Reinstalled when pyproject.toml or the lock changes. The lock pins every package (`make lock`
+# makes it again from pyproject.toml); pyproject.toml keeps the ranges, with upper bounds where
+# dondoc relies on a package's internals.
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run stop test bench docs reliability clean
+.PHONY: setup run stop test lint lock bench docs reliability clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[test,dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)
@@ -35,11 +38,21 @@ stop:
 test: setup
 	$(BIN)/python -m pytest
 
+# The quality gate CI runs before the tests: lint rules, formatting, types, the import rule.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+lock: setup
+	$(BIN)/pip-compile --quiet --extra test --extra dev --strip-extras -o requirements.lock pyproject.toml
+
 bench: setup
-	$(BIN)/python -m tests.bench
+	$(BIN)/python -m tools.bench
 
 docs: setup
-	$(BIN)/python -m tests.docs
+	$(BIN)/python -m tools.docs
 
 # The fault suite's ledger (messages expected, delivered, duplicated, lost) into docs/RELIABILITY.md.
 reliability: setup

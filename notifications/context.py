@@ -1,4 +1,5 @@
-"""The values a message template sees, read from the database for one outbox row."""
+"""The values a message template sees, read from the database for one outbox row: one builder per
+kind of message (which kind uses which: notifications/kinds.py)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -73,23 +74,10 @@ def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:
     return plan_coordinator.name if acting == plan_coordinator.id else session.get(Body, acting).name
 
 
-def notification_context(session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
-                         tz: ZoneInfo, links: Links | None = None) -> dict:
-    contact = session.get(Contact, row.contact_id) if row.contact_id else None
-    if row.kind == "escalation":
-        return escalation_context(session, row, contact, now=now, calendar=calendar, tz=tz)
-    if row.kind == "alert":
-        plan = session.exec(select(Plan).order_by(Plan.id)).first()
-        return {**row.context, "at": datetime.fromisoformat(row.context["at"]).astimezone(tz), "state": "open",
-                "contact": {"name": contact.name if contact else ""},
-                "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
-                "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id),
-                                                  local_date(now, tz))}
-    if row.kind.startswith("digest-"):
-        from notifications.digests import digest_context  # matplotlib, only for digests
-
-        return digest_context(session, row.kind.removeprefix("digest-"), now=datetime.fromisoformat(row.context["as_of"]),
-                              tz=tz, calendar=calendar, contact=contact)
+def assignment_message_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
+                               calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+    """A message about one assignment (a reminder, an overdue nag, a receipt, a return, an
+    extension decided): the assignment, what the row carries, and what was submitted or asked."""
     ctx = {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact,
                                 links=links), **row.context, "step": row.step}
     if "evidence_id" in row.context:  # a receipt or a return: what was submitted
@@ -102,8 +90,29 @@ def notification_context(session: Session, row: Notification, *, now: datetime, 
     return ctx
 
 
+def alert_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
+                  calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+    """An alert to the coordinators: what the row carries, signed by the first plan's coordinator."""
+    plan = session.exec(select(Plan).order_by(Plan.id)).first()
+    return {**row.context, "at": datetime.fromisoformat(row.context["at"]).astimezone(tz), "state": "open",
+            "contact": {"name": contact.name if contact else ""},
+            "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+            "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id),
+                                              local_date(now, tz))}
+
+
+def digest_message_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
+                           calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+    """A weekly digest (`digest-leadership`, `digest-coordinator`), with the figures of the moment
+    it was queued (kept in the row, so a retry sends the same figures)."""
+    from notifications.digests import digest_context  # matplotlib, only for digests
+
+    return digest_context(session, row.kind.removeprefix("digest-"), now=datetime.fromisoformat(row.context["as_of"]),
+                          tz=tz, calendar=calendar, contact=contact)
+
+
 def escalation_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                       calendar: WorkingCalendar, tz: ZoneInfo) -> dict:
+                       calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
     """An escalation notice: the items still open, grouped by body, with how late each is."""
     levels = dict(row.context["items"])
     today = local_date(now, tz)

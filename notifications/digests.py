@@ -19,8 +19,6 @@ from models.tables.plan import Plan
 from models.types import local_date
 from notifications.chart import ON_TIME_CHART, on_time_chart
 
-KINDS = ("leadership", "coordinator")
-
 
 def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
     """Leadership: the plan's leadership body's leaders (or its head). Coordinators: the acting

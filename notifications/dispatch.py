@@ -26,7 +26,7 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Policy
 from models.tables.notification import Delivery, Notification
 from notifications.channels import Channels, Outcome, Redact
-from notifications.context import notification_context
+from notifications.kinds import KINDS
 from notifications.render import make_message
 
 log = logging.getLogger(__name__)
@@ -96,17 +96,19 @@ class _Dispatcher:
             if not outbox.claim(s, row_id, now=self.now, claimed_at=self.clock()):
                 return None  # another dispatcher has it
             row = s.get(Notification, row_id)
+            kind = KINDS.get(row.kind)
             try:
-                context = notification_context(s, row, now=self.now, calendar=self.calendar, tz=self.tz,
-                                               links=self.links)
-                if not outbox.still_wanted(row.kind, context["state"]):
+                if kind is None:
+                    raise LookupError(f"no message kind {row.kind!r} is registered")
+                context = kind.context(s, row, now=self.now, calendar=self.calendar, tz=self.tz, links=self.links)
+                if not kind.wanted(context):
                     row.status = Delivery.cancelled
                     return row.status
                 message = make_message(row.kind, context, self.templates).prepare(row.channel)
             except Exception as exc:  # a broken template or record fails this row, not the whole run
                 log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
                 outbox.fail(s, row, now=self.now, error=f"rendering failed: {exc}", permanent=True,
-                            policy=self.policy, tz=self.tz)
+                            sms_fallback=kind is not None and kind.sms, policy=self.policy, tz=self.tz)
                 return row.status
             return row.recipient, message
 
@@ -120,8 +122,10 @@ class _Dispatcher:
                         outbox.mark_sent(s, row_id, now=self.now)
                         return Delivery.sent
                     row = s.get(Notification, row_id)
+                    kind = KINDS.get(row.kind)
                     outbox.fail(s, row, now=self.now, error=outcome.error, permanent=outcome.permanent,
-                                unknown=outcome.unknown, policy=self.policy, tz=self.tz)
+                                unknown=outcome.unknown, sms_fallback=kind is not None and kind.sms,
+                                policy=self.policy, tz=self.tz)
                     return row.status
             except Exception as exc:
                 if pause is None:

@@ -5,8 +5,8 @@ import json
 
 from typer.testing import CliRunner
 
+from cli import app
 from config import CONFIG_DIR
-from flows.cli import app
 
 runner = CliRunner()
 

@@ -23,6 +23,9 @@ DATA = Path(__file__).parent / "data"
 PG_ADMIN_URL = os.environ.get("DONDOC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 LOADED_AT = datetime(2021, 11, 15, 1, 0, tzinfo=UTC)
+# Every test that uses a database runs on SQLite and PostgreSQL (the `db_url` fixture's params);
+# this mark keeps one to SQLite (a test of a server or a browser, where the database is incidental).
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def _postgres_available() -> str | None:

@@ -5,7 +5,6 @@ import re
 import time
 from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import select
@@ -18,9 +17,9 @@ from models.tables.link import Purpose
 from models.tables.org import Body, Contact
 from models.tables.plan import Duty
 from portal.app import create_app
+from tests.clock import TZ
 from tests.servers import Clock, PortalServer, Received
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2025, 6, 10, 9, 0, tzinfo=TZ)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')

@@ -1,8 +1,8 @@
-"""A replayed half-year with a known mix, shared by the digest test and `python -m tests.docs`."""
+"""A replayed half-year with a known mix, shared by the digest test and `make docs` (tools/docs.py)."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlmodel import select
@@ -12,14 +12,10 @@ from models.operations import confirmation
 from models.operations.confirmation import review
 from models.tables.assignment import Assignment, State
 from models.tables.org import Body
-from tests.portal import TZ
+from tests.clock import TZ, at
 
 H1 = date(2025, 1, 1)
 confirm = partial(confirmation.confirm, tz=TZ, date_margin_days=0)  # no document dates here
-
-
-def at(day: date, hour: int) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=TZ)
 
 
 def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], int, int]:

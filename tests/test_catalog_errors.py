@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
+from cli import app
 from config import CONFIG_DIR
-from flows.cli import app
 from models.db import get_engine
 from models.errors import CatalogError
 from models.intake.catalog.load import load_catalogs

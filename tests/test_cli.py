@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from cli import app
 from config import CONFIG_DIR
-from flows.cli import app
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,7 +99,7 @@ def test_bad_as_of_is_a_usage_error(initialised):
 
 LIGHT = """
 import sys
-from flows.cli import app
+from cli import app
 try:
     app(sys.argv[1:])
 except SystemExit:

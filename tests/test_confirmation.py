@@ -13,8 +13,6 @@ from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from tests.cli import cli, status_rows
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                                     indirect=True)
 
 
 @pytest.fixture

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -22,10 +21,10 @@ from models.tables.org import Contact
 from models.tables.plan import Duty
 from notifications.channels import Channels
 from notifications.runtime import Runtime
+from tests.clock import TZ, at
 from tests.conftest import LOADED_AT
 from tests.servers import SMSGateway, SMTPServer
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 D = date.fromisoformat
 
 REPLAY_PLAN = """\
@@ -90,10 +89,6 @@ def runtime(url: str, smtp: SMTPServer, gateway: SMSGateway, tmp_path) -> Runtim
                    templates=None)
 
 
-def morning(day: date) -> datetime:
-    return datetime.combine(day, time(8, 0), tzinfo=TZ)
-
-
 def days(start: str, end: str):
     day = D(start)
     while day <= D(end):
@@ -126,7 +121,7 @@ def replay(rt, smtp, gateway, start, end, *, each_day=None, runs=1) -> list[tupl
             each_day(day)
         seen = (len(smtp.received), len(gateway.received))
         for _ in range(runs):
-            sweep(rt, morning(day))
+            sweep(rt, at(day))
         log += [(day, "email", r.to, r.subject) for r in smtp.received[seen[0]:]]
         log += [(day, "sms", p["to"], p["text"]) for p in gateway.received[seen[1]:]]
     return log
@@ -143,7 +138,7 @@ CONG_AN_DAYS = ["2025-04-22", "2025-04-26", "2025-04-29", "2025-05-05", "2025-05
 def submit(url: str, ref: str, day: date) -> None:
     with session_scope(url) as s:
         a = s.exec(select(Assignment).join(Duty).where(Duty.ref == ref)).first()
-        a.state, a.submitted_at = State.submitted, morning(day)
+        a.state, a.submitted_at = State.submitted, at(day)
 
 
 def test_a_replayed_quarter_reaches_the_right_people_on_the_right_days(replay_db, smtp, gateway, tmp_path):
@@ -201,13 +196,13 @@ def test_smtp_down_for_a_week_loses_nothing(replay_db, smtp, gateway, tmp_path):
 def test_a_gateway_error_in_a_200_body_is_a_failure(replay_db, smtp, gateway, tmp_path):
     rt = runtime(replay_db, smtp, gateway, tmp_path)
     gateway.mode = "error-body"
-    sweep(rt, morning(D("2025-06-17")))
+    sweep(rt, at(D("2025-06-17")))
     with session_scope(replay_db) as s:
         (row,) = s.exec(select(Notification).where(Notification.channel == "sms")).all()
     assert row.status == Delivery.failed and "invalid sender" in row.last_error
-    assert row.next_attempt_at > morning(D("2025-06-17"))
+    assert row.next_attempt_at > at(D("2025-06-17"))
     gateway.mode = "ok"
-    assert sweep(rt, morning(D("2025-06-18")))[Delivery.sent] >= 1
+    assert sweep(rt, at(D("2025-06-18")))[Delivery.sent] >= 1
     with session_scope(replay_db) as s:
         assert s.get(Notification, row.id).status == Delivery.sent
 
@@ -217,7 +212,7 @@ def test_a_refused_address_is_dead_at_once_and_sms_takes_over(replay_db, smtp, g
         lan = s.exec(select(Contact).where(Contact.name == "Nguyễn Thị Lan")).one()
         lan.email = "bad-lan@so-yte.dondoc.example"
     rt = runtime(replay_db, smtp, gateway, tmp_path)
-    sweep(rt, morning(D("2025-06-09")))  # T-7: email only
+    sweep(rt, at(D("2025-06-09")))  # T-7: email only
     email, fallback = lan_rows(replay_db)
     assert email.status == Delivery.dead and email.attempts == 1 and "SMTP 550" in email.last_error
     assert (fallback.channel, fallback.status, fallback.step) == ("sms", Delivery.sent, "T-7@2025-06-18")
@@ -226,7 +221,7 @@ def test_a_refused_address_is_dead_at_once_and_sms_takes_over(replay_db, smtp, g
 
 def test_a_reminder_is_cancelled_when_the_duty_was_submitted_meanwhile(replay_db, smtp, gateway, tmp_path):
     rt = runtime(replay_db, smtp, gateway, tmp_path)
-    now = morning(D("2025-06-09"))
+    now = at(D("2025-06-09"))
     schedule(rt, now)
     rt.enqueue(now)
     submit(replay_db, "R.1", D("2025-06-09"))
@@ -238,7 +233,7 @@ def test_a_reminder_is_cancelled_when_the_duty_was_submitted_meanwhile(replay_db
 def test_five_late_runs_send_each_reminder_once(replay_db, smtp, gateway, tmp_path):
     """After an outage the scheduler fires five missed sweeps at once: all decide from `now`."""
     rt = runtime(replay_db, smtp, gateway, tmp_path)
-    now = morning(D("2025-06-13"))  # T-3, after T-7 was missed during the outage
+    now = at(D("2025-06-13"))  # T-3, after T-7 was missed during the outage
     for _ in range(5):
         sweep(rt, now)
     to_lan = [r.subject for r in smtp.received if r.to.startswith("lan@")]
@@ -252,7 +247,7 @@ def test_a_message_that_cannot_be_rendered_fails_alone(replay_db, smtp, gateway,
     (templates / "overdue-subject.txt").write_text("{{ no_such_value }}", encoding="utf-8")
     rt = runtime(replay_db, smtp, gateway, tmp_path)
     rt = Runtime(**{**rt.__dict__, "templates": templates})
-    counts = sweep(rt, morning(D("2025-05-08")))  # police: D+3 nag (broken); others unaffected
+    counts = sweep(rt, at(D("2025-05-08")))  # police: D+3 nag (broken); others unaffected
     assert counts[Delivery.dead] == 1
     with session_scope(replay_db) as s:
         (row,) = s.exec(select(Notification).where(Notification.status == Delivery.dead)).all()
@@ -263,15 +258,15 @@ def test_after_three_failed_emails_the_sms_channel_is_tried(replay_db, smtp, gat
     rt = runtime(replay_db, smtp, gateway, tmp_path)
     smtp.stop()
     for day in ("2025-06-09", "2025-06-10"):  # T-7 is email only; the server is down
-        sweep(rt, morning(D(day)))
+        sweep(rt, at(D(day)))
     assert [r.channel for r in lan_rows(replay_db)] == ["email"]
-    sweep(rt, morning(D("2025-06-11")))  # the third failed attempt
+    sweep(rt, at(D("2025-06-11")))  # the third failed attempt
     email, sms = lan_rows(replay_db)
     assert (email.status, email.attempts) == (Delivery.failed, 3)
     assert (sms.channel, sms.step.split("@")[0], sms.status) == ("sms", "T-7", Delivery.sent)
     assert [p["to"] for p in gateway.received] == ["+84912345678"]
     smtp.start()
-    sweep(rt, morning(D("2025-06-12")))
+    sweep(rt, at(D("2025-06-12")))
     assert lan_rows(replay_db)[0].status == Delivery.sent  # the email still goes once the server is back
 
 
@@ -281,7 +276,7 @@ def test_a_per_duty_override_changes_the_steps_of_that_duty_only(replay_db, smtp
     rt = runtime(replay_db, smtp, gateway, tmp_path)
     policy = rt.policy.model_copy(update={"overrides": {"R.1": Override(steps=[-10, 0])}})
     rt = Runtime(**{**rt.__dict__, "policy": policy})
-    schedule(rt, morning(D("2025-06-04")))
-    planned = rt.plan(morning(D("2025-06-04")))  # T-10 of 18/6 for R.1; R.2 (due 5/5) is D+21
+    schedule(rt, at(D("2025-06-04")))
+    planned = rt.plan(at(D("2025-06-04")))  # T-10 of 18/6 for R.1; R.2 (due 5/5) is D+21
     assert {p.step.name for p in planned} == {"T-10", "D+21"}
-    assert {p.step.name for p in rt.plan(morning(D("2025-06-09")))} == {"T-10", "D+24"}  # no T-7 for R.1
+    assert {p.step.name for p in rt.plan(at(D("2025-06-09")))} == {"T-10", "D+24"}  # no T-7 for R.1

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import yaml
 
 from flows.deployments import specs
+from tests.conftest import SQLITE_ONLY
 
 ROOT = Path(__file__).resolve().parents[1]
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 def test_prefect_yaml_matches_the_code(loaded, env):

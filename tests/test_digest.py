@@ -11,21 +11,19 @@ from html.parser import HTMLParser
 import pytest
 from sqlmodel import select
 
+from cli import app
 from config import CONFIG_DIR
 from config.settings import get_settings
-from flows.cli import app
 from models.db import session_scope
 from models.tables.org import Body
 from notifications.runtime import Runtime
 from tests.cli import cli, runner
-from tests.portal import TZ
+from tests.clock import TZ
 from tests.scenario import at, mixed_half_year
 
 AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # D+12 for the half-year's reports
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                                     indirect=True)
 
 
 @pytest.fixture

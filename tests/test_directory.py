@@ -8,8 +8,8 @@ from openpyxl import Workbook
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from cli import app
 from config import CONFIG_DIR
-from flows.cli import app
 from models.db import session_scope
 from models.errors import InputError
 from models.operations.directory import import_directory

@@ -16,14 +16,12 @@ from models.tables.assignment import Assignment, State
 from models.tables.audit import AuditEntry
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, status_rows
-from tests.portal import TZ
+from tests.clock import TZ, at
 
 HEAD_YTE = "thutruong@so-yte.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
 DUE = date(2025, 6, 18)
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                                     indirect=True)
 
 
 @pytest.fixture
@@ -42,13 +40,9 @@ def june(env, smtp, monkeypatch):
     return Runtime.from_settings(get_settings())
 
 
-def morning(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
-
-
 def sweep(runtime: Runtime, day: date) -> None:
-    runtime.escalate(morning(day))
-    runtime.dispatch(morning(day))
+    runtime.escalate(at(day))
+    runtime.dispatch(at(day))
 
 
 def notices(smtp, to: str) -> list:
@@ -123,6 +117,6 @@ def test_without_a_directory_levels_rise_and_nothing_is_queued(env):
     cli("init")
     cli("schedule", "--until", "2025-06-30")
     runtime = Runtime.from_settings(get_settings())
-    assert runtime.escalate(morning(date(2025, 7, 4))) == 0
+    assert runtime.escalate(at(date(2025, 7, 4))) == 0
     rows = status_rows("2025-07-04")
     assert {r["escalation_level"] for r in rows if r["due"] == "2025-06-18"} == {2}

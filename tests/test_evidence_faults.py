@@ -17,19 +17,17 @@ from pydantic import ValidationError
 from sqlalchemy import text
 from sqlmodel import select
 
+from cli import app
 from config.settings import Settings, get_settings
-from flows.cli import app
 from models.db import session_scope
 from models.tables.assignment import Assignment, State
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from models.tables.extension import Extension
 from tests.cli import cli, load_example, runner, status_rows
+from tests.conftest import SQLITE_ONLY
 from tests.portal import PDF
 
 FOCAL = "daumoi@so-yte.dondoc.example"
-sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-both = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                               indirect=True)
 
 
 # ---- sample files: real ones, made by the libraries that write them -------------------------
@@ -127,7 +125,6 @@ def assert_nothing_stored() -> None:
 
 # ---- 7: every date a user types is bounded ---------------------------------------------------
 
-@both
 def test_dates_out_of_the_plan_are_refused_on_the_portal(portal):
     """The plan runs 12/11/2021-31/12/2025; with the default margin of 366 days an extension may
     go to 1/1/2027 and a document date back to 11/11/2020, but never after today (10/6/2025)."""
@@ -154,7 +151,6 @@ def assert_nothing_stored_in(portal) -> None:
         assert s.exec(select(Evidence)).all() == [] and s.exec(select(Extension)).all() == []
 
 
-@both
 def test_an_extension_to_9999_is_refused_by_the_cli(example):
     aid = str(assignment_of("so-yte", "V.6.1"))
     refused = cli("extension", "request", aid, "--until", "9999-12-31", "--reason", "x", "--as-of", "2025-06-10",
@@ -164,7 +160,7 @@ def test_an_extension_to_9999_is_refused_by_the_cli(example):
     assert "số 1" in cli("extension", "request", aid, "--until", "2026-12-31", "--reason", "x", "--as-of", "2025-06-10")
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_the_date_margin_is_a_setting(example, monkeypatch):
     aid = str(assignment_of("so-yte", "V.6.1"))
     monkeypatch.setenv("DONDOC_DATE_MARGIN_DAYS", "0")
@@ -181,7 +177,6 @@ def test_the_date_margin_is_a_setting(example, monkeypatch):
 
 # ---- 11: no temporary file left when the CLI refuses a later file ----------------------------
 
-@both
 def test_a_refused_second_file_leaves_no_temporary_copy_of_the_first(example, tmp_path):
     first, second = tmp_path / "a.pdf", tmp_path / "notes.txt"
     first.write_bytes(PDF)
@@ -211,7 +206,6 @@ def sha(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
 
 
-@both
 def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_cli(example, tmp_path):
     earlier, new = tmp_path / "bao-cao.pdf", tmp_path / "phu-luc.png"
     earlier.write_bytes(PDF)
@@ -226,7 +220,6 @@ def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_cli(exam
     assert len(rows(Evidence)) == len(rows(EvidenceFile)) == 1
 
 
-@both
 def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_portal(portal):
     earlier, new = PDF, real_image("JPEG")
     with portal.client() as c:
@@ -243,7 +236,6 @@ def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_portal(p
 
 # ---- 13: an incomplete file is not evidence --------------------------------------------------
 
-@both
 def test_truncated_files_are_refused_by_the_portal_and_the_link_still_works(portal):
     url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
     with portal.client() as c:
@@ -258,7 +250,7 @@ def test_truncated_files_are_refused_by_the_portal_and_the_link_still_works(port
     assert sorted(kept) == sorted(name for name, _ in complete)
 
 
-@sqlite_only
+@SQLITE_ONLY
 @pytest.mark.parametrize("kind", list(COMPLETE))
 def test_truncated_files_are_refused_by_the_cli(example, tmp_path, kind):
     part = tmp_path / f"bao-cao.{kind}"
@@ -270,7 +262,7 @@ def test_truncated_files_are_refused_by_the_cli(example, tmp_path, kind):
 
 # ---- 14: a zip's directory is sized up before it is read -------------------------------------
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_zip_with_100000_entries_is_refused_from_its_end_record(portal):
     zipped = many_entries_docx(100_000)  # ~8 MB, its counts in a ZIP64 end record
     url = portal.link(portal.assignment())
@@ -289,7 +281,7 @@ def test_a_zip_with_100000_entries_is_refused_from_its_end_record(portal):
 
 # ---- 15: the stored name's extension follows the content -------------------------------------
 
-@sqlite_only
+@SQLITE_ONLY
 def test_the_download_name_follows_the_type_found_inside(portal):
     sent = [("bao-cao.html", real_pdf(), "bao-cao.pdf"), ("anh-chup", real_image("PNG"), "anh-chup.png"),
             ("anh.jpeg", real_image("JPEG"), "anh.jpeg"), ("anh.PNG", real_image("JPEG") + b"\0", "anh.jpg"),
@@ -315,7 +307,6 @@ def download_name(disposition: str) -> str:
 
 # ---- 16: figures only for the body's targets, within the measure's bounds ---------------------
 
-@both
 def test_figures_are_checked_against_the_body_and_the_measure_on_the_portal(portal):
     health = portal.assignment()  # Sở Y tế
     url = portal.link(health, portal.contact_id(FOCAL))
@@ -334,7 +325,6 @@ def test_figures_are_checked_against_the_body_and_the_measure_on_the_portal(port
         assert s.get(Assignment, health).state == State.open
 
 
-@both
 def test_figures_are_checked_against_the_body_and_the_measure_on_the_cli(example):
     health, labour = str(assignment_of("so-yte", "V.6.1")), str(assignment_of("so-ldtbxh", "V.1.1"))
     refused = cli("confirm", health, "--value", "II.1.a.1=50", code=1)

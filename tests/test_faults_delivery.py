@@ -29,19 +29,20 @@ from models.tables.audit import AuditEntry, EventCursor
 from models.tables.notification import Delivery, Notification
 from notifications.channels import Channels
 from notifications.runtime import Runtime
+from tests.clock import TZ, at
 from tests.conftest import LOADED_AT
 from tests.faults import tally
 from tests.servers import SilentServer, SMSGateway
-from tests.test_delivery import REPLAY_PLAN, TZ, morning, schedule
+from tests.test_delivery import REPLAY_PLAN, schedule
 
 FOCAL = [f"dm{i:02d}@so-yte.dondoc.example" for i in range(20)]
 HEAD = "thutruong@so-yte.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 LEADER = "lanhdao@ubnd-tinh.dondoc.example"
-T7 = morning(date(2025, 6, 9))  # T-7 of R.1 (due 18/6/2025): one reminder to each focal point
+T7 = at(date(2025, 6, 9))  # T-7 of R.1 (due 18/6/2025): one reminder to each focal point
 # D+1 of R.1: level-1 notices to Sở Y tế's head and the coordinator; R.2 (due 5/5) is at level 2: the
 # coordinator's notice lists both, and the leader has one.
-D1 = morning(date(2025, 6, 19))
+D1 = at(date(2025, 6, 19))
 
 
 def directory(head: str = HEAD, focal: list[str] = FOCAL) -> str:

@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 from sqlmodel import select
 
+from cli import app
 from config import CONFIG_DIR
 from config.settings import Settings, get_settings
-from flows.cli import app
 from models.db import session_scope
 from models.errors import LinkRefused
 from models.operations.links import verify
@@ -20,11 +20,9 @@ from models.tables.link import Purpose
 from models.tables.notification import Notification
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, runner, status_rows
-from tests.portal import TZ
+from tests.clock import TZ
 
 PASSWORD = "mật-khẩu-đủ-dài-2025"
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                                     indirect=True)
 
 
 @pytest.fixture
@@ -73,7 +71,7 @@ def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_pat
     cli("directory", "import", str(directory))
     assert "Lê Minh Mai" in cli("directory", "password", "chanhvanphong@ubnd-tinh.dondoc.example",
                                 input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert "coordinating body" in cli("directory", "password", "lanhdao@ubnd-tinh.dondoc.example",
+    assert "không thuộc cơ quan điều phối" in cli("directory", "password", "lanhdao@ubnd-tinh.dondoc.example",
                                       input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
     assert "ít nhất 12" in cli("directory", "password", "daumoi@so-ldtbxh.dondoc.example",
                                input="ngan\nngan\n", code=1)

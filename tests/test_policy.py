@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -10,13 +9,9 @@ from config import CONFIG_DIR
 from models.errors import InputError
 from models.rules.policy import Override, Policy, due_steps
 from models.tables.assignment import Assignment, State
+from tests.clock import TZ, at
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 POLICY = Policy.from_file(CONFIG_DIR / "policy.yaml")
-
-
-def at(day: str, hour: int = 8) -> datetime:
-    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=TZ)
 
 
 def a(due="2025-06-18", state=State.open, extended=None) -> Assignment:

@@ -18,12 +18,12 @@ from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from models.tables.extension import Extension
 from models.tables.link import Link, Purpose
 from tests.cli import cli, status_rows
+from tests.conftest import SQLITE_ONLY
 from tests.portal import PDF, raw_multipart
 
 FOCAL = "daumoi@so-yte.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 PASSWORD = "mật-khẩu-đủ-dài-2025"
-sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def snapshot(db: str) -> tuple:
@@ -33,7 +33,6 @@ def snapshot(db: str) -> tuple:
                      for r in s.exec(select(model).order_by(model.id)))
 
 
-@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
 def test_submit_receipt_return_resubmit_accept(portal):
     """The whole round, by HTTP: a receipt by email, a return with its reason, a fresh link."""
     aid, contact = portal.assignment(), portal.contact_id(FOCAL)
@@ -108,7 +107,7 @@ def _status(aid: int, as_of: str) -> str:
     return next(r["status"] for r in status_rows(as_of) if r["id"] == aid)
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_two_gets_change_nothing_and_headers_protect_the_token(portal):
     url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
     before = snapshot(portal.db)
@@ -122,7 +121,7 @@ def test_two_gets_change_nothing_and_headers_protect_the_token(portal):
     assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_bad_tokens_are_refused(portal):
     aid = portal.assignment()
     good = portal.link(aid)
@@ -150,7 +149,7 @@ def test_bad_tokens_are_refused(portal):
         assert c.get(f"{prefix}/{other}").status_code == 403
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_post_without_csrf_is_refused_and_stores_nothing(portal):
     url = portal.link(portal.assignment())
     with portal.client() as c:
@@ -164,7 +163,7 @@ def test_post_without_csrf_is_refused_and_stores_nothing(portal):
         assert s.exec(select(Evidence)).first() is None
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_50_mb_chunked_upload_gets_413_and_leaves_no_file(portal):
     url = portal.link(portal.assignment())
     with portal.client() as c:
@@ -188,7 +187,7 @@ def test_a_50_mb_chunked_upload_gets_413_and_leaves_no_file(portal):
         assert portal.submit(c, url, files=[("small.pdf", PDF)]).status_code == 200  # the link still works
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_html_renamed_pdf_is_refused(portal):
     url = portal.link(portal.assignment())
     with portal.client() as c:
@@ -201,7 +200,7 @@ def test_html_renamed_pdf_is_refused(portal):
         assert s.exec(select(Evidence)).first() is None
 
 
-@sqlite_only
+@SQLITE_ONLY
 @pytest.mark.parametrize(("client_name", "stored_name"), [
     ("../../x.pdf", "x.pdf"),
     ("..\\..\\windows\\x.pdf", "x.pdf"),
@@ -226,7 +225,7 @@ def test_filenames_are_stored_safely(portal, client_name, stored_name):
         assert "\x00" not in r.headers["content-disposition"] and ".." not in r.headers["content-disposition"]
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_script_in_a_note_is_escaped_everywhere(portal):
     script = "<script>alert('x')</script>"
     aid, contact = portal.assignment(), portal.contact_id(FOCAL)
@@ -249,7 +248,7 @@ def test_a_script_in_a_note_is_escaped_everywhere(portal):
     assert script not in returned.part("html") and script in returned.part("plain")
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_sensitive_duty_takes_no_file(portal):
     url = portal.link(portal.assignment(body="cong-an", ref="V.2.3"))
     with portal.client() as c:
@@ -261,14 +260,14 @@ def test_a_sensitive_duty_takes_no_file(portal):
     assert not portal.evidence_dir_entries()
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_login_is_for_coordinators_only(portal):
     with portal.client() as c:
         assert c.get("/review").status_code == 303  # to the login page
         assert portal.login(c, COORDINATOR, PASSWORD).status_code == 401  # no password set yet
     _set_password(COORDINATOR)
     refused = cli("directory", "password", FOCAL, input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
-    assert "coordinating body" in refused
+    assert "không thuộc cơ quan điều phối" in refused
     with portal.client() as c:
         assert portal.login(c, COORDINATOR, "wrong password!!").status_code == 401
         assert portal.login(c, "nobody@dondoc.example", PASSWORD).status_code == 401
@@ -282,7 +281,7 @@ def test_login_is_for_coordinators_only(portal):
         assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
     aid, contact = portal.assignment(), portal.contact_id(FOCAL)
     url = portal.link(aid, contact)
@@ -311,7 +310,7 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
     assert _status(aid, "2025-06-25") == "open"  # past 18/6, within the extension
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_repeated_wrong_passwords_lock_the_account_for_a_while(portal):
     _set_password(COORDINATOR)
     with portal.client() as c:

@@ -11,17 +11,18 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from flows.cli import app as cli_app
+from cli import app as cli_app
 from notifications.runtime import Runtime
 from tests.cli import cli, runner, status_rows
-from tests.conftest import IN_CI
-from tests.portal import PDF, TZ
+from tests.clock import TZ
+from tests.conftest import IN_CI, SQLITE_ONLY
+from tests.portal import PDF
 
 CHROMIUM = os.environ.get("DONDOC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 FOCAL = "daumoi@so-yte.dondoc.example"
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 PASSWORD = "mật-khẩu-đủ-dài-2025"
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(scope="module")

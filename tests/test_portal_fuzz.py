@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import quote
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+from tests.conftest import SQLITE_ONLY
+
+pytestmark = SQLITE_ONLY
 
 text = st.text(max_size=40)
 junk = st.binary(max_size=300)

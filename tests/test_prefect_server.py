@@ -15,11 +15,12 @@ import httpx
 import pytest
 
 from tests.cli import cli, load_example, status_rows
+from tests.conftest import SQLITE_ONLY
 from tests.servers import SilentServer, prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+pytestmark = SQLITE_ONLY
 
 
 @pytest.fixture(scope="module")

@@ -24,9 +24,9 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
+from cli import app
 from config import MAX_ID
 from config.settings import Settings
-from flows.cli import app
 from models.db import session_scope
 from models.operations import accounts
 from models.operations.links import issue
@@ -34,6 +34,7 @@ from models.tables.audit import AuditEntry
 from models.tables.link import Purpose
 from models.tables.org import Contact
 from tests.cli import cli, runner
+from tests.conftest import SQLITE_ONLY
 
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
 PASSWORD = "mật-khẩu-đủ-dài-2025"
@@ -43,7 +44,6 @@ OLD_PUBLIC_SECRET = "dondoc-development-secret-not-for-production"
 HUGE = "99999999999999999999"  # past 2^64
 OUT_OF_RANGE = (HUGE, str(2**63), str(2**31), "0", "-1", "x")  # ids are INTEGER: 32 bits on PostgreSQL
 ROOT = Path(__file__).resolve().parents[1]
-sqlite_only = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 @pytest.fixture(autouse=True)
@@ -100,7 +100,7 @@ def test_a_copied_cookie_stops_working_after_logout_and_after_a_password_change(
     assert (replayed.status_code, replayed.headers.get("location")) == (303, "/login")
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_session_ends_when_its_hours_are_over_or_the_contact_stops_coordinating(portal):
     _set_password()
     copied = _signed_in_cookie(portal)
@@ -177,7 +177,7 @@ def test_parallel_logins_never_verify_more_than_five_per_window(portal, monkeypa
     assert _login_actions(portal.db)[-1] == "account.login"
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_a_success_resets_the_address_and_each_client_has_its_own_budget(portal):
     _set_password()
     for _ in range(2):  # without the reset, the second round's right password would be the 10th attempt
@@ -225,7 +225,7 @@ def _other_writer_commits(database: str) -> bool:
         conn.close()
 
 
-@sqlite_only
+@SQLITE_ONLY
 @pytest.mark.parametrize("password", [PASSWORD, WRONG])
 def test_no_write_lock_is_held_while_a_password_is_verified(portal, monkeypatch, password):
     _set_password()
@@ -262,7 +262,7 @@ def test_ids_out_of_range_answer_404(portal):
         assert largest.status_code == 404 and "Không có nhiệm vụ này" in largest.text
 
 
-@sqlite_only
+@SQLITE_ONLY
 @pytest.mark.parametrize("args", [
     ["confirm", HUGE], ["review", HUGE, "--accept"], ["link", HUGE], ["link", "1", "--contact", HUGE],
     ["outbox", "retry", HUGE], ["extension", "decide", HUGE, "--approve"],
@@ -309,7 +309,7 @@ def test_each_install_makes_its_own_key_and_keeps_it(tmp_path):
         Settings(home=tmp_path / "d", mode="production")  # machines must share one key: it comes from outside
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_the_old_public_key_opens_no_link_and_no_session(portal):
     _set_password()
     with session_scope(portal.db) as s:
@@ -358,7 +358,7 @@ class Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-@sqlite_only
+@SQLITE_ONLY
 def test_the_access_log_holds_no_link_token(portal):
     aid = portal.assignment()
     confirm, view = portal.link(aid), portal.link(aid, purpose=Purpose.view)

@@ -2,21 +2,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from models.operations.board import AssignmentView, board
 from models.rules.status import Status, classify
 from models.tables.assignment import Assignment, State
+from tests.clock import TZ, local
 
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE = date(2025, 6, 18)
-
-
-def at(text: str) -> datetime:
-    """A local (UTC+7) time."""
-    return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
 def assignment(state=State.open, submitted=None, reviewed=None, completed=None, extended=None) -> Assignment:
@@ -32,29 +26,29 @@ def assignment(state=State.open, submitted=None, reviewed=None, completed=None, 
         (assignment(), "2025-06-18T23:59", Status.open),  # the whole due day counts
         (assignment(), "2025-06-19T00:00", Status.overdue),
         (assignment(extended=date(2025, 6, 30)), "2025-06-25T09:00", Status.open),
-        (assignment(State.submitted, submitted=at("2025-06-17T10:00")), "2025-06-20T09:00", Status.submitted),
-        (assignment(State.returned, submitted=at("2025-06-17T10:00"), reviewed=at("2025-06-19T10:00")),
+        (assignment(State.submitted, submitted=local("2025-06-17T10:00")), "2025-06-20T09:00", Status.submitted),
+        (assignment(State.returned, submitted=local("2025-06-17T10:00"), reviewed=local("2025-06-19T10:00")),
          "2025-06-20T09:00", Status.returned),
-        (assignment(State.accepted, submitted=at("2025-06-18T22:00"), reviewed=at("2025-06-20T08:00"),
-                    completed=at("2025-06-18T22:00")), "2025-06-21T09:00", Status.done_on_time),
-        (assignment(State.accepted, submitted=at("2025-06-19T07:00"), reviewed=at("2025-06-20T08:00"),
-                    completed=at("2025-06-19T07:00")), "2025-06-21T09:00", Status.done_late),
+        (assignment(State.accepted, submitted=local("2025-06-18T22:00"), reviewed=local("2025-06-20T08:00"),
+                    completed=local("2025-06-18T22:00")), "2025-06-21T09:00", Status.done_on_time),
+        (assignment(State.accepted, submitted=local("2025-06-19T07:00"), reviewed=local("2025-06-20T08:00"),
+                    completed=local("2025-06-19T07:00")), "2025-06-21T09:00", Status.done_late),
         # Replaying the past: what happened after `now` is not seen yet.
-        (assignment(State.accepted, submitted=at("2025-06-19T07:00"), reviewed=at("2025-06-20T08:00"),
-                    completed=at("2025-06-19T07:00")), "2025-06-19T12:00", Status.submitted),
-        (assignment(State.accepted, submitted=at("2025-06-19T07:00"), reviewed=at("2025-06-20T08:00"),
-                    completed=at("2025-06-19T07:00")), "2025-06-18T12:00", Status.open),
+        (assignment(State.accepted, submitted=local("2025-06-19T07:00"), reviewed=local("2025-06-20T08:00"),
+                    completed=local("2025-06-19T07:00")), "2025-06-19T12:00", Status.submitted),
+        (assignment(State.accepted, submitted=local("2025-06-19T07:00"), reviewed=local("2025-06-20T08:00"),
+                    completed=local("2025-06-19T07:00")), "2025-06-18T12:00", Status.open),
     ],
 )
 def test_classify(a, now, expected):
-    assert classify(a, at(now), TZ) == expected
+    assert classify(a, local(now), TZ) == expected
 
 
 def test_a_submission_late_in_utc_but_on_time_locally_is_on_time():
     # 16:30 UTC on the due day is 23:30 in Hà Nội: still on time.
     submitted = datetime(2025, 6, 18, 16, 30, tzinfo=UTC)
-    a = assignment(State.accepted, submitted=submitted, reviewed=at("2025-06-20T08:00"), completed=submitted)
-    assert classify(a, at("2025-06-21T00:00"), TZ) == Status.done_on_time
+    a = assignment(State.accepted, submitted=submitted, reviewed=local("2025-06-20T08:00"), completed=submitted)
+    assert classify(a, local("2025-06-21T00:00"), TZ) == Status.done_on_time
 
 
 def test_board_counts_and_on_time_rate():

@@ -16,10 +16,7 @@ from models.tables.notification import Notification
 from models.tables.org import Body
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, status_rows
-from tests.portal import TZ
-
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)],
-                                     indirect=True)
+from tests.clock import TZ
 
 
 @pytest.fixture

@@ -13,11 +13,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from flows.cli import app
+from cli import app
 from models.db import session_scope
 from models.tables.notification import Delivery, Notification
 from notifications.runtime import Runtime
 from tests.cli import cli, cli_json, load_example, runner
+from tests.conftest import SQLITE_ONLY
 
 ROOT = Path(__file__).resolve().parents[1]
 DONDOC = Path(sys.executable).with_name("dondoc")
@@ -34,14 +35,14 @@ def outbox(*args: str) -> list[dict]:
     return cli_json("outbox", "--json", *args)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_dry_run_prints_and_writes_nothing(scheduled):
     text = cli("sweep", "--dry-run", "--as-of", AS_OF)
     assert "daumoi@so-yte.dondoc.example" in text and "T-3" in text
     assert outbox() == []
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
     env.pop("PREFECT_API_URL")
@@ -70,7 +71,7 @@ def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     assert len(outbox()) == len(rows)
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_outbox_filter_and_retry(scheduled, caplog):
     from config.settings import get_settings
 
@@ -94,7 +95,7 @@ def test_outbox_filter_and_retry(scheduled, caplog):
     assert result.exit_code == 1 and "đang ở trạng thái sent" in result.output
 
 
-@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+@SQLITE_ONLY
 def test_digest_send_is_a_flow_run_once_a_week(scheduled, tmp_path):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect")}
     env.pop("PREFECT_API_URL", None)

@@ -93,7 +93,27 @@ def test_vietnamese_helpers():
 
 
 def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
-    from models.operations.outbox import SMS_KINDS
+    from notifications.kinds import KINDS
     from notifications.render import BUILTIN
 
-    assert set(SMS_KINDS) == {p.name.removesuffix("-sms.txt") for p in BUILTIN.glob("*-sms.txt")}
+    assert {k.name for k in KINDS.values() if k.sms} == {p.name.removesuffix("-sms.txt")
+                                                         for p in BUILTIN.glob("*-sms.txt")}
+
+
+def test_every_kind_has_its_templates_and_every_template_its_kind():
+    """A kind cannot be half-added: registered without its templates, or templates without it
+    (names starting with `_` are the parts templates include)."""
+    from notifications.kinds import KINDS
+    from notifications.render import BUILTIN
+
+    assert all(name == k.name for name, k in KINDS.items())
+    assert {t for k in KINDS.values() for t in k.templates} == {p.name for p in BUILTIN.iterdir()
+                                                               if not p.name.startswith("_")}
+
+
+def test_every_notice_is_a_registered_kind_with_an_sms_form():
+    """models/operations/notices.py queues notices by SMS to a contact without email."""
+    from models.operations.notices import QUEUED
+    from notifications.kinds import KINDS
+
+    assert all(kind in KINDS and KINDS[kind].sms for kind in QUEUED)

@@ -13,9 +13,11 @@ from datetime import datetime, timedelta
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select, update
 
-from models.errors import LinkRefused
+from models.errors import LinkRefused, NotFound
 from models.operations.audit import record
+from models.tables.assignment import Assignment
 from models.tables.link import Link, Purpose
+from models.tables.org import Contact
 
 
 def _serializer(secret: str, purpose: Purpose) -> URLSafeSerializer:
@@ -24,6 +26,15 @@ def _serializer(secret: str, purpose: Purpose) -> URLSafeSerializer:
 
 def token_for(link: Link, secret: str) -> str:
     return _serializer(secret, Purpose(link.purpose)).dumps([link.id, int(link.expires_at.timestamp())])
+
+
+def check_subject(session: Session, assignment_id: int, contact_id: int | None = None) -> None:
+    """NotFound unless the assignment (and the contact, when one is named) exists: checked before a
+    link to it is issued or its links revoked on someone's word (`dondoc link`)."""
+    if session.get(Assignment, assignment_id) is None:
+        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    if contact_id is not None and session.get(Contact, contact_id) is None:
+        raise NotFound(f"không có đầu mối số {contact_id}")
 
 
 def issue(session: Session, assignment_id: int, *, purpose: Purpose, now: datetime, days: int,

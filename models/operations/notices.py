@@ -14,15 +14,16 @@ from models.tables.assignment import Assignment
 from models.tables.notification import dedupe_key
 from models.tables.org import Contact
 
-# kind: (occasion prefix, also by SMS when the contact has an email). A return asks for action.
-KINDS = {"receipt": ("E", False), "returned": ("R", True), "extension": ("X", False)}
+# How each notice is queued: kind: (occasion prefix, also by SMS when the contact has an email). A
+# return asks for action. The kinds themselves (context, SMS form) are in notifications/kinds.py.
+QUEUED = {"receipt": ("E", False), "returned": ("R", True), "extension": ("X", False)}
 
 
 def enqueue(session: Session, kind: str, assignment_id: int, event_id: int, *, now: datetime, policy: Policy,
             tz: ZoneInfo, contact_id: int | None = None, context: dict | None = None) -> list[int]:
     """Queue `kind` about event `event_id` to `contact_id`, or to the body's focal points (or
     head) when no contact is known. Returns the new outbox rows' ids."""
-    prefix, sms_too = KINDS[kind]
+    prefix, sms_too = QUEUED[kind]
     contact = session.get(Contact, contact_id) if contact_id else None
     if contact is not None and contact.active:
         people = [(contact.id, contact.email, contact.phone)]

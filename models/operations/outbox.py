@@ -13,14 +13,10 @@ from models.db import insert_ignoring_conflicts
 from models.errors import NotFound, Refused
 from models.operations.audit import record
 from models.rules.policy import Policy
-from models.tables.assignment import OPEN_STATES
 from models.tables.notification import RETRYABLE, Delivery, Notification, dedupe_key
 from models.tables.org import Contact
 from models.types import UTCDateTime
 
-REMINDER_KINDS = ("reminder", "overdue", "escalation")  # not sent once nothing in them is still open
-# The kinds that have an SMS form (a `<kind>-sms.txt` template): an email that fails falls back to it.
-SMS_KINDS = ("reminder", "overdue", "escalation", "receipt", "returned", "extension")
 UNKNOWN_RESENDS = 1  # an unknown outcome is resent this many times, then left to a coordinator
 
 
@@ -78,14 +74,10 @@ def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
     session.execute(_SENT, {"row_id": row_id, "now": now})
 
 
-def still_wanted(kind: str, assignment_state: str | None) -> bool:
-    """A reminder for a duty submitted meanwhile is not sent (nor a notice whose items all were)."""
-    return kind not in REMINDER_KINDS or assignment_state is None or assignment_state in OPEN_STATES
-
-
 def fail(session: Session, row: Notification, *, now: datetime, error: str, permanent: bool = False,
-         unknown: bool = False, policy: Policy, tz: ZoneInfo) -> None:
-    """Record a failed attempt on a claimed row; schedule the retry or the SMS fallback.
+         unknown: bool = False, sms_fallback: bool, policy: Policy, tz: ZoneInfo) -> None:
+    """Record a failed attempt on a claimed row; schedule the retry or, when the row's kind has an
+    SMS form (`sms_fallback`, from the registry in notifications/kinds.py), the SMS fallback.
 
     An unknown outcome (the message went out whole and no answer came) is resent once, since a
     lost reminder costs more than a duplicate; a second one is not resent by itself
@@ -111,17 +103,17 @@ def fail(session: Session, row: Notification, *, now: datetime, error: str, perm
         row.status = Delivery.failed
         retry_at = now + d.backoff(row.attempts)
         row.next_attempt_at = policy.outside_quiet_hours(retry_at, tz) if row.channel == "sms" else retry_at
-    if (row.channel == "email" and not unknown
+    if (sms_fallback and row.channel == "email" and not unknown
             and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after)):
         _fallback_to_sms(session, row, now=now, policy=policy, tz=tz)
 
 
 def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy,
                      tz: ZoneInfo) -> None:
-    """The same message by SMS, once, for the kinds that have an SMS form. A notice keeps its items;
-    a reminder's key is the one its own SMS step would have, so the person gets one SMS."""
+    """The same message by SMS, once (its kind has an SMS form). A notice keeps its items; a
+    reminder's key is the one its own SMS step would have, so the person gets one SMS."""
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
-    if row.kind not in SMS_KINDS or contact is None or not contact.phone:
+    if contact is None or not contact.phone:
         return
     key = (dedupe_key(row.assignment_id, row.step, "sms", contact.phone) if row.assignment_id
            else f"{row.dedupe_key}>sms:{contact.phone}")

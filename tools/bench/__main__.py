@@ -47,7 +47,7 @@ def main() -> None:
             table.add_row(name, str(runs), f"{statistics.median(times):.3f}", f"{max(times):.3f}")
         Console().print(table)
 
-    from tests.bench import dispatch, planning
+    from tools.bench import dispatch, planning
 
     rates = dispatch.run()
     table = Table("2,000 emails to a local SMTP server", "messages/s", "vs raw", title="Dispatch rate")
@@ -66,7 +66,7 @@ def main() -> None:
     Console().print(table)
     print("targets: planning at most 2x the bare query; peak memory under 300 MB at 1M")
 
-    from tests.bench import portal, prefect_overhead
+    from tools.bench import portal, prefect_overhead
 
     table = Table("assignments", "task runs", "API calls", "events", "sweep s",
                   title="Prefect overhead of one sweep (1,000 due, no contacts)")

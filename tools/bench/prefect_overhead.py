@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.bench.planning import _build
+from tools.bench.planning import _build
 from tests.servers import prefect_server
 
 DUE = 1_000

@@ -1,6 +1,7 @@
-"""The main job on one machine: a real Prefect server (its own PREFECT_HOME and SQLite, never the
-app's database), the portal and `dondoc serve`, as background processes with logs and pid files
-under $DONDOC_HOME. Prefect's temporary server runs no scheduler: the schedules need this one."""
+"""The process supervisor behind `dondoc local`, the main job on one machine: a real Prefect server
+(its own PREFECT_HOME and SQLite, never the app's database), the portal and `dondoc serve`, as
+background processes with logs and pid files under $DONDOC_HOME. Prefect's temporary server runs no
+scheduler: the schedules need this one."""
 from __future__ import annotations
 
 import os

@@ -35,7 +35,7 @@ def main() -> None:
 def prefect_ui(chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
-    from flows.local import Local
+    from cli.supervisor import Local
     from tests.servers import free_port
 
     with tempfile.TemporaryDirectory() as home:

@@ -1,0 +1,126 @@
+"""The `dondoc` command line: the root app, the helpers its command groups share, and the
+registration of every command (in the order `dondoc --help` lists them).
+
+Fast to start: only typer, rich and config's constants at module level, here and in the group
+modules; SQLAlchemy, the models, Prefect and the portal are imported inside the commands that need
+them, so `dondoc --help` and `dondoc status` pay for none of what they do not use.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, time
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from config import MAX_ID
+
+if TYPE_CHECKING:
+    from config.settings import Settings
+    from notifications.runtime import Runtime
+
+app = typer.Typer(help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+
+out = Console()
+err = Console(stderr=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
+BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+# An id outside these bounds is a usage error, not an overflow deep in the database driver.
+ID_RANGE = {"min": 1, "max": MAX_ID}
+
+
+def get_settings() -> Settings:
+    from config.settings import get_settings
+
+    return get_settings()
+
+
+def parse_moment(text: str | None, settings: Settings) -> datetime:
+    """`--as-of`: a date means the end of that local day; a naive datetime is local time."""
+    tz = settings.tz
+    if text is None:
+        return datetime.now(tz)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=tz)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not an ISO date (2025-06-01) or datetime") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+
+
+def print_json(rows: list[dict[str, Any]]) -> None:
+    sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def session() -> Iterator[Any]:
+    from models.db import session_scope
+    from models.errors import InputError, Refused
+
+    try:
+        with session_scope(get_settings().db_url) as s:
+            yield s
+    except (LookupError, Refused) as exc:  # an unknown id, or an operation refused with its reason
+        err.print(f"[red]✗[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except InputError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]Không ghi gì vào cơ sở dữ liệu[/red] ({len(exc.problems)} lỗi).")
+        raise typer.Exit(1) from None
+
+
+def runtime_for(settings: Settings) -> Runtime:
+    from notifications.runtime import Runtime
+
+    return Runtime.from_settings(settings)
+
+
+def send_now(runtime: Runtime, ids: list[int]) -> None:
+    """Send at once what an action queued (a receipt, a return); the next sweep would otherwise."""
+    if ids:
+        runtime.dispatch(datetime.now(runtime.tz), ids=ids)
+
+
+# The command groups use the helpers above: imported once these exist.
+from cli import (
+    assignments,
+    confirmation,
+    digest,
+    directory,
+    extension,
+    local,
+    org,
+    outbox,
+    plan,
+    portal,
+    prefect,
+)
+
+app.command()(plan.init)
+app.command()(assignments.schedule)
+app.command()(assignments.status)
+app.command()(outbox.sweep)
+app.command()(confirmation.confirm)
+app.command()(confirmation.review)
+app.command()(digest.digest)
+app.command()(confirmation.link)
+app.command()(prefect.serve)
+app.command()(prefect.deploy)
+app.command()(portal.portal)
+app.add_typer(plan.app, name="plan")
+app.add_typer(directory.app, name="directory")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(org.app, name="org")
+app.add_typer(extension.app, name="extension")
+app.add_typer(local.app, name="local")
+app.add_typer(prefect.automations, name="automations")

@@ -1,0 +1,63 @@
+"""`dondoc schedule` (create the assignments) and `dondoc status` (where they stand)."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from cli import AsOfOpt, BodyOpt, JsonOpt, get_settings, out, parse_moment, print_json, session
+
+
+def schedule(
+    until: Annotated[str | None, typer.Option(help="Create assignments of periods begun by this date.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Create the assignments of every duty for every period up to a date (idempotent)."""
+    from models.operations.schedule import materialize
+    from models.rules.calendar import WorkingCalendar
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    last = date.fromisoformat(until) if until else now.astimezone(settings.tz).date()
+    with session() as s:
+        created = materialize(s, until=last, now=now, calendar=WorkingCalendar.from_file(settings.calendar_file))
+    out.print(f"[green]✓[/green] Đã tạo {created} lượt nhiệm vụ mới (đến {last:%d/%m/%Y}).")
+
+
+def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None) -> None:
+    """Where every assignment stands: the board per body, or one body's list."""
+    from rich import box
+
+    from models.operations.board import BoardRow, assignment_views, board
+    from models.rules.status import BOARD_ORDER, SHORT_LABELS
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    with session() as s:
+        views = assignment_views(s, now=now, tz=settings.tz, body=body)
+    if as_json:
+        return print_json([v.as_json() for v in views])
+    stamp = now.astimezone(settings.tz)
+    if body:
+        table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Tình trạng", title=f"{body}: đến {stamp:%d/%m/%Y}")
+        for v in views:
+            table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", v.status.label)
+        return out.print(table)
+    table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD,
+                  collapse_padding=True)
+    table.add_column("Cơ quan", min_width=14, max_width=24)
+    for st in BOARD_ORDER:
+        table.add_column(SHORT_LABELS[st], justify="right", max_width=6)
+    table.add_column("Tỷ lệ đúng hạn", justify="right", max_width=6)
+    rows = board(views)
+    total = BoardRow("", "Tổng cộng", sum((row.counts for row in rows), Counter()))
+    for row in [*rows, total]:
+        rate = f"{row.on_time_rate:.0%}" if row.on_time_rate is not None else "-"
+        if row is total:
+            table.add_section()
+        table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate,
+                      style="bold" if row is total else None)
+    out.print(table)

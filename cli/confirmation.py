@@ -1,0 +1,118 @@
+"""`dondoc confirm` (a focal point's evidence), `dondoc review` (a coordinator's decision on it) and
+`dondoc link` (the signed link to the assignment's page, where both are done on the web)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli import (
+    ID_RANGE,
+    AsOfOpt,
+    err,
+    get_settings,
+    out,
+    parse_moment,
+    runtime_for,
+    send_now,
+    session,
+)
+
+
+def _value(text: str) -> tuple[str, float]:
+    ref, sep, number = text.partition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return ref.strip(), float(number.replace(",", "."))
+    except ValueError:
+        raise typer.BadParameter(f"'{text}': write TARGET_REF=NUMBER, e.g. II.1.a.1=75") from None
+
+
+def confirm(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).",
+                                                 **ID_RANGE)],
+    file: Annotated[list[Path] | None, typer.Option("--file", exists=True, dir_okay=False,
+                                                    help="PDF, DOCX, XLSX, JPG or PNG; repeat for several.")] = None,
+    reference: Annotated[str | None, typer.Option(help="Số hiệu and date of the document.")] = None,
+    value: Annotated[list[str] | None, typer.Option("--value", help="TARGET_REF=NUMBER; repeat.")] = None,
+    note: Annotated[str | None, typer.Option(help="What was done.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Confirm an assignment with evidence (the same as the web page does)."""
+    from models.intake.uploads import receive_file
+    from models.operations.actions import submit
+
+    settings = get_settings()
+    values = dict(_value(v) for v in value or [])
+    runtime = runtime_for(settings)
+    uploads = []
+    try:
+        with session() as s:
+            for p in file or []:  # one by one: a refused file leaves those before it in `uploads` to discard
+                uploads.append(receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes))
+            evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=runtime.policy,
+                                   tz=runtime.tz, date_margin_days=settings.date_margin_days, files=uploads,
+                                   reference=reference, values=values, note=note)
+    finally:
+        for u in uploads:
+            u.discard()  # those not kept
+    send_now(runtime, ids)
+    out.print(f"[green]✓[/green] Đã ghi nhận minh chứng số {evidence.id} cho nhiệm vụ {assignment_id}: chờ xem xét.")
+
+
+def review(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    accept: Annotated[bool, typer.Option("--accept", help="Accept the submission.")] = False,
+    return_reason: Annotated[str | None, typer.Option("--return", help="Return it, saying why.")] = None,
+    as_of: AsOfOpt = None,
+) -> None:
+    """A coordinator accepts or returns a submission (a return is emailed to the focal point)."""
+    from models.operations.actions import decide_submission
+    from models.rules.status import classify
+
+    if accept == (return_reason is not None):
+        raise typer.BadParameter("give either --accept or --return \"lý do\"")
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    runtime = runtime_for(settings)
+    with session() as s:
+        a, ids = decide_submission(s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=runtime.tz,
+                                   comment=return_reason)
+        label = classify(a, now, settings.tz).label
+    send_now(runtime, ids)
+    out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
+
+
+def link(
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id (default: none named).",
+                                                **ID_RANGE)] = None,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every live link to it instead.")] = False,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Print a fresh signed link to an assignment's page, for a coordinator to resend."""
+    from models.operations.links import Links, check_subject, issue
+    from models.operations.links import revoke as revoke_links
+    from models.tables.link import Purpose
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    links = Links.from_settings(settings)
+    if links is None and not revoke:
+        err.print("[red]✗[/red] DONDOC_PORTAL_URL is not set: the portal's public address is needed for a link.")
+        raise typer.Exit(1)
+    with session() as s:
+        check_subject(s, assignment_id, contact)
+        if revoke:
+            count = revoke_links(s, assignment_id, now=now, actor="cli", channel="cli")
+            out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
+            return
+        made = issue(s, assignment_id, purpose=Purpose.confirm, now=now, days=settings.link_days,
+                     contact_id=contact, actor="cli", channel="cli")
+        url = links.url(made)
+        expires = made.expires_at.astimezone(settings.tz)
+    sys.stdout.write(url + "\n")
+    err.print(f"Hết hạn {expires:%H:%M %d/%m/%Y}.")

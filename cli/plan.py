@@ -1,0 +1,77 @@
+"""`dondoc init` (migrate, load the plan catalogs) and `dondoc plan bodies|duties|targets`."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+from rich.table import Table
+
+from cli import BodyOpt, JsonOpt, get_settings, out, print_json, session
+
+app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
+
+
+def init() -> None:
+    """Migrate the database and load the plan catalogs (idempotent)."""
+    from models import migrate
+    from models.intake.catalog.load import catalog_paths, load_catalogs
+    from models.operations.catalog import sync_catalogs
+
+    settings = get_settings()
+    migrate.upgrade(settings.db_url)
+    with session() as s:
+        files = load_catalogs(catalog_paths(settings.catalog_dir))
+        results = sync_catalogs(s, files, now=datetime.now(settings.tz))
+    for r in results:
+        what = ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())) if r.changed else "không đổi"
+        out.print(f"[green]✓[/green] {r.plan} (phiên bản {r.revision}): {what}")
+
+
+@app.command("bodies")
+def plan_bodies(as_json: JsonOpt = False) -> None:
+    """The bodies of the plans."""
+    from models.operations import listings
+
+    with session() as s:
+        rows = listings.bodies(s)
+    if as_json:
+        return print_json(rows)
+    table = Table("Mã", "Tên cơ quan", "Loại", title="Cơ quan, đơn vị")
+    for r in rows:
+        table.add_row(r["code"], r["name"], r["kind"])
+    out.print(table)
+
+
+@app.command("duties")
+def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None) -> None:
+    """The duties, one per responsible body."""
+    from models.operations import listings
+
+    with session() as s:
+        rows = listings.duties(s, body=body)
+    if as_json:
+        return print_json(rows)
+    table = Table("Mục", "Cơ quan", "Nhiệm vụ", "Chu kỳ", title="Nhiệm vụ được giao")
+    for r in rows:
+        table.add_row(r["ref"], r["body"], r["title"], CADENCE_VI.get(r["cadence"], r["cadence"]))
+    out.print(table)
+
+
+CADENCE_VI = {"once": "một lần", "quarterly": "hằng quý", "semiannual": "6 tháng", "annual": "hằng năm"}
+
+
+@app.command("targets")
+def plan_targets(as_json: JsonOpt = False) -> None:
+    """The targets (chỉ tiêu) of section II."""
+    from models.operations import listings
+
+    with session() as s:
+        rows = listings.targets(s)
+    if as_json:
+        return print_json(rows)
+    table = Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu")
+    for r in rows:
+        unit = "%" if r["unit"] == "percent" else ("%/năm" if r["unit"] == "percent-change" else "")
+        upper = f"-{r['upper']:g}" if r["upper"] is not None else ""
+        table.add_row(r["ref"], r["measure"], f"≥ {r['threshold']:g}{upper}{unit}")
+    out.print(table)

@@ -1,0 +1,116 @@
+"""The coordinators' pages: what waits for review, an assignment's submissions, the decisions on
+submissions and on extension requests, and the submitted files."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import select
+from starlette.concurrency import run_in_threadpool
+
+from models.operations import actions, extension
+from models.operations.confirmation import submissions
+from models.rules.status import classify
+from models.tables.assignment import Assignment, State
+from models.tables.extension import Decision, Extension
+from models.tables.org import Body
+from models.tables.plan import Duty
+from notifications.context import assignment_context
+from portal.auth import Coordinator, CoordinatorPage
+from portal.deps import AssignmentId, Context, Ctx, Database, Db, ExtensionId, FileId, Form, Now, Page, evidence_file
+from portal.errors import ErrorPage
+from portal.forms import ReceivedForm
+
+router = APIRouter()
+
+
+@router.get("/", include_in_schema=False)
+def home():
+    return RedirectResponse("/review", 303)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
+    tz = ctx.settings.tz
+    with db() as s:
+        submitted = s.exec(select(Assignment, Duty, Body).join(Duty, Duty.id == Assignment.duty_id)
+                           .join(Body, Body.id == Assignment.body_id)
+                           .where(Assignment.state == State.submitted).order_by(Assignment.submitted_at)).all()
+        pending = s.exec(select(Extension, Assignment, Duty, Body)
+                         .join(Assignment, Assignment.id == Extension.assignment_id)
+                         .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+                         .where(Extension.decision == Decision.pending)
+                         .order_by(Extension.requested_at)).all()
+        waiting = [{"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)}
+                   for a, d, b in submitted]
+        asked = [{"ext": e, "a": a, "duty": d, "body": b} for e, a, d, b in pending]
+    return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))
+
+
+@router.get("/review/{assignment_id}", response_class=HTMLResponse)
+def review_page(assignment_id: AssignmentId, _reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
+    tz = ctx.settings.tz
+    with db() as s:
+        a = s.get(Assignment, assignment_id)
+        if a is None:
+            raise ErrorPage("Không có nhiệm vụ này.", 404)
+        duty = assignment_context(s, a.id, now=now, calendar=ctx.runtime.calendar, tz=tz)
+        history = submissions(s, a.id)
+        for h in history:
+            h["submitted_at"] = h["submitted_at"].astimezone(tz)
+        view = {**duty, "status": classify(a, now, tz), "history": history,
+                "extensions": extension.history(s, a.id), "pending": extension.pending(s, a.id),
+                "reviewable": a.state == State.submitted}
+    return page("review.html", **view)
+
+
+async def _decide(ctx: Context, db: Database, form: ReceivedForm,
+                  choices: tuple[str, str], unchosen: str, missing: str, operation: Callable) -> RedirectResponse:
+    """A coordinator's decision, the form and the login already checked: one of two `choices`, then
+    `operation(session, first choice taken?, comment)` -> (assignment id, outbox ids). Back to the page."""
+    decision = form.get("decision")
+    if decision not in choices:
+        raise ErrorPage(unchosen, 422)
+
+    def decide() -> tuple[int, list[int]]:
+        with db() as s:
+            try:
+                return operation(s, decision == choices[0], form.get("comment"))
+            except LookupError:
+                raise ErrorPage(missing, 404) from None
+
+    assignment_id, ids = await run_in_threadpool(decide)
+    return RedirectResponse(f"/review/{assignment_id}", 303, background=ctx.send_later(ids))
+
+
+# The form (its CSRF token) before the login, as the routes' parameters are in that order.
+
+@router.post("/review/{assignment_id}")
+async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
+    def operation(s, accept, comment):
+        _, ids = actions.decide_submission(s, assignment_id, accept=accept, now=now, policy=ctx.runtime.policy,
+                                           tz=ctx.settings.tz, comment=comment, actor=f"contact:{reviewer}",
+                                           channel="portal")
+        return assignment_id, ids
+
+    return await _decide(ctx, db, form, ("accept", "return"), "Chọn chấp nhận hoặc trả lại.",
+                         "Không có nhiệm vụ này.", operation)
+
+
+@router.post("/review/extensions/{extension_id}")
+async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db,
+                           now: Now):
+    def operation(s, approve, comment):
+        ext, ids = actions.decide_extension(s, extension_id, approve=approve, now=now, policy=ctx.runtime.policy,
+                                            tz=ctx.settings.tz, comment=comment, actor=f"contact:{reviewer}",
+                                            channel="portal")
+        return ext.assignment_id, ids
+
+    return await _decide(ctx, db, form, ("approve", "refuse"), "Chọn chấp thuận hoặc không chấp thuận.",
+                         "Không có đề nghị gia hạn này.", operation)
+
+
+@router.get("/review/files/{file_id}")
+def review_download(file_id: FileId, _reviewer: Coordinator, ctx: Ctx, db: Db):
+    return evidence_file(ctx, db, file_id, None)
