@@ -46,7 +46,7 @@ lint: setup
 	$(BIN)/lint-imports
 
 lock: setup
-	$(BIN)/pip-compile --quiet --extra test --extra dev --strip-extras -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --extra test --extra dev --strip-extras -o requirements.lock pyproject.toml
 
 bench: setup
 	$(BIN)/python -m tools.bench

@@ -5,6 +5,7 @@ Fast to start: only typer, rich and config's constants at module level, here and
 modules; SQLAlchemy, the models, Prefect and the portal are imported inside the commands that need
 them, so `dondoc --help` and `dondoc status` pay for none of what they do not use.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
     from config.settings import Settings
     from notifications.runtime import Runtime
 
-app = typer.Typer(help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="dondoc: đôn đốc thực hiện nhiệm vụ được giao trong kế hoạch.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -92,7 +96,7 @@ def send_now(runtime: Runtime, ids: list[int]) -> None:
 
 
 # The command groups use the helpers above: imported once these exist.
-from cli import (
+from cli import (  # noqa: E402
     assignments,
     confirmation,
     digest,

@@ -1,4 +1,5 @@
 """`dondoc schedule` (create the assignments) and `dondoc status` (where they stand)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -46,8 +47,7 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         for v in views:
             table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", v.status.label)
         return out.print(table)
-    table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD,
-                  collapse_padding=True)
+    table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD, collapse_padding=True)
     table.add_column("Cơ quan", min_width=14, max_width=24)
     for st in BOARD_ORDER:
         table.add_column(SHORT_LABELS[st], justify="right", max_width=6)
@@ -58,6 +58,7 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         rate = f"{row.on_time_rate:.0%}" if row.on_time_rate is not None else "-"
         if row is total:
             table.add_section()
-        table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate,
-                      style="bold" if row is total else None)
+        table.add_row(
+            row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate, style="bold" if row is total else None
+        )
     out.print(table)

@@ -1,5 +1,6 @@
 """`dondoc confirm` (a focal point's evidence), `dondoc review` (a coordinator's decision on it) and
 `dondoc link` (the signed link to the assignment's page, where both are done on the web)."""
+
 from __future__ import annotations
 
 import sys
@@ -32,10 +33,11 @@ def _value(text: str) -> tuple[str, float]:
 
 
 def confirm(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).",
-                                                 **ID_RANGE)],
-    file: Annotated[list[Path] | None, typer.Option("--file", exists=True, dir_okay=False,
-                                                    help="PDF, DOCX, XLSX, JPG or PNG; repeat for several.")] = None,
+    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).", **ID_RANGE)],
+    file: Annotated[
+        list[Path] | None,
+        typer.Option("--file", exists=True, dir_okay=False, help="PDF, DOCX, XLSX, JPG or PNG; repeat for several."),
+    ] = None,
     reference: Annotated[str | None, typer.Option(help="Số hiệu and date of the document.")] = None,
     value: Annotated[list[str] | None, typer.Option("--value", help="TARGET_REF=NUMBER; repeat.")] = None,
     note: Annotated[str | None, typer.Option(help="What was done.")] = None,
@@ -53,9 +55,18 @@ def confirm(
         with session() as s:
             for p in file or []:  # one by one: a refused file leaves those before it in `uploads` to discard
                 uploads.append(receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes))
-            evidence, ids = submit(s, assignment_id, now=parse_moment(as_of, settings), policy=runtime.policy,
-                                   tz=runtime.tz, date_margin_days=settings.date_margin_days, files=uploads,
-                                   reference=reference, values=values, note=note)
+            evidence, ids = submit(
+                s,
+                assignment_id,
+                now=parse_moment(as_of, settings),
+                policy=runtime.policy,
+                tz=runtime.tz,
+                date_margin_days=settings.date_margin_days,
+                files=uploads,
+                reference=reference,
+                values=values,
+                note=note,
+            )
     finally:
         for u in uploads:
             u.discard()  # those not kept
@@ -74,13 +85,14 @@ def review(
     from models.rules.status import classify
 
     if accept == (return_reason is not None):
-        raise typer.BadParameter("give either --accept or --return \"lý do\"")
+        raise typer.BadParameter('give either --accept or --return "lý do"')
     settings = get_settings()
     now = parse_moment(as_of, settings)
     runtime = runtime_for(settings)
     with session() as s:
-        a, ids = decide_submission(s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=runtime.tz,
-                                   comment=return_reason)
+        a, ids = decide_submission(
+            s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=runtime.tz, comment=return_reason
+        )
         label = classify(a, now, settings.tz).label
     send_now(runtime, ids)
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
@@ -88,8 +100,9 @@ def review(
 
 def link(
     assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
-    contact: Annotated[int | None, typer.Option("--contact", help="The contact's id (default: none named).",
-                                                **ID_RANGE)] = None,
+    contact: Annotated[
+        int | None, typer.Option("--contact", help="The contact's id (default: none named).", **ID_RANGE)
+    ] = None,
     revoke: Annotated[bool, typer.Option("--revoke", help="Revoke every live link to it instead.")] = False,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -110,8 +123,16 @@ def link(
             count = revoke_links(s, assignment_id, now=now, actor="cli", channel="cli")
             out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
             return
-        made = issue(s, assignment_id, purpose=Purpose.confirm, now=now, days=settings.link_days,
-                     contact_id=contact, actor="cli", channel="cli")
+        made = issue(
+            s,
+            assignment_id,
+            purpose=Purpose.confirm,
+            now=now,
+            days=settings.link_days,
+            contact_id=contact,
+            actor="cli",
+            channel="cli",
+        )
         url = links.url(made)
         expires = made.expires_at.astimezone(settings.tz)
     sys.stdout.write(url + "\n")

@@ -1,4 +1,5 @@
 """`dondoc digest`: the weekly digest, printed, written as HTML, or sent (a Prefect flow run)."""
+
 from __future__ import annotations
 
 import sys
@@ -14,8 +15,10 @@ def digest(
     as_of: AsOfOpt = None,
     kind: Annotated[str, typer.Option("--kind", help="leadership or coordinator.")] = "leadership",
     send: Annotated[bool, typer.Option("--send", help="Email it to its recipients (a Prefect flow run).")] = False,
-    html: Annotated[Path | None, typer.Option("--html", dir_okay=False,
-                                              help="Also write the email's HTML here, to open in a browser.")] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option("--html", dir_okay=False, help="Also write the email's HTML here, to open in a browser."),
+    ] = None,
 ) -> None:
     """The weekly digest: print it, or send it to leadership or the coordinators."""
     if kind not in ("leadership", "coordinator"):
@@ -33,8 +36,14 @@ def digest(
 
     with session() as s:
         to = recipients(s, kind, now=now, tz=settings.tz)
-        ctx = digest_context(s, kind, now=now, tz=settings.tz, contact=to[0] if to else None,
-                             calendar=WorkingCalendar.from_file(settings.calendar_file))
+        ctx = digest_context(
+            s,
+            kind,
+            now=now,
+            tz=settings.tz,
+            contact=to[0] if to else None,
+            calendar=WorkingCalendar.from_file(settings.calendar_file),
+        )
     message = make_message(f"digest-{kind}", ctx, settings.templates_dir)
     sys.stdout.write(f"{message.subject}\n\n{message.text}")
     if html:

@@ -1,4 +1,5 @@
 """`dondoc directory import|password`: the contacts and the coordinators' portal passwords."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -16,8 +17,15 @@ app = typer.Typer(help="Danh bạ đầu mối.", no_args_is_help=True)
 @app.command("password")
 def directory_password(
     email: Annotated[str, typer.Argument(help="A coordinator's email in the directory.")],
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          help="Asked for when not given; read from stdin when piped.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            help="Asked for when not given; read from stdin when piped.",
+        ),
+    ],
 ) -> None:
     """Set a coordinator's portal password (stored as an argon2 hash)."""
     from models.operations.accounts import set_password
@@ -35,5 +43,7 @@ def directory_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=
 
     with session() as s:
         r = import_directory(s, file, now=datetime.now(get_settings().tz))
-    out.print(f"[green]✓[/green] {file.name}: thêm {r.created}, cập nhật {r.updated}, "
-              f"không đổi {r.unchanged}, ngừng {r.deactivated}")
+    out.print(
+        f"[green]✓[/green] {file.name}: thêm {r.created}, cập nhật {r.updated}, "
+        f"không đổi {r.unchanged}, ngừng {r.deactivated}"
+    )

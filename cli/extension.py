@@ -1,4 +1,5 @@
 """`dondoc extension request|decide`: a later due date (gia hạn), asked for and decided."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -28,9 +29,16 @@ def extension_request(
     except ValueError:
         raise typer.BadParameter(f"'{until}' is not an ISO date") from None
     with session() as s:
-        ext = request(s, assignment_id, new_due=new_due, reason=reason, now=parse_moment(as_of, settings),
-                      calendar=WorkingCalendar.from_file(settings.calendar_file), tz=settings.tz,
-                      date_margin_days=settings.date_margin_days)
+        ext = request(
+            s,
+            assignment_id,
+            new_due=new_due,
+            reason=reason,
+            now=parse_moment(as_of, settings),
+            calendar=WorkingCalendar.from_file(settings.calendar_file),
+            tz=settings.tz,
+            date_margin_days=settings.date_margin_days,
+        )
     out.print(f"[green]✓[/green] Đề nghị gia hạn số {ext.id}: đến {ext.requested_due:%d/%m/%Y}, chờ quyết định.")
 
 
@@ -45,13 +53,22 @@ def extension_decide(
     from models.operations.actions import decide_extension
 
     if approve == (refuse is not None):
-        raise typer.BadParameter("give either --approve or --refuse \"lý do\"")
+        raise typer.BadParameter('give either --approve or --refuse "lý do"')
     settings = get_settings()
     runtime = runtime_for(settings)
     with session() as s:
-        ext, ids = decide_extension(s, extension_id, approve=approve, now=parse_moment(as_of, settings),
-                                    policy=runtime.policy, tz=runtime.tz, comment=refuse)
+        ext, ids = decide_extension(
+            s,
+            extension_id,
+            approve=approve,
+            now=parse_moment(as_of, settings),
+            policy=runtime.policy,
+            tz=runtime.tz,
+            comment=refuse,
+        )
         decision = ext.decision
     send_now(runtime, ids)
-    out.print(f"[green]✓[/green] Đề nghị gia hạn số {extension_id}: "
-              + ("chấp thuận." if decision == "approved" else "không chấp thuận."))
+    out.print(
+        f"[green]✓[/green] Đề nghị gia hạn số {extension_id}: "
+        + ("chấp thuận." if decision == "approved" else "không chấp thuận.")
+    )

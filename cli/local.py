@@ -1,4 +1,5 @@
 """`dondoc local server|apps|stop`: what `make run` starts in the background (cli/supervisor.py)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -10,8 +11,7 @@ from cli import get_settings, out
 if TYPE_CHECKING:
     from cli.supervisor import Local
 
-app = typer.Typer(help="Chạy trên một máy: máy chủ Prefect, cổng thông tin, các deployment.",
-                  no_args_is_help=True)
+app = typer.Typer(help="Chạy trên một máy: máy chủ Prefect, cổng thông tin, các deployment.", no_args_is_help=True)
 
 
 def _local() -> Local:
@@ -33,8 +33,10 @@ def local_apps() -> None:
     """Start the portal and `dondoc serve` in the background, if not running."""
     local = _local()
     local.apps()
-    out.print(f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
-              f"\nNhật ký: {local.home / 'log'}; dừng: dondoc local stop")
+    out.print(
+        f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
+        f"\nNhật ký: {local.home / 'log'}; dừng: dondoc local stop"
+    )
 
 
 @app.command("stop")

@@ -1,4 +1,5 @@
 """`dondoc org succeed|apply`: a body's duties pass to another from a date."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,7 +19,9 @@ def org_succeed(
     to_code: Annotated[str, typer.Argument(help="The body that takes them, e.g. so-yte.")],
     effective_from: Annotated[str, typer.Option("--from", help="The date it takes effect (2025-03-01).")],
     duties: Annotated[list[str] | None, typer.Option("--duties", help="Only these duty refs; repeat.")] = None,
-    coordinator: Annotated[bool, typer.Option("--coordinator", help="The plan's coordinating role passes too.")] = False,
+    coordinator: Annotated[
+        bool, typer.Option("--coordinator", help="The plan's coordinating role passes too.")
+    ] = False,
     note: Annotated[str | None, typer.Option(help="The legal basis, e.g. NĐ 45/2025/NĐ-CP.")] = None,
 ) -> None:
     """From a date, a body's duties (all or some) pass to another: open assignments due from then move."""
@@ -29,10 +32,20 @@ def org_succeed(
     except ValueError:
         raise typer.BadParameter(f"'{effective_from}' is not an ISO date") from None
     with session() as s:
-        _, moved = succeed(s, from_code, to_code, effective_from=day, now=datetime.now(get_settings().tz),
-                           duty_refs=duties, moves_coordinator=coordinator, note=note)
-    out.print(f"[green]✓[/green] Từ {day:%d/%m/%Y}, nhiệm vụ của {from_code} chuyển cho {to_code}: "
-              f"{moved} lượt nhiệm vụ đang mở đã chuyển." + (" Vai trò điều phối cũng chuyển." if coordinator else ""))
+        _, moved = succeed(
+            s,
+            from_code,
+            to_code,
+            effective_from=day,
+            now=datetime.now(get_settings().tz),
+            duty_refs=duties,
+            moves_coordinator=coordinator,
+            note=note,
+        )
+    out.print(
+        f"[green]✓[/green] Từ {day:%d/%m/%Y}, nhiệm vụ của {from_code} chuyển cho {to_code}: "
+        f"{moved} lượt nhiệm vụ đang mở đã chuyển." + (" Vai trò điều phối cũng chuyển." if coordinator else "")
+    )
 
 
 @app.command("apply")

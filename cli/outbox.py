@@ -1,5 +1,6 @@
 """`dondoc sweep` (fill the outbox with what is due now and send it), `dondoc outbox` (list it) and
 `dondoc outbox retry` (send a message again)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,9 +25,10 @@ from cli import (
 app = typer.Typer(help="Hộp thư đi: các tin nhắc việc và kết quả gửi.", invoke_without_command=True)
 
 
-def sweep(as_of: AsOfOpt = None,
-          dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")] = False
-          ) -> None:
+def sweep(
+    as_of: AsOfOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would be sent; send nothing.")] = False,
+) -> None:
     """Run the daily sweep once: plan the reminders due now into the outbox, then send them."""
     settings = get_settings()
     now = parse_moment(as_of, settings)
@@ -43,9 +45,13 @@ def sweep(as_of: AsOfOpt = None,
 
 
 @app.callback()
-def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
-                status: Annotated[str | None, typer.Option("--status", help="pending, sending, sent, failed, "
-                                                           "dead, unknown or cancelled")] = None) -> None:
+def outbox_list(
+    ctx: typer.Context,
+    as_json: JsonOpt = False,
+    status: Annotated[
+        str | None, typer.Option("--status", help="pending, sending, sent, failed, dead, unknown or cancelled")
+    ] = None,
+) -> None:
     """List the outbox."""
     if ctx.invoked_subcommand:
         return
@@ -55,21 +61,37 @@ def outbox_list(ctx: typer.Context, as_json: JsonOpt = False,
         rows = listings.outbox(s, status=status)
     if as_json:
         return print_json(rows)
-    table = Table("Mã", "Loại", "Kênh", "Người nhận", "Nhiệm vụ", "Bước", "Trạng thái", "Lần", "Lỗi",
-                  title="Hộp thư đi")
+    table = Table(
+        "Mã", "Loại", "Kênh", "Người nhận", "Nhiệm vụ", "Bước", "Trạng thái", "Lần", "Lỗi", title="Hộp thư đi"
+    )
     for r in rows:
         # A message whose fate was unknown at least once may have reached its recipient twice.
         state = r["status"] + (" (có thể trùng)" if r["unknown_outcomes"] and r["status"] == "sent" else "")
-        table.add_row(str(r["id"]), r["kind"], r["channel"], r["recipient"], str(r["assignment_id"]), r["step"],
-                      state, str(r["attempts"]), escape(r["last_error"] or ""))
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            r["channel"],
+            r["recipient"],
+            str(r["assignment_id"]),
+            r["step"],
+            state,
+            str(r["attempts"]),
+            escape(r["last_error"] or ""),
+        )
     out.print(table)
 
 
 @app.command("retry")
-def outbox_retry(row_id: Annotated[int, typer.Argument(help="The outbox row's id.", **ID_RANGE)],
-                 duplicate_ok: Annotated[bool, typer.Option(
-                     "--duplicate-ok", help="Resend a message whose outcome is unknown: it may already have "
-                     "reached its recipient.")] = False) -> None:
+def outbox_retry(
+    row_id: Annotated[int, typer.Argument(help="The outbox row's id.", **ID_RANGE)],
+    duplicate_ok: Annotated[
+        bool,
+        typer.Option(
+            "--duplicate-ok",
+            help="Resend a message whose outcome is unknown: it may already have reached its recipient.",
+        ),
+    ] = False,
+) -> None:
     """Send a failed, dead, cancelled (or, with --duplicate-ok, unknown) message again, now."""
     from models.operations import outbox
 

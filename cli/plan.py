@@ -1,4 +1,5 @@
 """`dondoc init` (migrate, load the plan catalogs) and `dondoc plan bodies|duties|targets`."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """`dondoc portal`: serve the web portal under uvicorn."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -9,10 +10,14 @@ import typer
 def portal(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8080,
-    forwarded_allow_ips: Annotated[str | None, typer.Option(
-        help="The reverse proxies whose X-Forwarded-For gives the client's address (comma-separated; "
-             "default: FORWARDED_ALLOW_IPS, else 127.0.0.1,::1). Only these: anyone else could name any "
-             "address.")] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            help="The reverse proxies whose X-Forwarded-For gives the client's address (comma-separated; "
+            "default: FORWARDED_ALLOW_IPS, else 127.0.0.1,::1). Only these: anyone else could name any "
+            "address."
+        ),
+    ] = None,
 ) -> None:
     """Serve the web portal (signed links for focal points, review for coordinators)."""
     import os
@@ -25,5 +30,11 @@ def portal(
     # Links in the messages it sends point at this portal unless a public address is configured.
     os.environ.setdefault("DONDOC_PORTAL_URL", f"http://{host}:{port}")
     settings_of.cache_clear()
-    uvicorn.run(create_app(settings_of()), host=host, port=port, proxy_headers=True,
-                forwarded_allow_ips=forwarded_allow_ips, log_level="info")
+    uvicorn.run(
+        create_app(settings_of()),
+        host=host,
+        port=port,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+    )

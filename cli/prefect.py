@@ -1,4 +1,5 @@
 """The Prefect side: `dondoc serve` and `dondoc deploy` (the deployments), `dondoc automations apply`."""
+
 from __future__ import annotations
 
 from typing import Annotated

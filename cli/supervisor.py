@@ -2,6 +2,7 @@
 (its own PREFECT_HOME and SQLite, never the app's database), the portal and `dondoc serve`, as
 background processes with logs and pid files under $DONDOC_HOME. Prefect's temporary server runs no
 scheduler: the schedules need this one."""
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,14 @@ class Local:
         (self.home / "run").mkdir(parents=True, exist_ok=True)
         (self.home / "log").mkdir(parents=True, exist_ok=True)
         with open(self.home / "log" / f"{name}.log", "ab") as log:
-            proc = subprocess.Popen(args, env=self.env(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True)  # outlives `make run`
+            proc = subprocess.Popen(
+                args,
+                env=self.env(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # outlives `make run`
         self._pid_file(name).write_text(str(proc.pid))
         return proc.pid
 
@@ -78,8 +85,10 @@ class Local:
         raise RuntimeError(f"{name} did not answer at {url} in {timeout:.0f} s")
 
     def server(self) -> None:
-        self.start("prefect-server", [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1",
-                                      "--port", str(self.prefect_port)])
+        self.start(
+            "prefect-server",
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(self.prefect_port)],
+        )
         self.wait(f"{self.api_url}/health", "prefect-server")
 
     def apps(self) -> None:

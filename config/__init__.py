@@ -2,6 +2,7 @@
 
 Everything here is data or reads the environment; nothing imports the rest of dondoc.
 """
+
 from pathlib import Path
 
 CONFIG_DIR = Path(__file__).resolve().parent

@@ -1,4 +1,5 @@
 """Runtime settings, read from the environment (prefix ``DONDOC_``) or a ``.env`` file."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,7 @@ SECRET_FILE = "secret.key"  # under DONDOC_HOME: the key of an install not given
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused value (a secret key, a URL with a password) must not be
     # echoed by the error that refuses it, into a terminal or a service manager's log.
-    model_config = SettingsConfigDict(env_prefix="DONDOC_", env_file=".env", extra="ignore",
-                                      hide_input_in_errors=True)
+    model_config = SettingsConfigDict(env_prefix="DONDOC_", env_file=".env", extra="ignore", hide_input_in_errors=True)
 
     home: Path = Field(Path("var"), description="Holds the SQLite file, evidence and the local outbox.")
     database_url: str | None = Field(
@@ -39,8 +39,10 @@ class Settings(BaseSettings):
     # The portal (signed links for focal points, the review pages for coordinators).
     mode: Literal["development", "production"] = "development"
     secret_key: SecretStr | None = Field(
-        None, description=f"Signs links and sessions. Unset: a random key kept in DONDOC_HOME/{SECRET_FILE}. "
-                          "Required in production.")
+        None,
+        description=f"Signs links and sessions. Unset: a random key kept in DONDOC_HOME/{SECRET_FILE}. "
+        "Required in production.",
+    )
     portal_url: str | None = Field(None, description="Public base URL of the portal; reminders carry links to it.")
     link_days: int = Field(30, ge=1, le=365, description="How long a link in an email stays valid.")
     max_file_mb: int = Field(20, ge=1, le=1024, description="Largest evidence file accepted.")
@@ -61,8 +63,10 @@ class Settings(BaseSettings):
         same links); elsewhere an install without one makes its own, so that no two share a key."""
         secret = self.secret_key.get_secret_value() if self.secret_key else None
         if self.mode == "production" and (secret is None or len(secret) < MIN_SECRET):
-            raise ValueError(f"DONDOC_SECRET_KEY must be set to a random value of {MIN_SECRET} characters or "
-                             "more in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')")
+            raise ValueError(
+                f"DONDOC_SECRET_KEY must be set to a random value of {MIN_SECRET} characters or "
+                "more in production (python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         if secret is None:
             self.secret_key = SecretStr(home_secret(self.home))
         return self

@@ -1,5 +1,6 @@
 """The coordinators' alert, run by Prefect automations: an email to each coordinator through the
 outbox. Its deployment carries its own tag, so that its own failure raises no alert."""
+
 from __future__ import annotations
 
 from datetime import datetime

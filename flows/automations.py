@@ -7,6 +7,7 @@ process killed mid-run (SIGKILL, a machine lost), which reports nothing: every f
 heartbeat event (PREFECT_FLOWS_HEARTBEAT_FREQUENCY seconds apart); a run whose heartbeats stop
 before it ends is marked Crashed, which the first automation then reports.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -31,8 +32,9 @@ MISSED_HEARTBEATS = 3  # a run silent for this many heartbeat periods is taken f
 
 def specs(deployment_id) -> list[AutomationCore]:
     def alert(subject: str, detail: str) -> RunDeployment:
-        return RunDeployment(source="selected", deployment_id=deployment_id,
-                             parameters={"subject": subject, "detail": detail})
+        return RunDeployment(
+            source="selected", deployment_id=deployment_id, parameters={"subject": subject, "detail": detail}
+        )
 
     return [
         AutomationCore(
@@ -42,32 +44,59 @@ def specs(deployment_id) -> list[AutomationCore]:
                 expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
                 match={"prefect.resource.id": "prefect.flow-run.*"},
                 match_related={"prefect.resource.role": "flow", "prefect.resource.name": WATCHED_FLOWS},
-                posture=Posture.Reactive, threshold=1, within=timedelta(0)),
-            actions=[alert("Lượt chạy {{ flow.name }} / {{ flow_run.name }}: {{ flow_run.state.name }}",
-                           "{{ flow_run.state.message }}")],
+                posture=Posture.Reactive,
+                threshold=1,
+                within=timedelta(0),
+            ),
+            actions=[
+                alert(
+                    "Lượt chạy {{ flow.name }} / {{ flow_run.name }}: {{ flow_run.state.name }}",
+                    "{{ flow_run.state.message }}",
+                )
+            ],
         ),
         AutomationCore(
             name=FAILING_MESSAGES,
             description="Báo cán bộ điều phối khi 3 tin trở lên không gửi được trong 24 giờ.",
-            trigger=EventTrigger(expect={"dondoc.notification.failed"}, match={"prefect.resource.id": "dondoc.notification.*"},
-                                 posture=Posture.Reactive, threshold=3, within=timedelta(hours=24)),
-            actions=[alert("Nhiều tin nhắn không gửi được",
-                           "Ít nhất 3 tin không gửi được trong 24 giờ qua. Kiểm tra: dondoc outbox --status dead")],
+            trigger=EventTrigger(
+                expect={"dondoc.notification.failed"},
+                match={"prefect.resource.id": "dondoc.notification.*"},
+                posture=Posture.Reactive,
+                threshold=3,
+                within=timedelta(hours=24),
+            ),
+            actions=[
+                alert(
+                    "Nhiều tin nhắn không gửi được",
+                    "Ít nhất 3 tin không gửi được trong 24 giờ qua. Kiểm tra: dondoc outbox --status dead",
+                )
+            ],
         ),
         AutomationCore(
             name=SILENT_RUNS,
             description="Đánh dấu Crashed một lượt chạy của dondoc không còn gửi tín hiệu (tiến trình bị dừng "
-                        "đột ngột), để cán bộ điều phối được báo như một lượt chạy bị gián đoạn.",
+            "đột ngột), để cán bộ điều phối được báo như một lượt chạy bị gián đoạn.",
             trigger=EventTrigger(
                 after={"prefect.flow-run.heartbeat"},
-                expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed", "prefect.flow-run.Failed",
-                        "prefect.flow-run.Cancelled", "prefect.flow-run.Crashed"},
+                expect={
+                    "prefect.flow-run.heartbeat",
+                    "prefect.flow-run.Completed",
+                    "prefect.flow-run.Failed",
+                    "prefect.flow-run.Cancelled",
+                    "prefect.flow-run.Crashed",
+                },
                 match={"prefect.resource.id": "prefect.flow-run.*"},
                 match_related={"prefect.resource.role": "flow", "prefect.resource.name": WATCHED_FLOWS},
-                for_each={"prefect.resource.id"}, posture=Posture.Proactive, threshold=1,
-                within=timedelta(seconds=MISSED_HEARTBEATS * heartbeat_seconds())),
-            actions=[ChangeFlowRunState(state=StateType.CRASHED,
-                                        message="Lượt chạy không còn gửi tín hiệu: tiến trình đã dừng đột ngột.")],
+                for_each={"prefect.resource.id"},
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(seconds=MISSED_HEARTBEATS * heartbeat_seconds()),
+            ),
+            actions=[
+                ChangeFlowRunState(
+                    state=StateType.CRASHED, message="Lượt chạy không còn gửi tín hiệu: tiến trình đã dừng đột ngột."
+                )
+            ],
         ),
     ]
 

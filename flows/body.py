@@ -1,6 +1,7 @@
 """One body's check, a deployment per body: a task run per duty, named with its reference and
 title, ending in a state named with the duty's status in Vietnamese ("Quá hạn", "Đúng hạn"), and
 a progress artifact: the share of the body's current duties done."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -42,6 +43,9 @@ def check_body(body: str, as_of: datetime | None = None) -> dict[str, int]:
     states = [check_duty(aid, ref, title[:80], now, return_state=True) for aid, ref, title in duties]
     statuses = Counter(Status(s.result()) for s in states)
     done = statuses[Status.done_on_time] + statuses[Status.done_late]
-    create_progress_artifact(100 * done / len(states) if states else 100.0, key=f"tien-do-{body}",
-                             description=f"{body}: {done}/{len(states)} nhiệm vụ kỳ hiện tại đã hoàn thành")
+    create_progress_artifact(
+        100 * done / len(states) if states else 100.0,
+        key=f"tien-do-{body}",
+        description=f"{body}: {done}/{len(states)} nhiệm vụ kỳ hiện tại đã hoàn thành",
+    )
     return {STATE_NAMES[k]: v for k, v in statuses.items()}

@@ -1,5 +1,6 @@
 """Catalog sync: load the plans (a new revision if a file changed), then create the assignments
 of every period begun by today."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ Every schedule has a slug (so serving again keeps its id and creates no duplicat
 plan's time zone. Times are local (Asia/Ho_Chi_Minh): the sweep runs every morning but Sunday (a
 Saturday may be a make-up working day; on a day off it finds nothing new to send).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,30 +59,95 @@ def specs(settings: Settings | None = None) -> list[Spec]:
         return [Cron(expr, timezone=tz, slug=slug)]
 
     return [
-        Spec(alert_coordinators, "coordinator-alert", {"tags": ["dondoc-alert"], "description": (
-            "Email cho cán bộ điều phối; do các automation của dondoc gọi (dondoc automations apply).")}),
-        Spec(catalog_sync, "catalog-sync", {"tags": ["dondoc"], "schedules": cron(SYNC_CRON, "catalog-sync-morning"),
-             "description": "Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay."}),
-        Spec(daily_sweep, "daily-sweep", {"tags": ["dondoc"], "schedules": cron(SWEEP_CRON, "daily-sweep-morning"),
-             "description": "Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình."}),
-        Spec(daily_sweep, "daily-sweep-shard", {"tags": ["dondoc"], "description": (
-            "Nhắc việc của một nhóm cơ quan (tham số bodies), để nhiều worker cùng chia việc.")}),
-        Spec(publish_events, "events", {"tags": ["dondoc"], "schedules": cron(EVENTS_CRON, "events-every-5-minutes"),
-             "description": "Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed."}),
-        Spec(weekly_digest, "digest-leadership", {"tags": ["dondoc"], "parameters": {"kind": "leadership"},
-             "schedules": cron(DIGEST_CRON, "digest-leadership-monday"),
-             "description": "Báo cáo tuần gửi lãnh đạo UBND tỉnh."}),
-        Spec(weekly_digest, "digest-coordinator", {"tags": ["dondoc"], "parameters": {"kind": "coordinator"},
-             "schedules": cron(DIGEST_CRON, "digest-coordinator-monday"),
-             "description": "Báo cáo tuần gửi cơ quan điều phối."}),
-        Spec(review_assignment, "confirmation", {"tags": ["dondoc"], "description": (
-            "Chấp nhận hoặc trả lại minh chứng của một nhiệm vụ (mã trong bảng tình hình hoặc "
-            "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email.")}),
-        *(Spec(check_body, f"body-{code}", {
-            "tags": ["dondoc", "body", code], "parameters": {"body": code},
-            "schedules": cron(BODY_CRON, f"body-{code}-monday"),
-            "description": f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run."})
-          for code in body_codes(settings)),
+        Spec(
+            alert_coordinators,
+            "coordinator-alert",
+            {
+                "tags": ["dondoc-alert"],
+                "description": (
+                    "Email cho cán bộ điều phối; do các automation của dondoc gọi (dondoc automations apply)."
+                ),
+            },
+        ),
+        Spec(
+            catalog_sync,
+            "catalog-sync",
+            {
+                "tags": ["dondoc"],
+                "schedules": cron(SYNC_CRON, "catalog-sync-morning"),
+                "description": "Nạp kế hoạch (nếu tệp đổi) và tạo các lượt nhiệm vụ đến hôm nay.",
+            },
+        ),
+        Spec(
+            daily_sweep,
+            "daily-sweep",
+            {
+                "tags": ["dondoc"],
+                "schedules": cron(SWEEP_CRON, "daily-sweep-morning"),
+                "description": "Nhắc việc, báo quá hạn, gửi hộp thư đi, cập nhật bảng tình hình.",
+            },
+        ),
+        Spec(
+            daily_sweep,
+            "daily-sweep-shard",
+            {
+                "tags": ["dondoc"],
+                "description": ("Nhắc việc của một nhóm cơ quan (tham số bodies), để nhiều worker cùng chia việc."),
+            },
+        ),
+        Spec(
+            publish_events,
+            "events",
+            {
+                "tags": ["dondoc"],
+                "schedules": cron(EVENTS_CRON, "events-every-5-minutes"),
+                "description": "Đưa nhật ký (nộp, duyệt, quá hạn, báo cáo lãnh đạo) lên Event Feed.",
+            },
+        ),
+        Spec(
+            weekly_digest,
+            "digest-leadership",
+            {
+                "tags": ["dondoc"],
+                "parameters": {"kind": "leadership"},
+                "schedules": cron(DIGEST_CRON, "digest-leadership-monday"),
+                "description": "Báo cáo tuần gửi lãnh đạo UBND tỉnh.",
+            },
+        ),
+        Spec(
+            weekly_digest,
+            "digest-coordinator",
+            {
+                "tags": ["dondoc"],
+                "parameters": {"kind": "coordinator"},
+                "schedules": cron(DIGEST_CRON, "digest-coordinator-monday"),
+                "description": "Báo cáo tuần gửi cơ quan điều phối.",
+            },
+        ),
+        Spec(
+            review_assignment,
+            "confirmation",
+            {
+                "tags": ["dondoc"],
+                "description": (
+                    "Chấp nhận hoặc trả lại minh chứng của một nhiệm vụ (mã trong bảng tình hình hoặc "
+                    "`dondoc status --json`). Trả lại cần ý kiến; đầu mối nhận email."
+                ),
+            },
+        ),
+        *(
+            Spec(
+                check_body,
+                f"body-{code}",
+                {
+                    "tags": ["dondoc", "body", code],
+                    "parameters": {"body": code},
+                    "schedules": cron(BODY_CRON, f"body-{code}-monday"),
+                    "description": f"Kiểm tra các nhiệm vụ của {code}: mỗi nhiệm vụ một task run.",
+                },
+            )
+            for code in body_codes(settings)
+        ),
     ]
 
 
@@ -93,6 +159,11 @@ def deployments(settings: Settings | None = None) -> list[RunnerDeployment]:
 def deploy_to_pool(pool: str, settings: Settings | None = None) -> list[str]:
     """For workers: the same deployments in a work pool, the code read from this project's
     folder (`ROOT`, the same path on every worker machine, or a clone of the repository)."""
-    return [str(flow.from_source(source=str(ROOT), entrypoint=s.entrypoint).deploy(
-                s.name, work_pool_name=pool, build=False, push=False, print_next_steps=False, **s.options))
-            for s in specs(settings)]
+    return [
+        str(
+            flow.from_source(source=str(ROOT), entrypoint=s.entrypoint).deploy(
+                s.name, work_pool_name=pool, build=False, push=False, print_next_steps=False, **s.options
+            )
+        )
+        for s in specs(settings)
+    ]

@@ -1,5 +1,6 @@
 """The weekly digests (leadership, coordinators) as a Prefect flow: queue one per recipient for
 the week, then send the outbox. A rerun in the same week sends nothing twice."""
+
 from __future__ import annotations
 
 from datetime import datetime

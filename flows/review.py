@@ -1,5 +1,6 @@
 """The confirmation deployment: a coordinator accepts or returns a submission from the Prefect
 UI's run form. The same operation as `dondoc review` and the portal (`models.actions`)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,9 +25,17 @@ def review_assignment(assignment_id: int, decision: Literal["accept", "return"],
     now = datetime.now(settings.tz)
     actor = f"prefect:flow-run:{flow_run.get_id()}"  # the open-source server has no users: the run says who
     with session_scope(settings.db_url) as s:
-        a, ids = decide_submission(s, assignment_id, accept=decision == "accept", now=now,
-                                   policy=runtime.policy, tz=settings.tz,
-                                   comment=comment or None, actor=actor, channel="prefect")
+        a, ids = decide_submission(
+            s,
+            assignment_id,
+            accept=decision == "accept",
+            now=now,
+            policy=runtime.policy,
+            tz=settings.tz,
+            comment=comment or None,
+            actor=actor,
+            channel="prefect",
+        )
         label = classify(a, now, settings.tz).label
     if ids:
         runtime.dispatch(now, ids=ids)

@@ -1,6 +1,7 @@
 """The daily sweep: plan the reminders and escalations due into the outbox, send it, then show
 the result in the Prefect UI (status board, sweep summary, events). A fixed number of task runs,
 however many assignments: the per-assignment work happens in SQL and in the dispatcher's pool."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -13,4 +13,5 @@ Beside them: `errors` (the domain errors), `db` (engines and sessions), `types` 
 `migrate` and `migrations/` (Alembic). Importing this package registers every table on
 ``SQLModel.metadata``. Nothing here imports Prefect, the notifications or the portal.
 """
+
 import models.tables  # noqa: F401 (registers the tables)

@@ -1,4 +1,5 @@
 """Engine and sessions. SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE; PostgreSQL is as is."""
+
 from __future__ import annotations
 
 import json

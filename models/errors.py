@@ -8,6 +8,7 @@ status (portal/errors.py); nothing here knows about HTTP.
 - `InputError`: a file (a catalog, a directory) refused as a whole, with every `Problem` found:
   the file, the path inside it, the line.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,4 +1,5 @@
 """Run the Alembic migrations from code, so `dondoc init` needs no alembic.ini on a user's machine."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Column types and time helpers shared by the tables."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -6,6 +6,7 @@ Channels: email (DONDOC_EMAIL_URL), sms (DONDOC_SMS_URL), each an Apprise URL te
 for HTTPS) is an adapter for JSON SMS gateways that report errors in a 200 body, which Apprise's
 json:// would count as sent.
 """
+
 from __future__ import annotations
 
 import logging
@@ -94,8 +95,10 @@ def _post_sms(meta: dict, scheme: str, body: str) -> bool:
     try:
         response = httpx.post(url, json=payload, timeout=float(q.get("timeout", 10)))
     except (httpx.ReadTimeout, httpx.RemoteProtocolError) as exc:  # the request went out, no answer came
-        note(f"SMS gateway: no answer after the message was sent ({exc.__class__.__name__}): outcome unknown",
-             unknown=True)
+        note(
+            f"SMS gateway: no answer after the message was sent ({exc.__class__.__name__}): outcome unknown",
+            unknown=True,
+        )
         return False
     except httpx.HTTPError as exc:
         note(f"SMS gateway unreachable ({exc.__class__.__name__})", unreachable=True)
@@ -109,8 +112,10 @@ def _post_sms(meta: dict, scheme: str, body: str) -> bool:
         answer = response.json()
     except ValueError:
         return True  # a 2xx without JSON: nothing says it failed
-    if isinstance(answer, dict) and (answer.get("error") or str(answer.get("status", "ok")).lower()
-                                     not in ("ok", "success", "sent", "queued", "0", "200")):
+    if isinstance(answer, dict) and (
+        answer.get("error")
+        or str(answer.get("status", "ok")).lower() not in ("ok", "success", "sent", "queued", "0", "200")
+    ):
         note(f"SMS gateway answered 2xx with an error: {str(answer.get('error') or answer.get('status'))[:200]}")
         return False
     return True

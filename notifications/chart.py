@@ -1,5 +1,6 @@
 """The digest's picture: on-time rate per body, a horizontal bar chart (matplotlib, no display).
 DejaVu Sans, matplotlib's own font, has every Vietnamese letter."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,8 +22,9 @@ def on_time_chart(lines: list[BoardRow], target: Path) -> Path:
     height = 0.9 + 0.32 * max(len(lines), 1)
     fig, ax = plt.subplots(figsize=(7.2, height), dpi=110)
     try:
-        bars = ax.barh(names, rates, color=["#11602a" if r >= 80 else "#c8102e" if r < 50 else "#d98c00"
-                                            for r in rates])
+        bars = ax.barh(
+            names, rates, color=["#11602a" if r >= 80 else "#c8102e" if r < 50 else "#d98c00" for r in rates]
+        )
         ax.bar_label(bars, labels=[f"{r}%" for r in rates], padding=3, fontsize=8)
         ax.set_xlim(0, 110)
         ax.set_xlabel("Tỷ lệ hoàn thành đúng hạn (%)", fontsize=9)

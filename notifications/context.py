@@ -1,5 +1,6 @@
 """The values a message template sees, read from the database for one outbox row: one builder per
 kind of message (which kind uses which: notifications/kinds.py)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -36,16 +37,27 @@ _coordinator = aliased(Body)
 # coordinating body; one of them by id, or several (an escalation notice's items).
 _JOINED = (
     select(Assignment, Duty, Plan, Body, _coordinator)
-    .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
-    .join(Body, Body.id == Assignment.body_id).join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
+    .join(Duty, Duty.id == Assignment.duty_id)
+    .join(Plan, Plan.id == Duty.plan_id)
+    .join(Body, Body.id == Assignment.body_id)
+    .join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
 )
 _ASSIGNMENT = _JOINED.where(Assignment.id == bindparam("assignment_id"))
-_ITEMS = (_JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True)))
-          .order_by(Body.name, Assignment.due, Duty.position))
+_ITEMS = _JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True))).order_by(
+    Body.name, Assignment.due, Duty.position
+)
 
 
-def assignment_context(session: Session, assignment_id: int, *, now: datetime, calendar: WorkingCalendar,
-                       tz: ZoneInfo, contact: Contact | None = None, links: Links | None = None) -> dict:
+def assignment_context(
+    session: Session,
+    assignment_id: int,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    contact: Contact | None = None,
+    links: Links | None = None,
+) -> dict:
     a, duty, plan, body, coordinating = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
     due = calendar.roll_forward(a.effective_due)
     return {
@@ -54,16 +66,24 @@ def assignment_context(session: Session, assignment_id: int, *, now: datetime, c
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
         "body": {"code": body.code, "name": body.name, "label": body.label},
         "contact": {"name": contact.name if contact else body.label},
-        "duty": {"ref": duty.ref, "source": duty.source, "title": duty.title, "text": duty.text,
-                 "evidence": [EVIDENCE_LABELS.get(e, e) for e in duty.evidence]},
+        "duty": {
+            "ref": duty.ref,
+            "source": duty.source,
+            "title": duty.title,
+            "text": duty.text,
+            "evidence": [EVIDENCE_LABELS.get(e, e) for e in duty.evidence],
+        },
         "period": period_label(a.period),
         "due": due,
         "due_weekday": weekday_vi(due),
         "days_left": calendar.working_days_between(local_date(now, tz), due),
         "coordinator": acting_coordinator(session, coordinating, local_date(now, tz)),
         # Where a message can still lead to a submission, it carries a signed link for its reader.
-        "confirm_url": links.for_contact(session, a.id, contact.id if contact else None, purpose=Purpose.confirm,
-                                         now=now) if links and a.state in OPEN_STATES else None,
+        "confirm_url": links.for_contact(
+            session, a.id, contact.id if contact else None, purpose=Purpose.confirm, now=now
+        )
+        if links and a.state in OPEN_STATES
+        else None,
         "confirm_command": f"dondoc confirm {a.id}",
     }
 
@@ -74,64 +94,127 @@ def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:
     return plan_coordinator.name if acting == plan_coordinator.id else session.get(Body, acting).name
 
 
-def assignment_message_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                               calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+def assignment_message_context(
+    session: Session,
+    row: Notification,
+    contact: Contact | None,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    links: Links | None = None,
+) -> dict:
     """A message about one assignment (a reminder, an overdue nag, a receipt, a return, an
     extension decided): the assignment, what the row carries, and what was submitted or asked."""
-    ctx = {**assignment_context(session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact,
-                                links=links), **row.context, "step": row.step}
+    ctx = {
+        **assignment_context(
+            session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact, links=links
+        ),
+        **row.context,
+        "step": row.step,
+    }
     if "evidence_id" in row.context:  # a receipt or a return: what was submitted
         (ctx["evidence"],) = submissions(session, row.assignment_id, evidence_id=row.context["evidence_id"])
         ctx["evidence"]["submitted_at"] = ctx["evidence"]["submitted_at"].astimezone(tz)
-        ctx["view_url"] = links.for_contact(session, row.assignment_id, row.contact_id, purpose=Purpose.view,
-                                            now=now) if links else None
+        ctx["view_url"] = (
+            links.for_contact(session, row.assignment_id, row.contact_id, purpose=Purpose.view, now=now)
+            if links
+            else None
+        )
     if "extension_id" in row.context:
         ctx["extension"] = session.get(Extension, row.context["extension_id"]).model_dump()
     return ctx
 
 
-def alert_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                  calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+def alert_context(
+    session: Session,
+    row: Notification,
+    contact: Contact | None,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    links: Links | None = None,
+) -> dict:
     """An alert to the coordinators: what the row carries, signed by the first plan's coordinator."""
     plan = session.exec(select(Plan).order_by(Plan.id)).first()
-    return {**row.context, "at": datetime.fromisoformat(row.context["at"]).astimezone(tz), "state": "open",
-            "contact": {"name": contact.name if contact else ""},
-            "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
-            "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id),
-                                              local_date(now, tz))}
+    return {
+        **row.context,
+        "at": datetime.fromisoformat(row.context["at"]).astimezone(tz),
+        "state": "open",
+        "contact": {"name": contact.name if contact else ""},
+        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+        "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id), local_date(now, tz)),
+    }
 
 
-def digest_message_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                           calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+def digest_message_context(
+    session: Session,
+    row: Notification,
+    contact: Contact | None,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    links: Links | None = None,
+) -> dict:
     """A weekly digest (`digest-leadership`, `digest-coordinator`), with the figures of the moment
     it was queued (kept in the row, so a retry sends the same figures)."""
     from notifications.digests import digest_context  # matplotlib, only for digests
 
-    return digest_context(session, row.kind.removeprefix("digest-"), now=datetime.fromisoformat(row.context["as_of"]),
-                          tz=tz, calendar=calendar, contact=contact)
+    return digest_context(
+        session,
+        row.kind.removeprefix("digest-"),
+        now=datetime.fromisoformat(row.context["as_of"]),
+        tz=tz,
+        calendar=calendar,
+        contact=contact,
+    )
 
 
-def escalation_context(session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                       calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None = None) -> dict:
+def escalation_context(
+    session: Session,
+    row: Notification,
+    contact: Contact | None,
+    *,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    links: Links | None = None,
+) -> dict:
     """An escalation notice: the items still open, grouped by body, with how late each is."""
     levels = dict(row.context["items"])
     today = local_date(now, tz)
     bodies: dict[str, dict] = {}
-    plan = coordinating = None
-    for a, duty, plan, body, coordinating in session.exec(_ITEMS, params={"ids": list(levels)}):
+    rows = session.exec(_ITEMS, params={"ids": list(levels)}).all()
+    # The notice names one plan and its coordinating body, those of its first item (with one plan
+    # followed, all of them; notices per plan are issue 13's).
+    plan, coordinating = (rows[0][2], rows[0][4]) if rows else (None, None)
+    for a, duty, _, body, _ in rows:
         if a.state not in OPEN_STATES:
             continue  # submitted since: no longer news
         due = calendar.roll_forward(a.effective_due)
-        bodies.setdefault(body.name, {"name": body.name, "label": body.label, "items": []})["items"].append({
-            "assignment_id": a.id, "ref": duty.ref, "title": duty.title, "period": period_label(a.period),
-            "due": due, "late": calendar.working_days_between(due, today), "level": levels[a.id],
-            "returned": a.state == "returned"})
+        bodies.setdefault(body.name, {"name": body.name, "label": body.label, "items": []})["items"].append(
+            {
+                "assignment_id": a.id,
+                "ref": duty.ref,
+                "title": duty.title,
+                "period": period_label(a.period),
+                "due": due,
+                "late": calendar.working_days_between(due, today),
+                "level": levels[a.id],
+                "returned": a.state == "returned",
+            }
+        )
     items = [i for b in bodies.values() for i in b["items"]]
     return {
         "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
         "contact": {"name": contact.name if contact else ""},
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number} if plan else None,
         "coordinator": acting_coordinator(session, coordinating, today) if coordinating else "",
-        "bodies": list(bodies.values()), "count": len(items), "level": max(levels.values()),
-        "today": today, "step": row.step,
+        "bodies": list(bodies.values()),
+        "count": len(items),
+        "level": max(levels.values()),
+        "today": today,
+        "step": row.step,
     }

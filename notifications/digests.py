@@ -1,5 +1,6 @@
 """The weekly digests as messages: who receives them, their context (figures, chart), queued in
 the outbox once per recipient per ISO week."""
+
 from __future__ import annotations
 
 import tempfile
@@ -38,8 +39,15 @@ def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> l
     return [c for c in unique.values() if c.email]  # a digest is an email: no SMS version
 
 
-def digest_context(session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar,
-                   contact: Contact | None = None) -> dict:
+def digest_context(
+    session: Session,
+    kind: str,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    calendar: WorkingCalendar,
+    contact: Contact | None = None,
+) -> dict:
     digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar)
     plan = session.exec(select(Plan).order_by(Plan.id)).first()
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
@@ -48,17 +56,36 @@ def digest_context(session: Session, kind: str, *, now: datetime, tz: ZoneInfo, 
         # A fresh folder per message: the file keeps the name the HTML refers to (cid:...).
         chart = on_time_chart(digest.league, Path(tempfile.mkdtemp(prefix="dondoc-chart-")) / ON_TIME_CHART)
         attachments.append(chart)
-    return {"digest": digest, "S": Status, "kind": kind, "chart": ON_TIME_CHART, "attachments": attachments,
-            "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
-            "coordinator": coordinating.name, "contact": {"name": contact.name if contact else ""},
-            "state": "open"}
+    return {
+        "digest": digest,
+        "S": Status,
+        "kind": kind,
+        "chart": ON_TIME_CHART,
+        "attachments": attachments,
+        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+        "coordinator": coordinating.name,
+        "contact": {"name": contact.name if contact else ""},
+        "state": "open",
+    }
 
 
 def enqueue(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[int]:
     """One digest per recipient per ISO week; the figures are those of `now` (kept in the row,
     so a retry sends the same figures)."""
     year, week, _ = local_date(now, tz).isocalendar()
-    return outbox.queue(session, [
-        outbox.message(f"digest-{kind}@{year}-W{week:02d}:email:{c.email}", f"digest-{kind}", "email", c.email,
-                       contact_id=c.id, step=f"{year}-W{week:02d}", context={"as_of": now.isoformat()}, now=now)
-        for c in recipients(session, kind, now=now, tz=tz)])
+    return outbox.queue(
+        session,
+        [
+            outbox.message(
+                f"digest-{kind}@{year}-W{week:02d}:email:{c.email}",
+                f"digest-{kind}",
+                "email",
+                c.email,
+                contact_id=c.id,
+                step=f"{year}-W{week:02d}",
+                context={"as_of": now.isoformat()},
+                now=now,
+            )
+            for c in recipients(session, kind, now=now, tz=tz)
+        ],
+    )

@@ -7,6 +7,7 @@ is bounded: its send phase stops claiming after `delivery.send_seconds`, and a c
 answers nothing `delivery.pause_after_silences` times in a row rests until the next run; what is
 left stays pending, its attempts untouched.
 """
+
 from __future__ import annotations
 
 import logging
@@ -61,9 +62,19 @@ class _Run:
 
 
 class _Dispatcher:
-    def __init__(self, url: str, *, now: datetime, clock: Callable[[], datetime], channels: Channels,
-                 policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo, templates: Path | None,
-                 links: Links | None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        now: datetime,
+        clock: Callable[[], datetime],
+        channels: Channels,
+        policy: Policy,
+        calendar: WorkingCalendar,
+        tz: ZoneInfo,
+        templates: Path | None,
+        links: Links | None,
+    ):
         self.url, self.now, self.clock, self.channels, self.policy = url, now, clock, channels, policy
         self.calendar, self.tz, self.templates, self.links = calendar, tz, templates, links
         self.run = _Run(policy)
@@ -107,8 +118,16 @@ class _Dispatcher:
                 message = make_message(row.kind, context, self.templates).prepare(row.channel)
             except Exception as exc:  # a broken template or record fails this row, not the whole run
                 log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
-                outbox.fail(s, row, now=self.now, error=f"rendering failed: {exc}", permanent=True,
-                            sms_fallback=kind is not None and kind.sms, policy=self.policy, tz=self.tz)
+                outbox.fail(
+                    s,
+                    row,
+                    now=self.now,
+                    error=f"rendering failed: {exc}",
+                    permanent=True,
+                    sms_fallback=kind is not None and kind.sms,
+                    policy=self.policy,
+                    tz=self.tz,
+                )
                 return row.status
             return row.recipient, message
 
@@ -123,30 +142,61 @@ class _Dispatcher:
                         return Delivery.sent
                     row = s.get(Notification, row_id)
                     kind = KINDS.get(row.kind)
-                    outbox.fail(s, row, now=self.now, error=outcome.error, permanent=outcome.permanent,
-                                unknown=outcome.unknown, sms_fallback=kind is not None and kind.sms,
-                                policy=self.policy, tz=self.tz)
+                    outbox.fail(
+                        s,
+                        row,
+                        now=self.now,
+                        error=outcome.error,
+                        permanent=outcome.permanent,
+                        unknown=outcome.unknown,
+                        sms_fallback=kind is not None and kind.sms,
+                        policy=self.policy,
+                        tz=self.tz,
+                    )
                     return row.status
             except Exception as exc:
                 if pause is None:
-                    log.error("outbox row %d: the outcome (%s) could not be recorded: %s", row_id,
-                              "sent" if outcome.error is None else "failed", exc.__class__.__name__)
+                    log.error(
+                        "outbox row %d: the outcome (%s) could not be recorded: %s",
+                        row_id,
+                        "sent" if outcome.error is None else "failed",
+                        exc.__class__.__name__,
+                    )
                     return UNRECORDED
                 time.sleep(pause)
         raise AssertionError("unreachable")
 
 
-def dispatch(url: str, *, now: datetime, channels: Channels, policy: Policy, calendar: WorkingCalendar,
-             tz: ZoneInfo, templates: Path | None = None, ids: list[int] | None = None,
-             links: Links | None = None, clock: Callable[[], datetime] = wall_clock) -> Counter:
+def dispatch(
+    url: str,
+    *,
+    now: datetime,
+    channels: Channels,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    templates: Path | None = None,
+    ids: list[int] | None = None,
+    links: Links | None = None,
+    clock: Callable[[], datetime] = wall_clock,
+) -> Counter:
     """Send every row due by `now` (or those of `ids`); returns counts by final status, with LEFT
     and UNRECORDED. `now` decides what is due; `clock` (the wall clock) measures the leases."""
     with session_scope(url) as s:
         recovered = outbox.recover_stale(s, now=now, wall=clock(), policy=policy)
     if recovered:
         log.warning("%d outbox rows were left sending by a crash: retrying them", recovered)
-    sender = _Dispatcher(url, now=now, clock=clock, channels=channels, policy=policy, calendar=calendar, tz=tz,
-                         templates=templates, links=links)
+    sender = _Dispatcher(
+        url,
+        now=now,
+        clock=clock,
+        channels=channels,
+        policy=policy,
+        calendar=calendar,
+        tz=tz,
+        templates=templates,
+        links=links,
+    )
     counts: Counter = Counter()
     tried: set[int] = set()
     with ThreadPoolExecutor(policy.delivery.concurrency, thread_name_prefix="dondoc-send") as pool:
@@ -160,7 +210,8 @@ def dispatch(url: str, *, now: datetime, channels: Channels, policy: Policy, cal
                 if status is not None:
                     counts[status] += 1
     if counts[LEFT]:
-        log.warning("dispatch: %d messages left for the next run (time limit, or a channel not answering)",
-                    counts[LEFT])
+        log.warning(
+            "dispatch: %d messages left for the next run (time limit, or a channel not answering)", counts[LEFT]
+        )
     log.info("dispatch: %s", dict(counts) or "nothing due")
     return counts

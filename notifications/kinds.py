@@ -6,6 +6,7 @@ form, `-sms.txt` (notifications/templates; tests/test_templates.py checks that e
 its templates and every template its kind). The models layer queues rows by kind name and is told
 what it needs (`outbox.fail(..., sms_fallback=kind.sms)`); it never reads this registry.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,8 +32,17 @@ from notifications.context import (
 class Builder(Protocol):
     """Builds the values a kind's templates see, for one outbox row."""
 
-    def __call__(self, session: Session, row: Notification, contact: Contact | None, *, now: datetime,
-                 calendar: WorkingCalendar, tz: ZoneInfo, links: Links | None) -> dict: ...
+    def __call__(
+        self,
+        session: Session,
+        row: Notification,
+        contact: Contact | None,
+        *,
+        now: datetime,
+        calendar: WorkingCalendar,
+        tz: ZoneInfo,
+        links: Links | None,
+    ) -> dict: ...
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,16 @@ class Kind:
     while_open: bool = False
     sms: bool = False
 
-    def context(self, session: Session, row: Notification, *, now: datetime, calendar: WorkingCalendar,
-                tz: ZoneInfo, links: Links | None = None) -> dict:
+    def context(
+        self,
+        session: Session,
+        row: Notification,
+        *,
+        now: datetime,
+        calendar: WorkingCalendar,
+        tz: ZoneInfo,
+        links: Links | None = None,
+    ) -> dict:
         """The values `row`'s templates see, read from the database now."""
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
         return self.build(session, row, contact, now=now, calendar=calendar, tz=tz, links=links)

@@ -3,6 +3,7 @@
 Parts: subject, body.txt, body.html, sms. HTML is autoescaped (by the last extension, so name
 templates *.html, never *.html.j2); text parts are not. A folder in settings overrides any template.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -76,9 +77,14 @@ def filesize_vi(size: int) -> str:
 
 
 # The filters of every dondoc template, messages and portal pages alike.
-FILTERS = {"dmy": lambda d: d.strftime("%d/%m/%Y"), "dm": lambda d: d.strftime("%d/%m"), "weekday": weekday_vi,
-           "number": number_vi, "filesize": filesize_vi,
-           "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%"}
+FILTERS = {
+    "dmy": lambda d: d.strftime("%d/%m/%Y"),
+    "dm": lambda d: d.strftime("%d/%m"),
+    "weekday": weekday_vi,
+    "number": number_vi,
+    "filesize": filesize_vi,
+    "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%",
+}
 
 
 @lru_cache(maxsize=4)

@@ -1,4 +1,5 @@
 """Everything a sweep needs, built once from the settings: database, calendar, policy, channels."""
+
 from __future__ import annotations
 
 import logging
@@ -40,10 +41,13 @@ class Runtime:
         s = settings or get_settings()
         secret = lambda v: v.get_secret_value() if v else None  # noqa: E731
         return cls(
-            url=s.db_url, tz=s.tz, calendar=WorkingCalendar.from_file(s.calendar_file),
+            url=s.db_url,
+            tz=s.tz,
+            calendar=WorkingCalendar.from_file(s.calendar_file),
             policy=Policy.from_file(s.policy_file),
             channels=Channels(email_url=secret(s.email_url), sms_url=secret(s.sms_url), outbox_dir=s.outbox_dir),
-            templates=s.templates_dir, links=Links.from_settings(s),
+            templates=s.templates_dir,
+            links=Links.from_settings(s),
         )
 
     def body_ids(self, codes: list[str]) -> list[int]:
@@ -52,7 +56,7 @@ class Runtime:
         from models.tables.org import Body
 
         with session_scope(self.url) as s:
-            ids = list(s.exec(select(Body.id).where(Body.code.in_(codes))))
+            ids = [i for i in s.exec(select(Body.id).where(Body.code.in_(codes))) if i is not None]
         if len(ids) != len(set(codes)):
             raise NotFound(f"không có cơ quan mã {', '.join(sorted(set(codes)))}")
         return ids
@@ -60,22 +64,25 @@ class Runtime:
     def plan(self, now: datetime, body_ids: list[int] | None = None) -> list[reminders.Planned]:
         """What the sweep would queue now (no writes)."""
         with session_scope(self.url) as s:
-            return reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                                  body_ids=body_ids)
+            return reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz, body_ids=body_ids)
 
     def enqueue(self, now: datetime, body_ids: list[int] | None = None) -> int:
         """Queue the reminders due now; returns how many rows are new. An assignment that cannot be
         planned is skipped, recorded and alerted; the others are queued."""
         with session_scope(self.url) as s, self._isolating(s, "reminders", now) as on_error:
-            planned = reminders.plan(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                                     body_ids=body_ids, on_error=on_error)
+            planned = reminders.plan(
+                s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz, body_ids=body_ids, on_error=on_error
+            )
             return reminders.enqueue(s, planned, now=now, policy=self.policy, tz=self.tz)
 
     def escalate(self, now: datetime) -> int:
         """Queue today's escalation notices; returns how many. Isolated as `enqueue` is."""
         with session_scope(self.url) as s, self._isolating(s, "escalation", now) as on_error:
-            return len(escalation.escalate(s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz,
-                                           on_error=on_error))
+            return len(
+                escalation.escalate(
+                    s, now=now, policy=self.policy, calendar=self.calendar, tz=self.tz, on_error=on_error
+                )
+            )
 
     @contextmanager
     def _isolating(self, session, stage: str, now: datetime) -> Iterator[OnError]:
@@ -89,8 +96,14 @@ class Runtime:
         if skipped:
             from notifications import alerts
 
-            alerts.skipped(session, [i for ids, _ in skipped for i in ids], stage=STAGES[stage],
-                           error=skipped[0][1], now=now, tz=self.tz)
+            alerts.skipped(
+                session,
+                [i for ids, _ in skipped for i in ids],
+                stage=STAGES[stage],
+                error=skipped[0][1],
+                now=now,
+                tz=self.tz,
+            )
 
     def digest(self, kind: str, now: datetime) -> list[int]:
         """Queue this week's digest of `kind` for its recipients; returns the new outbox ids."""
@@ -99,7 +112,18 @@ class Runtime:
         with session_scope(self.url) as s:
             return digests.enqueue(s, kind, now=now, tz=self.tz)
 
-    def dispatch(self, now: datetime, ids: list[int] | None = None,
-                 clock: Callable[[], datetime] = wall_clock) -> Counter:
-        return dispatch(self.url, now=now, channels=self.channels, policy=self.policy, calendar=self.calendar,
-                        tz=self.tz, templates=self.templates, ids=ids, links=self.links, clock=clock)
+    def dispatch(
+        self, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
+    ) -> Counter:
+        return dispatch(
+            self.url,
+            now=now,
+            channels=self.channels,
+            policy=self.policy,
+            calendar=self.calendar,
+            tz=self.tz,
+            templates=self.templates,
+            ids=ids,
+            links=self.links,
+            clock=clock,
+        )

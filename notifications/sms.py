@@ -1,4 +1,5 @@
 """SMS text for Vietnamese gateways: no diacritics (many reject Unicode), GSM-7, 160 characters."""
+
 from __future__ import annotations
 
 import unicodedata

@@ -8,10 +8,12 @@
   included, and building it parses the whole CA bundle: about 20 ms of CPU a message, five times
   the cost of the SMTP exchange on a local relay.
 """
+
 from __future__ import annotations
 
 import smtplib
 import ssl
+from typing import cast
 
 from apprise.plugins.email import smtp as apprise_smtp
 
@@ -22,7 +24,7 @@ from notifications.verdict import note
 _NOT_FAILURES = {"EHLO", "RSET", "QUIT"}
 
 
-class _Recording:
+class RecordingSMTP(smtplib.SMTP):
     """smtplib's client, noting the first refusal and a missing answer in the current verdict."""
 
     _command = "CONNECT"  # the greeting answers the connection
@@ -56,11 +58,7 @@ class _Recording:
         return code, text
 
 
-class RecordingSMTP(_Recording, smtplib.SMTP):
-    pass
-
-
-class RecordingSMTP_SSL(_Recording, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
+class RecordingSMTP_SSL(RecordingSMTP, smtplib.SMTP_SSL):  # noqa: N801 (smtplib's name)
     pass
 
 
@@ -88,7 +86,7 @@ class _LazyTLSContext:
             for name, value in self._settings:
                 setattr(context, name, value)
             object.__setattr__(self, "_context", context)
-        return self._context
+        return cast(ssl.SSLContext, self._context)
 
     def __setattr__(self, name: str, value: object) -> None:
         if self._context is None:
@@ -109,5 +107,6 @@ class _SSLModule:
         return getattr(ssl, name)
 
 
-apprise_smtp.smtplib = _SMTPLib()
-apprise_smtp.ssl = _SSLModule()
+# setattr: a module attribute replaced by an object that only looks like the module.
+setattr(apprise_smtp, "smtplib", _SMTPLib())  # noqa: B010
+setattr(apprise_smtp, "ssl", _SSLModule())  # noqa: B010

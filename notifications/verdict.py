@@ -5,6 +5,7 @@ refusal from a message that went out but was never acknowledged, the transports 
 what they saw in the verdict of the send in progress (a context variable: Apprise runs a send in
 the caller's thread or in a copy of its context, so the note reaches the caller either way).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -41,4 +42,8 @@ def note(error: str, *, permanent: bool = False, unknown: bool = False, unreacha
     verdict = _current.get()
     if verdict is not None and verdict.error is None:
         verdict.error, verdict.permanent, verdict.unknown, verdict.unreachable = (
-            error, permanent, unknown, unreachable or unknown)
+            error,
+            permanent,
+            unknown,
+            unreachable or unknown,
+        )

@@ -8,6 +8,7 @@ runs in worker threads, through the same operations as the CLI (`models.actions`
 The routes are in routers by area (`links`, `auth`, `review`); what they share is in `deps`, as
 dependencies over the `Context` stored here in `app.state`.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,29 +37,54 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",  # a link's token must not leak to another site
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "Cache-Control": "no-store",
 }
 
 
-def create_app(settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None,
-               runtime: Runtime | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, *, clock: Callable[[], datetime] | None = None, runtime: Runtime | None = None
+) -> FastAPI:
     """The portal app. `clock` gives "now" (tests pass a fixed one); `runtime` sends messages."""
     settings = settings or get_settings()
-    ctx = Context(settings=settings, runtime=runtime or Runtime.from_settings(settings),
-                  clock=clock or (lambda: datetime.now(UTC)), templates=templates())
+    ctx = Context(
+        settings=settings,
+        runtime=runtime or Runtime.from_settings(settings),
+        clock=clock or (lambda: datetime.now(UTC)),
+        templates=templates(),
+    )
     if len(ctx.secret) < MIN_SECRET:
-        log.warning("DONDOC_SECRET_KEY is shorter than %d characters: links and sessions signed with it can be "
-                    "forged by guessing it (python -c 'import secrets; print(secrets.token_urlsafe(48))')", MIN_SECRET)
+        log.warning(
+            "DONDOC_SECRET_KEY is shorter than %d characters: links and sessions signed with it can be "
+            "forged by guessing it (python -c 'import secrets; print(secrets.token_urlsafe(48))')",
+            MIN_SECRET,
+        )
     logging.getLogger("uvicorn.access").addFilter(REDACT_TOKENS)  # once, however many apps are made
     if removed := remove_stale_uploads(settings.evidence_dir):
         log.warning("removed %d temporary upload files left by an interrupted upload", removed)
-    app = FastAPI(title="dondoc", docs_url=None, redoc_url=None, openapi_url=None, exception_handlers={
-        ErrorPage: refused_page, Refused: refused_page, NotFound: refused_page, auth.SignInRequired: sign_in_first,
-        RequestValidationError: malformed_path, StarletteHTTPException: http_error})
+    app = FastAPI(
+        title="dondoc",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        exception_handlers={
+            ErrorPage: refused_page,
+            Refused: refused_page,
+            NotFound: refused_page,
+            auth.SignInRequired: sign_in_first,
+            RequestValidationError: malformed_path,
+            StarletteHTTPException: http_error,
+        },
+    )
     app.state.portal = ctx  # what the dependencies in `deps` read
-    app.add_middleware(SessionMiddleware, secret_key=ctx.secret, session_cookie="dondoc_session",
-                       max_age=auth.SESSION_HOURS * 3600, same_site="lax", https_only=settings.mode == "production")
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=ctx.secret,
+        session_cookie="dondoc_session",
+        max_age=auth.SESSION_HOURS * 3600,
+        same_site="lax",
+        https_only=settings.mode == "production",
+    )
     app.add_middleware(SecurityHeaders)
     for router in (links.router, auth.router, review.router, site):
         app.include_router(router)
@@ -91,8 +117,11 @@ site = APIRouter()  # what belongs to no area
 
 @site.get("/static/portal.css")
 def stylesheet():
-    return Response((HERE / "static" / "portal.css").read_bytes(), media_type="text/css",
-                    headers={"Cache-Control": "public, max-age=86400"})
+    return Response(
+        (HERE / "static" / "portal.css").read_bytes(),
+        media_type="text/css",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 @site.get("/healthz", include_in_schema=False)
@@ -133,8 +162,10 @@ class SecurityHeaders:
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 present = {k.lower() for k, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *((k, v) for k, v in self.headers if k not in present)]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    *((k, v) for k, v in self.headers if k not in present),
+                ]
             await send(message)
 
         await self.app(scope, receive, with_headers)

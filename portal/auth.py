@@ -4,6 +4,7 @@ a dependency.
 Sessions live on the server: the signed cookie carries a random token whose `portalsession` row is
 checked on every coordinator request, so logout and a new password end a copied cookie too.
 """
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -24,7 +25,7 @@ SESSION_KEYS = ("contact", "name", "sid")  # what a login puts in the cookie's s
 router = APIRouter()
 
 
-class SignInRequired(Exception):  # noqa: N818 (not an error: the way to the login page)
+class SignInRequired(Exception):
     """A coordinator's page asked for without a live session: answered by sending the visitor to
     /login (one handler, in `create_app`)."""
 
@@ -37,8 +38,11 @@ def signed_in(request: Request, db: Db, now: Now) -> int | None:
     if contact_id is not None:
         with db() as s:
             contact = s.get(Contact, contact_id)
-            if (contact is not None and live_session(s, request.session.get("sid"), contact.id, now=now)
-                    and is_coordinator(s, contact)):
+            if (
+                contact is not None
+                and live_session(s, request.session.get("sid"), contact.id, now=now)
+                and is_coordinator(s, contact)
+            ):
                 return contact.id
     for key in SESSION_KEYS:
         request.session.pop(key, None)
@@ -77,11 +81,21 @@ async def login(request: Request, form: Form, ctx: Ctx, now: Now, page: Page):
     # (`dondoc portal --forwarded-allow-ips`): the key of the per-client throttle.
     client = request.client.host if request.client else "unknown"
     # Its own transactions, none held while argon2 runs.
-    found = await run_in_threadpool(sign_in, ctx.settings.db_url, form.get("email"), form.get("password"), now=now,
-                                    client=client, session_hours=SESSION_HOURS)
+    found = await run_in_threadpool(
+        sign_in,
+        ctx.settings.db_url,
+        form.get("email"),
+        form.get("password"),
+        now=now,
+        client=client,
+        session_hours=SESSION_HOURS,
+    )
     if found is None:  # one answer for every failure: it tells nothing about the account
-        return page("login.html", 401, error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm "
-                                             "khóa 15 phút sau nhiều lần đăng nhập sai.")
+        return page(
+            "login.html",
+            401,
+            error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa 15 phút sau nhiều lần đăng nhập sai.",
+        )
     # A new session on login, no fixation: not even the CSRF token is kept (the next page makes one).
     request.session.clear()
     request.session.update(contact=found.contact_id, name=found.name, sid=found.token)

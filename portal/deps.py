@@ -6,6 +6,7 @@ Dependencies are solved in the order of a route's parameters, all of them before
 path parameters are validated: a dependency that answers for itself (reads the body, checks a
 login) comes after the ids it must not outrun, which is why ids are dependencies too.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -39,8 +40,11 @@ HERE = Path(__file__).resolve().parent
 
 
 def templates() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["html"]),
-                      undefined=StrictUndefined)
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+    )
     env.filters.update(FILTERS)
     env.globals["state_labels"] = {"accepted": "Đã chấp nhận", "returned": "Bị trả lại", None: "Chờ xem xét"}
     return env
@@ -70,6 +74,7 @@ class Context:
 
 
 # The small dependencies are coroutines: FastAPI would run a plain function in a worker thread.
+
 
 async def context(request: Request) -> Context:
     return Context.of(request)
@@ -105,8 +110,11 @@ def csrf_token(request: Request) -> str:
 def render(request: Request, template: str, code: int = 200, /, **values) -> HTMLResponse:
     """A page; a plain function, since the exception handlers render without dependencies."""
     values = {"error": None, "form": {}, "back": None, **values}
-    html = Context.of(request).templates.get_template(template).render(
-        csrf=csrf_token(request), signed_in=request.session.get("name"), **values)
+    html = (
+        Context.of(request)
+        .templates.get_template(template)
+        .render(csrf=csrf_token(request), signed_in=request.session.get("name"), **values)
+    )
     return HTMLResponse(html, status_code=code)
 
 
@@ -122,9 +130,14 @@ Page = Annotated[Renderer, Depends(renderer)]
 
 
 async def _checked_form(request: Request, ctx: Context, *, files: bool) -> ReceivedForm:
-    form = await read_form(request.stream(), request.headers.get("content-type", ""),
-                           evidence_dir=ctx.settings.evidence_dir, max_file_bytes=ctx.settings.max_file_bytes,
-                           max_files=ctx.settings.max_files, file_fields={"files"} if files else set())
+    form = await read_form(
+        request.stream(),
+        request.headers.get("content-type", ""),
+        evidence_dir=ctx.settings.evidence_dir,
+        max_file_bytes=ctx.settings.max_file_bytes,
+        max_files=ctx.settings.max_files,
+        file_fields={"files"} if files else set(),
+    )
     expected = request.session.get("csrf")
     if not expected or not hmac.compare_digest(form.get("csrf").encode(), expected.encode()):
         form.discard()
@@ -174,10 +187,15 @@ FileId = Annotated[int, _row_id("file_id")]
 def evidence_file(ctx: Context, db: Database, file_id: int, assignment_id: int | None) -> FileResponse:
     """A stored file as an attachment; with `assignment_id`, only one of that assignment's."""
     with db() as s:
-        row = s.exec(select(EvidenceFile, Evidence.assignment_id).join(Evidence)
-                     .where(EvidenceFile.id == file_id)).first()
+        row = s.exec(
+            select(EvidenceFile, Evidence.assignment_id).join(Evidence).where(EvidenceFile.id == file_id)
+        ).first()
     if row is None or (assignment_id is not None and row[1] != assignment_id):
         raise ErrorPage("Không tìm thấy tệp.", 404)
     f = row[0]
-    return FileResponse(ctx.settings.evidence_dir / f.sha256, media_type=f.content_type, filename=f.filename,
-                        content_disposition_type="attachment")
+    return FileResponse(
+        ctx.settings.evidence_dir / f.sha256,
+        media_type=f.content_type,
+        filename=f.filename,
+        content_disposition_type="attachment",
+    )

@@ -1,13 +1,19 @@
 """What the portal answers when something is refused: its own refusals (`ErrorPage`, with the
 status to answer) and the HTTP status of each domain error. The only place statuses are decided."""
+
 from __future__ import annotations
 
 from models.errors import LinkRefused, NotFound, Refused, TooLarge
 
 # A token that opens nothing: forged is forbidden, an unknown link is not found, revoked and
 # expired are gone, a spent one conflicts with the submission it carried.
-LINK_STATUS = {LinkRefused.Why.forged: 403, LinkRefused.Why.unknown: 404, LinkRefused.Why.revoked: 410,
-               LinkRefused.Why.expired: 410, LinkRefused.Why.spent: 409}
+LINK_STATUS = {
+    LinkRefused.Why.forged: 403,
+    LinkRefused.Why.unknown: 404,
+    LinkRefused.Why.revoked: 410,
+    LinkRefused.Why.expired: 410,
+    LinkRefused.Why.spent: 409,
+}
 
 
 class ErrorPage(Exception):

@@ -7,6 +7,7 @@ is bounded as a whole. Nothing depends on Content-Length, so a chunked upload is
 limits. Whatever goes wrong, the caller gets a `ErrorPage` with the HTTP status to answer and
 no file is left behind.
 """
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -26,7 +27,6 @@ MAX_FIELD_BYTES = 20_000  # a note of several pages
 MAX_FIELDS = 60
 MAX_URLENCODED_BYTES = 64 * 1024
 DRAIN_LIMIT = 128 * 1024 * 1024  # read (and drop) at most this much more to answer 413 cleanly
-
 
 
 @dataclass
@@ -88,8 +88,7 @@ class _Multipart:
                 raise ErrorPage("Biểu mẫu không nhận tệp ở trường này.", 400)
             if len(self.form.files) >= self.max_files:
                 raise ErrorPage(f"Mỗi lần nộp tối đa {self.max_files} tệp.", 413)
-            self._upload = Upload(self.evidence_dir, filename.decode("utf-8", "replace"),
-                                  max_bytes=self.max_file_bytes)
+            self._upload = Upload(self.evidence_dir, filename.decode("utf-8", "replace"), max_bytes=self.max_file_bytes)
             self.form.files.append(self._upload)  # from now on, discard() removes it
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
@@ -112,8 +111,15 @@ class _Multipart:
                 raise ErrorPage("Biểu mẫu phải được gửi bằng UTF-8.", 400) from None
 
 
-async def read_form(stream: AsyncIterator[bytes], content_type: str, *, evidence_dir: Path, max_file_bytes: int,
-                    max_files: int, file_fields: set[str] = frozenset()) -> ReceivedForm:
+async def read_form(
+    stream: AsyncIterator[bytes],
+    content_type: str,
+    *,
+    evidence_dir: Path,
+    max_file_bytes: int,
+    max_files: int,
+    file_fields: set[str] = frozenset(),
+) -> ReceivedForm:
     """The form in a request body, or ErrorPage (400, 413, 415, 422), leaving no file behind."""
     kind, options = parse_options_header(content_type or "")
     if kind == b"application/x-www-form-urlencoded":
@@ -121,9 +127,18 @@ async def read_form(stream: AsyncIterator[bytes], content_type: str, *, evidence
     if kind != b"multipart/form-data" or not options.get(b"boundary"):
         raise ErrorPage("Biểu mẫu phải gửi dạng multipart/form-data.", 415)
     handler = _Multipart(evidence_dir, max_file_bytes, max_files, set(file_fields))
-    callbacks = {name: getattr(handler, name) for name in (
-        "on_part_begin", "on_part_data", "on_part_end", "on_header_field", "on_header_value", "on_header_end",
-        "on_headers_finished")}
+    callbacks = {
+        name: getattr(handler, name)
+        for name in (
+            "on_part_begin",
+            "on_part_data",
+            "on_part_end",
+            "on_header_field",
+            "on_header_value",
+            "on_header_end",
+            "on_headers_finished",
+        )
+    }
     parser = MultipartParser(options[b"boundary"], callbacks)  # type: ignore[arg-type]
     try:
         async for chunk in stream:

@@ -3,6 +3,7 @@ the submission with its evidence, the extension request, and the files submitted
 
 GET only shows (mail scanners open links); the POSTs carry the CSRF token of the session cookie.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -48,12 +49,19 @@ def _view(s: Session, ctx: Context, link: Link, now: datetime, *, purpose: Purpo
     history = submissions(s, a.id)
     for h in history:
         h["submitted_at"] = h["submitted_at"].astimezone(tz)
-    return {**duty_view, "status": classify(a, now, tz), "sensitive": duty.sensitive, "targets": targets,
-            "history": history, "extensions": extension.history(s, a.id),
-            "can_submit": can_submit and link.used_at is None and a.state in OPEN_STATES,
-            "can_extend": can_submit and a.state in OPEN_STATES and extension.pending(s, a.id) is None,
-            "prefix": f"/{PATHS[purpose]}/", "max_file_mb": ctx.settings.max_file_mb,
-            "today": now.astimezone(tz).date()}
+    return {
+        **duty_view,
+        "status": classify(a, now, tz),
+        "sensitive": duty.sensitive,
+        "targets": targets,
+        "history": history,
+        "extensions": extension.history(s, a.id),
+        "can_submit": can_submit and link.used_at is None and a.state in OPEN_STATES,
+        "can_extend": can_submit and a.state in OPEN_STATES and extension.pending(s, a.id) is None,
+        "prefix": f"/{PATHS[purpose]}/",
+        "max_file_mb": ctx.settings.max_file_mb,
+        "today": now.astimezone(tz).date(),
+    }
 
 
 def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purpose, *, can_submit: bool) -> dict:
@@ -61,8 +69,16 @@ def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purp
     with db() as s:
         link = _verified(s, ctx, token, purpose, now)
         view = _view(s, ctx, link, now, purpose=purpose, can_submit=can_submit)
-        record(s, now=now, actor=_actor(link), channel="portal", action="assignment.viewed",
-               entity="assignment", entity_id=link.assignment_id, link=link.id)
+        record(
+            s,
+            now=now,
+            actor=_actor(link),
+            channel="portal",
+            action="assignment.viewed",
+            entity="assignment",
+            entity_id=link.assignment_id,
+            link=link.id,
+        )
     return view
 
 
@@ -105,10 +121,21 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
                 link = _verified(s, ctx, token, Purpose.confirm, now)
                 spend(s, link, now=now)  # in the same transaction: a refusal leaves the link usable
                 evidence, ids = actions.submit(
-                    s, link.assignment_id, now=now, policy=ctx.runtime.policy, tz=ctx.settings.tz,
-                    date_margin_days=ctx.settings.date_margin_days, files=form.files,
-                    reference=form.get("reference"), document_date=document_date, values=values,
-                    note=form.get("note"), contact_id=link.contact_id, actor=_actor(link), channel="portal")
+                    s,
+                    link.assignment_id,
+                    now=now,
+                    policy=ctx.runtime.policy,
+                    tz=ctx.settings.tz,
+                    date_margin_days=ctx.settings.date_margin_days,
+                    files=form.files,
+                    reference=form.get("reference"),
+                    document_date=document_date,
+                    values=values,
+                    note=form.get("note"),
+                    contact_id=link.contact_id,
+                    actor=_actor(link),
+                    channel="portal",
+                )
                 return evidence.id, ids
 
         evidence_id, ids = await run_in_threadpool(record_submission)
@@ -132,16 +159,29 @@ async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now, page
     def ask() -> date:
         with db() as s:
             link = _verified(s, ctx, token, Purpose.confirm, now)
-            ext = extension.request(s, link.assignment_id, new_due=new_due, reason=form.get("reason"), now=now,
-                                    calendar=ctx.runtime.calendar, tz=ctx.settings.tz,
-                                    date_margin_days=ctx.settings.date_margin_days, contact_id=link.contact_id,
-                                    actor=_actor(link), channel="portal")
+            ext = extension.request(
+                s,
+                link.assignment_id,
+                new_due=new_due,
+                reason=form.get("reason"),
+                now=now,
+                calendar=ctx.runtime.calendar,
+                tz=ctx.settings.tz,
+                date_margin_days=ctx.settings.date_margin_days,
+                contact_id=link.contact_id,
+                actor=_actor(link),
+                channel="portal",
+            )
             return ext.requested_due
 
     requested_due = await run_in_threadpool(ask)
-    return page("message.html", title="Đã gửi đề nghị gia hạn",
-                message=f"Đề nghị gia hạn đến {requested_due:%d/%m/%Y} đã được gửi tới cơ quan "
-                        "điều phối. Đơn vị sẽ nhận thư khi có quyết định.", back=f"/a/{token}")
+    return page(
+        "message.html",
+        title="Đã gửi đề nghị gia hạn",
+        message=f"Đề nghị gia hạn đến {requested_due:%d/%m/%Y} đã được gửi tới cơ quan "
+        "điều phối. Đơn vị sẽ nhận thư khi có quyết định.",
+        back=f"/a/{token}",
+    )
 
 
 @router.get("/{prefix}/{token}/files/{file_id}")

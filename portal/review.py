@@ -1,5 +1,6 @@
 """The coordinators' pages: what waits for review, an assignment's submissions, the decisions on
 submissions and on extension requests, and the submitted files."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -34,16 +35,24 @@ def home():
 def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
     tz = ctx.settings.tz
     with db() as s:
-        submitted = s.exec(select(Assignment, Duty, Body).join(Duty, Duty.id == Assignment.duty_id)
-                           .join(Body, Body.id == Assignment.body_id)
-                           .where(Assignment.state == State.submitted).order_by(Assignment.submitted_at)).all()
-        pending = s.exec(select(Extension, Assignment, Duty, Body)
-                         .join(Assignment, Assignment.id == Extension.assignment_id)
-                         .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
-                         .where(Extension.decision == Decision.pending)
-                         .order_by(Extension.requested_at)).all()
-        waiting = [{"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)}
-                   for a, d, b in submitted]
+        submitted = s.exec(
+            select(Assignment, Duty, Body)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Body, Body.id == Assignment.body_id)
+            .where(Assignment.state == State.submitted)
+            .order_by(Assignment.submitted_at)
+        ).all()
+        pending = s.exec(
+            select(Extension, Assignment, Duty, Body)
+            .join(Assignment, Assignment.id == Extension.assignment_id)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Body, Body.id == Assignment.body_id)
+            .where(Extension.decision == Decision.pending)
+            .order_by(Extension.requested_at)
+        ).all()
+        waiting = [
+            {"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)} for a, d, b in submitted
+        ]
         asked = [{"ext": e, "a": a, "duty": d, "body": b} for e, a, d, b in pending]
     return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))
 
@@ -59,14 +68,26 @@ def review_page(assignment_id: AssignmentId, _reviewer: CoordinatorPage, ctx: Ct
         history = submissions(s, a.id)
         for h in history:
             h["submitted_at"] = h["submitted_at"].astimezone(tz)
-        view = {**duty, "status": classify(a, now, tz), "history": history,
-                "extensions": extension.history(s, a.id), "pending": extension.pending(s, a.id),
-                "reviewable": a.state == State.submitted}
+        view = {
+            **duty,
+            "status": classify(a, now, tz),
+            "history": history,
+            "extensions": extension.history(s, a.id),
+            "pending": extension.pending(s, a.id),
+            "reviewable": a.state == State.submitted,
+        }
     return page("review.html", **view)
 
 
-async def _decide(ctx: Context, db: Database, form: ReceivedForm,
-                  choices: tuple[str, str], unchosen: str, missing: str, operation: Callable) -> RedirectResponse:
+async def _decide(
+    ctx: Context,
+    db: Database,
+    form: ReceivedForm,
+    choices: tuple[str, str],
+    unchosen: str,
+    missing: str,
+    operation: Callable,
+) -> RedirectResponse:
     """A coordinator's decision, the form and the login already checked: one of two `choices`, then
     `operation(session, first choice taken?, comment)` -> (assignment id, outbox ids). Back to the page."""
     decision = form.get("decision")
@@ -86,29 +107,53 @@ async def _decide(ctx: Context, db: Database, form: ReceivedForm,
 
 # The form (its CSRF token) before the login, as the routes' parameters are in that order.
 
+
 @router.post("/review/{assignment_id}")
 async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
     def operation(s, accept, comment):
-        _, ids = actions.decide_submission(s, assignment_id, accept=accept, now=now, policy=ctx.runtime.policy,
-                                           tz=ctx.settings.tz, comment=comment, actor=f"contact:{reviewer}",
-                                           channel="portal")
+        _, ids = actions.decide_submission(
+            s,
+            assignment_id,
+            accept=accept,
+            now=now,
+            policy=ctx.runtime.policy,
+            tz=ctx.settings.tz,
+            comment=comment,
+            actor=f"contact:{reviewer}",
+            channel="portal",
+        )
         return assignment_id, ids
 
-    return await _decide(ctx, db, form, ("accept", "return"), "Chọn chấp nhận hoặc trả lại.",
-                         "Không có nhiệm vụ này.", operation)
+    return await _decide(
+        ctx, db, form, ("accept", "return"), "Chọn chấp nhận hoặc trả lại.", "Không có nhiệm vụ này.", operation
+    )
 
 
 @router.post("/review/extensions/{extension_id}")
-async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db,
-                           now: Now):
+async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
     def operation(s, approve, comment):
-        ext, ids = actions.decide_extension(s, extension_id, approve=approve, now=now, policy=ctx.runtime.policy,
-                                            tz=ctx.settings.tz, comment=comment, actor=f"contact:{reviewer}",
-                                            channel="portal")
+        ext, ids = actions.decide_extension(
+            s,
+            extension_id,
+            approve=approve,
+            now=now,
+            policy=ctx.runtime.policy,
+            tz=ctx.settings.tz,
+            comment=comment,
+            actor=f"contact:{reviewer}",
+            channel="portal",
+        )
         return ext.assignment_id, ids
 
-    return await _decide(ctx, db, form, ("approve", "refuse"), "Chọn chấp thuận hoặc không chấp thuận.",
-                         "Không có đề nghị gia hạn này.", operation)
+    return await _decide(
+        ctx,
+        db,
+        form,
+        ("approve", "refuse"),
+        "Chọn chấp thuận hoặc không chấp thuận.",
+        "Không có đề nghị gia hạn này.",
+        operation,
+    )
 
 
 @router.get("/review/files/{file_id}")

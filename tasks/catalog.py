@@ -1,5 +1,6 @@
 """Catalog sync and materialization as Prefect tasks: the same operations as `dondoc init` and
 `dondoc schedule`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -31,5 +32,10 @@ def sync(now: datetime) -> dict[str, int]:
 def create_assignments(now: datetime) -> int:
     settings = get_settings()
     with session_scope(settings.db_url) as s:
-        return materialize(s, until=local_date(now, settings.tz), now=now,
-                           calendar=WorkingCalendar.from_file(settings.calendar_file), channel="prefect")
+        return materialize(
+            s,
+            until=local_date(now, settings.tz),
+            now=now,
+            calendar=WorkingCalendar.from_file(settings.calendar_file),
+            channel="prefect",
+        )

@@ -1,6 +1,7 @@
 """What the Prefect UI shows of dondoc's state: artifacts (a status board, a summary of each
 sweep) and events mirrored from the audit log. The database stays the record: artifacts are for
 display and events expire (7 days by default)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -26,37 +27,55 @@ from notifications.render import FILTERS
 BOARD_KEY = "bang-tinh-hinh"
 SWEEP_KEY = "tong-ket-quet"
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
-EVENTS = {"assignment.submitted": "dondoc.assignment.submitted", "assignment.accepted": "dondoc.assignment.accepted",
-          "assignment.returned": "dondoc.assignment.returned", "assignment.overdue": "dondoc.assignment.overdue",
-          "assignment.escalated": "dondoc.assignment.escalated", "notification.failed": "dondoc.notification.failed"}
+EVENTS = {
+    "assignment.submitted": "dondoc.assignment.submitted",
+    "assignment.accepted": "dondoc.assignment.accepted",
+    "assignment.returned": "dondoc.assignment.returned",
+    "assignment.overdue": "dondoc.assignment.overdue",
+    "assignment.escalated": "dondoc.assignment.escalated",
+    "notification.failed": "dondoc.notification.failed",
+}
 
 
 def board_rows(now: datetime) -> list[dict]:
     settings = get_settings()
     with session_scope(settings.db_url) as s:
-        digest = build(s, kind="leadership", now=now, tz=settings.tz,
-                       calendar=WorkingCalendar.from_file(settings.calendar_file))
+        digest = build(
+            s, kind="leadership", now=now, tz=settings.tz, calendar=WorkingCalendar.from_file(settings.calendar_file)
+        )
     awaiting = Counter(i["body"] for i in digest.awaiting_review)
     escalated = Counter(i["body"] for i in digest.escalated)
-    return [{"Cơ quan": b.body_label, **{LABELS[c]: b.counts[c] for c in CATEGORIES}, "Chờ duyệt": awaiting[b.body_label],
-             "Báo cáo lãnh đạo (cấp 2)": escalated[b.body_label],
-             "Tỷ lệ đúng hạn": FILTERS["percent"](b.on_time_rate)}
-            for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]]
+    return [
+        {
+            "Cơ quan": b.body_label,
+            **{LABELS[c]: b.counts[c] for c in CATEGORIES},
+            "Chờ duyệt": awaiting[b.body_label],
+            "Báo cáo lãnh đạo (cấp 2)": escalated[b.body_label],
+            "Tỷ lệ đúng hạn": FILTERS["percent"](b.on_time_rate),
+        }
+        for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
+    ]
 
 
 @task(name="publish-board", task_run_name="publish the status board")
 def publish_board(now: datetime) -> int:
     rows = board_rows(now)
-    create_table_artifact(rows, key=BOARD_KEY,
-                          description=f"Tình hình thực hiện đến {now.astimezone(get_settings().tz):%H:%M %d/%m/%Y}")
+    create_table_artifact(
+        rows, key=BOARD_KEY, description=f"Tình hình thực hiện đến {now.astimezone(get_settings().tz):%H:%M %d/%m/%Y}"
+    )
     return len(rows)
 
 
 # What a sweep's send phase can end with, as the summary names it.
-SENT_LABELS = (("sent", "Đã gửi"), ("failed", "Lỗi tạm thời, sẽ gửi lại"), ("dead", "Không gửi được"),
-               ("unknown", "Chưa rõ đã đến hay chưa (không gửi lại tự động)"), ("cancelled", "Huỷ (đã nộp)"),
-               (LEFT, "Để lại cho lượt sau (hết thời gian hoặc máy chủ không trả lời)"),
-               (UNRECORDED, "Đã gửi nhưng chưa ghi được kết quả (cơ sở dữ liệu lỗi)"))
+SENT_LABELS = (
+    ("sent", "Đã gửi"),
+    ("failed", "Lỗi tạm thời, sẽ gửi lại"),
+    ("dead", "Không gửi được"),
+    ("unknown", "Chưa rõ đã đến hay chưa (không gửi lại tự động)"),
+    ("cancelled", "Huỷ (đã nộp)"),
+    (LEFT, "Để lại cho lượt sau (hết thời gian hoặc máy chủ không trả lời)"),
+    (UNRECORDED, "Đã gửi nhưng chưa ghi được kết quả (cơ sở dữ liệu lỗi)"),
+)
 
 
 @task(name="publish-sweep-summary", task_run_name="summarise the sweep")
@@ -64,15 +83,25 @@ def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: d
     settings = get_settings()
     with session_scope(settings.db_url) as s:
         skipped = skipped_at(s, now)
-    lines = [f"# Lượt quét {now.astimezone(settings.tz):%H:%M %d/%m/%Y}", "",
-             "| | Số tin |", "|---|---:|",
-             f"| Nhắc việc mới đưa vào hộp thư đi | {planned} |",
-             f"| Thông báo quá hạn (cấp 1, 2) | {escalations} |",
-             *(f"| {label} | {sent.get(key, 0)} |" for key, label in SENT_LABELS
-               if key in ("sent", "failed", "dead", "cancelled") or sent.get(key))]
+    lines = [
+        f"# Lượt quét {now.astimezone(settings.tz):%H:%M %d/%m/%Y}",
+        "",
+        "| | Số tin |",
+        "|---|---:|",
+        f"| Nhắc việc mới đưa vào hộp thư đi | {planned} |",
+        f"| Thông báo quá hạn (cấp 1, 2) | {escalations} |",
+        *(
+            f"| {label} | {sent.get(key, 0)} |"
+            for key, label in SENT_LABELS
+            if key in ("sent", "failed", "dead", "cancelled") or sent.get(key)
+        ),
+    ]
     if skipped:
-        lines += ["", f"**{skipped} nhiệm vụ bị bỏ qua do dữ liệu không hợp lệ** (đã báo cán bộ điều phối; "
-                      "xem nhật ký kiểm tra `assignment.skipped`)."]
+        lines += [
+            "",
+            f"**{skipped} nhiệm vụ bị bỏ qua do dữ liệu không hợp lệ** (đã báo cán bộ điều phối; "
+            "xem nhật ký kiểm tra `assignment.skipped`).",
+        ]
     create_markdown_artifact("\n".join(lines), key=SWEEP_KEY, description="Kết quả lượt quét hằng ngày")
 
 
@@ -92,12 +121,25 @@ def mirror_events(limit: int = 5000) -> int:
         codes = dict(s.exec(select(Body.id, Body.code)).all())
     for e in wanted:
         body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
-        related = [{"prefect.resource.id": f"dondoc.body.{codes[body_id]}", "prefect.resource.role": "body",
-                    "prefect.resource.name": codes[body_id]}] if body_id else []
+        related = (
+            [
+                {
+                    "prefect.resource.id": f"dondoc.body.{codes[body_id]}",
+                    "prefect.resource.role": "body",
+                    "prefect.resource.name": codes[body_id],
+                }
+            ]
+            if body_id
+            else []
+        )
         # The server keeps 7 days of events and hides older ones: a replayed (or long unmirrored)
         # record is shown at the time it is mirrored, its own time in the payload.
         occurred = e.at if e.at > now - timedelta(days=6) else now
-        emit_event(event=EVENTS[e.action], occurred=occurred,
-                   resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}, related=related,
-                   payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details})
+        emit_event(
+            event=EVENTS[e.action],
+            occurred=occurred,
+            resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"},
+            related=related,
+            payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details},
+        )
     return len(wanted)

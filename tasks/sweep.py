@@ -1,5 +1,6 @@
 """The sweep's steps as Prefect tasks. No task retries: delivery retries live in the outbox,
 where a crash cannot lose them (a task's retry sleeps in the worker and dies with it)."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """The `dondoc` command, invoked in-process by the tests."""
+
 from __future__ import annotations
 
 import json

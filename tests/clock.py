@@ -1,4 +1,5 @@
 """Fixed moments for the tests, in the plan's time zone: time is an argument, never the clock."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time

@@ -1,4 +1,5 @@
 """Shared fixtures: a real database per test (SQLite file, and PostgreSQL where reachable)."""
+
 from __future__ import annotations
 
 import os

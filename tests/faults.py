@@ -3,6 +3,7 @@ lost, as measured on the real SMTP server, with the rule that decides the outcom
 
 `make reliability` writes it into docs/RELIABILITY.md; any test run prints it at the end.
 """
+
 from __future__ import annotations
 
 import os
@@ -32,8 +33,15 @@ def tally(fault: str, backend: str, expected: Iterable[str], received: Counter, 
     """Count what the server got of the `expected` recipients (one message each) and record it."""
     expected = list(expected)
     delivered = sum(1 for r in expected if received[r])
-    entry = Entry(fault, backend, len(expected), delivered, sum(max(0, received[r] - 1) for r in expected),
-                  len(expected) - delivered, rule)
+    entry = Entry(
+        fault,
+        backend,
+        len(expected),
+        delivered,
+        sum(max(0, received[r] - 1) for r in expected),
+        len(expected) - delivered,
+        rule,
+    )
     LEDGER.append(entry)
     return entry
 
@@ -42,10 +50,14 @@ def table(entries: list[Entry]) -> str:
     """One row per fault and database, faults in the order the suite met them."""
     order = {fault: i for i, fault in reversed(list(enumerate(e.fault for e in entries)))}
     entries = sorted(entries, key=lambda e: (order[e.fault], e.backend))
-    rows = ["| fault | database | expected | delivered | duplicates | lost | rule |",
-            "|---|---|---:|---:|---:|---:|---|"]
-    rows += [f"| {e.fault} | {e.backend} | {e.expected} | {e.delivered} | {e.duplicates} | {e.lost} | {e.rule} |"
-             for e in entries]
+    rows = [
+        "| fault | database | expected | delivered | duplicates | lost | rule |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    rows += [
+        f"| {e.fault} | {e.backend} | {e.expected} | {e.delivered} | {e.duplicates} | {e.lost} | {e.rule} |"
+        for e in entries
+    ]
     return "\n".join(rows)
 
 

@@ -1,4 +1,5 @@
 """A running portal for tests, with helpers to act as a focal point or a coordinator."""
+
 from __future__ import annotations
 
 import re
@@ -49,8 +50,12 @@ class Portal:
 
     def assignment(self, body: str = "so-yte", due: date = date(2025, 6, 18), ref: str | None = None) -> int:
         with session_scope(self.db) as s:
-            query = (select(Assignment.id).join(Body, Body.id == Assignment.body_id)
-                     .join(Duty, Duty.id == Assignment.duty_id).where(Body.code == body, Assignment.due == due))
+            query = (
+                select(Assignment.id)
+                .join(Body, Body.id == Assignment.body_id)
+                .join(Duty, Duty.id == Assignment.duty_id)
+                .where(Body.code == body, Assignment.due == due)
+            )
             if ref:
                 query = query.where(Duty.ref == ref)
             return s.exec(query.order_by(Duty.position)).first()
@@ -59,11 +64,13 @@ class Portal:
         with session_scope(self.db) as s:
             return s.exec(select(Contact.id).where(Contact.email == email)).one()
 
-    def link(self, assignment_id: int, contact_id: int | None = None, *, purpose: Purpose = Purpose.confirm,
-             days: int = 30) -> str:
+    def link(
+        self, assignment_id: int, contact_id: int | None = None, *, purpose: Purpose = Purpose.confirm, days: int = 30
+    ) -> str:
         with session_scope(self.db) as s:
-            return self.links.url(issue(s, assignment_id, purpose=purpose, now=self.clock.now, days=days,
-                                        contact_id=contact_id))
+            return self.links.url(
+                issue(s, assignment_id, purpose=purpose, now=self.clock.now, days=days, contact_id=contact_id)
+            )
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, follow_redirects=False, timeout=30)
@@ -72,7 +79,9 @@ class Portal:
     def csrf(html: str) -> str:
         return CSRF.search(html).group(1)
 
-    def submit(self, client: httpx.Client, url: str, *, files: list[tuple[str, bytes]] = (), **fields) -> httpx.Response:
+    def submit(
+        self, client: httpx.Client, url: str, *, files: list[tuple[str, bytes]] = (), **fields
+    ) -> httpx.Response:
         page = client.get(url)
         data = {"csrf": self.csrf(page.text), **fields}
         parts = [("files", (name, content, "application/octet-stream")) for name, content in files]
@@ -103,6 +112,12 @@ def raw_multipart(fields: dict[str, str], files: list[tuple[str, bytes]]) -> tup
     for name, value in fields.items():
         out += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
     for filename, content in files:
-        out += (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
-                "Content-Type: application/pdf\r\n\r\n").encode() + content + b"\r\n"
+        out += (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n'
+                "Content-Type: application/pdf\r\n\r\n"
+            ).encode()
+            + content
+            + b"\r\n"
+        )
     return out + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"

@@ -1,4 +1,5 @@
 """A replayed half-year with a known mix, shared by the digest test and `make docs` (tools/docs.py)."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict

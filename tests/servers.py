@@ -1,4 +1,5 @@
 """Real servers for the tests: SMTP (aiosmtpd), an HTTP SMS gateway, the portal, a Prefect server."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,8 +71,16 @@ class SMTPServer:
         self._lock = threading.RLock()
         self._controller: Controller | None = None
 
-    def fault(self, stage: str, reply: str | None = None, *, hang: bool = False, delay: float = 0,
-              store: bool = False, times: int | None = None) -> None:
+    def fault(
+        self,
+        stage: str,
+        reply: str | None = None,
+        *,
+        hang: bool = False,
+        delay: float = 0,
+        store: bool = False,
+        times: int | None = None,
+    ) -> None:
         assert stage in self.STAGES, stage
         self.faults[stage] = Fault(reply, hang, delay, store, times)
 
@@ -101,7 +110,7 @@ class SMTPServer:
         if reply := getattr(session, "refused", None):
             return reply
         session.host_name = hostname
-        return "250 {}".format(server.hostname)
+        return f"250 {server.hostname}"
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if reply := await self._at("MAIL"):
@@ -248,8 +257,9 @@ class PortalServer:
         import uvicorn
 
         self.port = port
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                                    lifespan="off"))
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+        )
         self._thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
@@ -284,9 +294,21 @@ def prefect_server(home: Path, *, timeout: float = 240, **settings: str) -> Iter
     env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **settings)
     url = f"http://127.0.0.1:{port}/api"
     with open(home / "server.log", "wb") as log:
-        proc = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start", "--host",
-                                 "127.0.0.1", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("prefect")),
+                "server",
+                "start",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + timeout
             while True:

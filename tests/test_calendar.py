@@ -1,4 +1,5 @@
 """Working days around Tết and the 30/4-1/5 holidays, and the NĐ 09/2019 reporting periods."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -65,9 +66,7 @@ def test_plan_periods_keep_those_due_within_the_plan():
     quarters = plan_periods("quarterly", DueRule(days_after_cutoff=4), start, end)
     assert len(quarters) == 17 and quarters[0][0].key == "2021-Q4"
     annual_plans = plan_periods("annual", DueRule(days_after_start=47), start, end)
-    assert [(p.key, due) for p, due in annual_plans] == [
-        (str(y), D(f"{y}-01-31")) for y in (2022, 2023, 2024, 2025)
-    ]
+    assert [(p.key, due) for p, due in annual_plans] == [(str(y), D(f"{y}-01-31")) for y in (2022, 2023, 2024, 2025)]
     once = plan_periods("once", DueRule(date=D("2021-12-31")), start, end)
     assert [(p.key, due) for p, due in once] == [("2021-2025", D("2021-12-31"))]
 

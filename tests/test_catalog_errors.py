@@ -1,4 +1,5 @@
 """A malformed catalog is refused with the file, the path inside it and the line, and writes nothing."""
+
 from __future__ import annotations
 
 import shutil
@@ -55,43 +56,84 @@ targets:
 # (name, old text, new text, expected code, the text whose line the error must name)
 VARIANTS = [
     ("yaml syntax", "  title: Kế hoạch thử nghiệm", "  title: 'Kế hoạch thử nghiệm", "yaml-syntax", None),
-    ("duplicate key", "    cadence: semiannual", "    cadence: semiannual\n    cadence: annual",
-     "duplicate-key", "    cadence: annual"),
+    (
+        "duplicate key",
+        "    cadence: semiannual",
+        "    cadence: semiannual\n    cadence: annual",
+        "duplicate-key",
+        "    cadence: annual",
+    ),
     ("missing text", "    text: Lập kế hoạch triển khai.\n", "", "missing-field", "  - ref: D.2"),
     ("misspelt field", "    cooperating: [so-a]", "    coperating: [so-a]", "unknown-field", "coperating"),
     ("unknown cadence", "cadence: semiannual", "cadence: monthly", "unknown-cadence", "cadence: monthly"),
     ("unknown body", "    bodies: [so-b]", "    bodies: [so-x]", "unknown-body", "bodies: [so-x]"),
     ("unknown cooperating", "cooperating: [so-a]", "cooperating: [so-z]", "unknown-body", "so-z"),
     ("unknown coordinator", "coordinating_body: so-a", "coordinating_body: so-q", "unknown-body", "so-q"),
-    ("unknown group member", "all-depts: [so-a, so-b]", "all-depts: [so-a, so-c]", "unknown-body",
-     "all-depts"),
+    ("unknown group member", "all-depts: [so-a, so-b]", "all-depts: [so-a, so-c]", "unknown-body", "all-depts"),
     ("unknown parent", "parent: ubnd}", "parent: ubnd-x}", "unknown-body", "parent: ubnd-x"),
     ("duplicate duty ref", "  - ref: D.2", "  - ref: D.1", "duplicate-ref", None),
     ("once without a date", "    due: {date: 2022-03-31}\n", "", "impossible-cadence", "  - ref: D.2"),
-    ("once with an offset", "due: {date: 2022-03-31}", "due: {days_after_cutoff: 5}", "impossible-cadence",
-     "due: {days_after_cutoff"),
-    ("offset past the period", "    cadence: semiannual",
-     "    cadence: semiannual\n    due: {days_after_cutoff: 200}", "impossible-cadence", "cutoff: 200"),
-    ("due outside the plan", "due: {date: 2022-03-31}", "due: {date: 2030-01-01}", "due-outside-plan",
-     "2030-01-01"),
-    ("two due rules", "due: {date: 2022-03-31}", "due: {date: 2022-03-31, days_after_start: 3}",
-     "invalid-value", "days_after_start: 3"),
+    (
+        "once with an offset",
+        "due: {date: 2022-03-31}",
+        "due: {days_after_cutoff: 5}",
+        "impossible-cadence",
+        "due: {days_after_cutoff",
+    ),
+    (
+        "offset past the period",
+        "    cadence: semiannual",
+        "    cadence: semiannual\n    due: {days_after_cutoff: 200}",
+        "impossible-cadence",
+        "cutoff: 200",
+    ),
+    ("due outside the plan", "due: {date: 2022-03-31}", "due: {date: 2030-01-01}", "due-outside-plan", "2030-01-01"),
+    (
+        "two due rules",
+        "due: {date: 2022-03-31}",
+        "due: {date: 2022-03-31, days_after_start: 3}",
+        "invalid-value",
+        "days_after_start: 3",
+    ),
     ("percent above 100", "threshold: 70", "threshold: 120", "percent-out-of-range", "threshold: 120"),
     ("range upside down", "threshold: 70", "threshold: 70\n    upper: 50", "impossible-range", "upper: 50"),
-    ("sensitive with files", "    cadence: once", "    cadence: once\n    sensitive: true\n    evidence: [file]",
-     "sensitive-files", "evidence: [file]"),
-    ("impossible period", "{start: 2022-01-01, end: 2023-12-31}", "{start: 2024-01-01, end: 2023-12-31}",
-     "impossible-period", "period:"),
+    (
+        "sensitive with files",
+        "    cadence: once",
+        "    cadence: once\n    sensitive: true\n    evidence: [file]",
+        "sensitive-files",
+        "evidence: [file]",
+    ),
+    (
+        "impossible period",
+        "{start: 2022-01-01, end: 2023-12-31}",
+        "{start: 2024-01-01, end: 2023-12-31}",
+        "impossible-period",
+        "period:",
+    ),
     ("impossible date", "deadline: 2023-12-31", "deadline: 2023-13-31", "invalid-value", "2023-13-31"),
-    ("duplicate body", "  - {code: so-b, name: Sở B", "  - {code: so-a, name: Sở B", "duplicate-body",
-     "{code: so-a, name: Sở B"),
-    ("group shadows a body", "  all-depts: [so-a, so-b]", "  so-a: [so-a, so-b]", "group-shadows-body",
-     "  so-a: ["),
-    ("a body defined differently elsewhere", "{code: so-a, name: Sở A, kind: department}",
-     "{code: so-yte, name: Sở Y tế khác, kind: department}\n  - {code: so-a, name: Sở A, kind: department}",
-     "conflicting-body", "Sở Y tế khác"),
-    ("same plan code as the shipped one", "code: test-plan", "code: lai-chau-pcmd-2021-2025",
-     "duplicate-plan", "code: lai-chau"),
+    (
+        "duplicate body",
+        "  - {code: so-b, name: Sở B",
+        "  - {code: so-a, name: Sở B",
+        "duplicate-body",
+        "{code: so-a, name: Sở B",
+    ),
+    ("group shadows a body", "  all-depts: [so-a, so-b]", "  so-a: [so-a, so-b]", "group-shadows-body", "  so-a: ["),
+    (
+        "a body defined differently elsewhere",
+        "{code: so-a, name: Sở A, kind: department}",
+        "{code: so-yte, name: Sở Y tế khác, kind: department}\n  - {code: so-a, name: Sở A, kind: department}",
+        "conflicting-body",
+        "Sở Y tế khác",
+    ),
+    (
+        "same plan code as the shipped one",
+        "code: test-plan",
+        "code: lai-chau-pcmd-2021-2025",
+        "duplicate-plan",
+        "code: lai-chau",
+    ),
     ("a list, not a catalog", BASE, "- just\n- a list\n", "not-a-catalog", None),
 ]
 
@@ -108,8 +150,10 @@ def line_of(text: str, needle: str) -> int:
 def snapshot(url: str) -> dict[str, list]:
     engine = get_engine(url)
     with engine.connect() as conn:
-        return {t: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{t}"'))), key=repr)
-                for t in inspect(engine).get_table_names()}
+        return {
+            t: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{t}"'))), key=repr)
+            for t in inspect(engine).get_table_names()
+        }
 
 
 def test_the_base_catalog_is_valid_beside_the_shipped_one(tmp_path):
@@ -143,8 +187,9 @@ def test_not_utf8(tmp_path):
 
 def test_several_errors_are_reported_together(tmp_path):
     path = tmp_path / "bad.yaml"
-    path.write_text(BASE.replace("bodies: [so-b]", "bodies: [so-x]").replace("threshold: 70", "threshold: 170"),
-                    encoding="utf-8")
+    path.write_text(
+        BASE.replace("bodies: [so-b]", "bodies: [so-x]").replace("threshold: 70", "threshold: 170"), encoding="utf-8"
+    )
     with pytest.raises(CatalogError) as caught:
         load_catalogs([path])
     assert caught.value.codes == {"unknown-body", "percent-out-of-range"}

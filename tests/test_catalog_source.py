@@ -2,6 +2,7 @@
 
 Checked against the public plan text kept in tests/data (the product never reads it).
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,7 @@ def test_every_quote_is_verbatim_and_starts_and_ends_on_a_line(catalog):
         text = normalize(item.text)
         at = SRC.text.find(text)
         assert at >= 0, f"{item.ref} is not verbatim: {text[:60]}…"
-        assert at in SRC.line_starts or (at - 2 in SRC.line_starts and SRC.text[at - 2:at] == "- "), (
+        assert at in SRC.line_starts or (at - 2 in SRC.line_starts and SRC.text[at - 2 : at] == "- "), (
             f"{item.ref} does not start where a line starts"
         )
         assert at + len(text) in SRC.line_ends, f"{item.ref} does not end where a line ends"
@@ -64,8 +65,7 @@ def test_every_quote_is_verbatim_and_starts_and_ends_on_a_line(catalog):
 def test_section_v_bullets_are_all_there_in_order(catalog):
     """Taking every duty text out of section V, in order, leaves only the item headings."""
     section = SRC.text[SECTION_V_START:CLOSING]
-    texts = list(dict.fromkeys(normalize(d.text) for d in catalog.duties if d.ref.startswith("V.")
-                               and d.ref != "V.BC"))
+    texts = list(dict.fromkeys(normalize(d.text) for d in catalog.duties if d.ref.startswith("V.") and d.ref != "V.BC"))
     leftovers, cursor = [], 0
     for text in texts:
         at = section.find(text, cursor)
@@ -81,8 +81,9 @@ def test_section_v_bullets_are_all_there_in_order(catalog):
 
 def test_every_dash_bullet_of_section_v_starts_a_duty(catalog):
     starts = {SRC.text.find(normalize(d.text)) for d in catalog.duties}
-    bullet_lines = [pos for pos in SRC.line_starts
-                    if SECTION_V_START <= pos < CLOSING and SRC.text.startswith("- ", pos)]
+    bullet_lines = [
+        pos for pos in SRC.line_starts if SECTION_V_START <= pos < CLOSING and SRC.text.startswith("- ", pos)
+    ]
     assert len(bullet_lines) == 8  # five in item 1, three in item 2
     assert all(pos + 2 in starts for pos in bullet_lines)
 
@@ -123,7 +124,7 @@ def test_special_duties(catalog):
 
 
 def test_targets_of_section_ii(catalog):
-    section_ii = SRC.text[SRC.text.index("II. CÁC CHỈ TIÊU"):SRC.text.index("III. CÁC GIẢI PHÁP")]
+    section_ii = SRC.text[SRC.text.index("II. CÁC CHỈ TIÊU") : SRC.text.index("III. CÁC GIẢI PHÁP")]
     assert all(normalize(t.text) in section_ii for t in catalog.targets)
     groups = {t.ref.split(".")[1] for t in catalog.targets}
     assert groups == {"1", "2", "3", "4", "5"}

@@ -1,4 +1,5 @@
 """The CLI contract that other tools rely on: --json prints a JSON array on stdout."""
+
 from __future__ import annotations
 
 import json
@@ -82,8 +83,10 @@ def test_status_board_reads_in_vietnamese(initialised):
     assert "Tình hình thực hiện đến" in board and "01/06/2025" in board
     yte = next(line for line in board.splitlines() if line.strip().startswith("Sở Y tế"))
     rows = run_json("status", "--as-of", "2025-06-01", "--body", "so-yte")
-    counts = [sum(r["status"] == st for r in rows) for st in
-              ("done_on_time", "done_late", "open", "overdue", "submitted", "returned")]
+    counts = [
+        sum(r["status"] == st for r in rows)
+        for st in ("done_on_time", "done_late", "open", "overdue", "submitted", "returned")
+    ]
     assert yte.split()[3:] == [*map(str, counts), "0%"]  # the board agrees with the JSON
     assert counts[3] > 0
     listing = run("status", "--as-of", "2025-06-01", "--body", "so-yte")
@@ -113,6 +116,7 @@ print('HEAVY=' + ','.join(heavy), file=sys.stderr)
 def test_quick_commands_import_no_heavy_module(env, args):
     """`dondoc --help` and `dondoc status` must start fast: they never import Prefect (nor Alembic)."""
     run("init")
-    proc = subprocess.run([sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ}, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", LIGHT, *args], capture_output=True, text=True, cwd=ROOT, env={**os.environ}, timeout=60
+    )
     assert "HEAVY=\n" in proc.stderr, proc.stderr

@@ -1,4 +1,5 @@
 """Two sweeps at the same time, in two processes, on SQLite and PostgreSQL: each message once."""
+
 from __future__ import annotations
 
 import json
@@ -32,15 +33,28 @@ print(json.dumps({"planned": planned, **rt.dispatch(now)}))
 def test_two_sweeps_at_once_send_each_message_once(loaded, calendar, tmp_path):
     with session_scope(loaded) as s:
         import_directory(s, CONFIG_DIR / "directory.example.csv", now=LOADED_AT)
-        materialize(s, until=LOADED_AT.date().replace(year=2025, month=6, day=13), now=LOADED_AT,
-                    calendar=calendar)
+        materialize(s, until=LOADED_AT.date().replace(year=2025, month=6, day=13), now=LOADED_AT, calendar=calendar)
     smtp, gateway = SMTPServer(), SMSGateway()
     smtp.start()
     try:
-        env = {**os.environ, "DONDOC_DATABASE_URL": loaded, "DONDOC_HOME": str(tmp_path),
-               "DONDOC_EMAIL_URL": smtp.url, "DONDOC_SMS_URL": gateway.url}
-        procs = [subprocess.Popen([sys.executable, "-c", SWEEP, "2025-06-13T08:00:00+07:00"], cwd=ROOT, env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        env = {
+            **os.environ,
+            "DONDOC_DATABASE_URL": loaded,
+            "DONDOC_HOME": str(tmp_path),
+            "DONDOC_EMAIL_URL": smtp.url,
+            "DONDOC_SMS_URL": gateway.url,
+        }
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", SWEEP, "2025-06-13T08:00:00+07:00"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
         results = []
         for p in procs:
             out, err = p.communicate(timeout=300)
@@ -50,8 +64,11 @@ def test_two_sweeps_at_once_send_each_message_once(loaded, calendar, tmp_path):
         smtp.stop()
         gateway.close()
     with session_scope(loaded) as s:
-        rows = s.exec(select(Notification.channel, func.count()).where(Notification.status == Delivery.sent)
-                      .group_by(Notification.channel)).all()
+        rows = s.exec(
+            select(Notification.channel, func.count())
+            .where(Notification.status == Delivery.sent)
+            .group_by(Notification.channel)
+        ).all()
         total = s.exec(select(func.count()).select_from(Notification)).one()
     sent = dict(rows)
     assert total > 500 and sent["email"] + sent["sms"] == total  # everything went

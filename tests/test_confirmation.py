@@ -1,4 +1,5 @@
 """Confirmation with evidence and review from the CLI: stored safely, counted on time or late."""
+
 from __future__ import annotations
 
 import hashlib
@@ -32,9 +33,20 @@ def test_confirm_return_resubmit_accept(ready, tmp_path):
     report = tmp_path / "bao-cao.pdf"
     report.write_bytes(PDF)
     aid = str(ready["id"])
-    assert "chờ xem xét" in cli("confirm", aid, "--file", str(report), "--reference", "123/BC-SYT ngày 15/6/2025",
-                                "--value", "II.3.a.2b=85", "--note", "<script>x</script>",
-                                "--as-of", "2025-06-16T10:00")
+    assert "chờ xem xét" in cli(
+        "confirm",
+        aid,
+        "--file",
+        str(report),
+        "--reference",
+        "123/BC-SYT ngày 15/6/2025",
+        "--value",
+        "II.3.a.2b=85",
+        "--note",
+        "<script>x</script>",
+        "--as-of",
+        "2025-06-16T10:00",
+    )
     assert status_of(ready["id"], "2025-06-17") == "submitted"
     cli("review", aid, "--return", "Thiếu số liệu", "--as-of", "2025-06-17T09:00")
     assert status_of(ready["id"], "2025-06-17T12:00") == "returned"
@@ -59,18 +71,22 @@ def test_accept_on_time(ready):
     assert status_of(ready["id"], "2025-06-26") == "done_on_time"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--value", "II.3.a.2b=120"], "không phải tỷ lệ phần trăm"),
-    (["--value", "II.9=1"], "không có chỉ tiêu"),
-    (["--value", "II.3.a.2b"], "TARGET_REF=NUMBER"),
-    ([], "cần ít nhất một tệp"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--value", "II.3.a.2b=120"], "không phải tỷ lệ phần trăm"),
+        (["--value", "II.9=1"], "không có chỉ tiêu"),
+        (["--value", "II.3.a.2b"], "TARGET_REF=NUMBER"),
+        ([], "cần ít nhất một tệp"),
+    ],
+)
 def test_bad_evidence_is_refused_and_nothing_is_stored(ready, args, message):
     output = cli("confirm", str(ready["id"]), *args, code=2 if "NUMBER" in message else 1)
     assert message in output
     assert status_of(ready["id"], "2025-06-17") == "open"
     assert not (Path(os.environ["DONDOC_HOME"]) / "evidence").exists() or not any(
-        (Path(os.environ["DONDOC_HOME"]) / "evidence").iterdir())
+        (Path(os.environ["DONDOC_HOME"]) / "evidence").iterdir()
+    )
 
 
 def test_an_html_file_named_pdf_is_refused(ready, tmp_path):
@@ -89,6 +105,14 @@ def test_a_sensitive_duty_takes_no_files(env, tmp_path):
     report = tmp_path / "danh-sach.pdf"
     report.write_bytes(PDF)
     assert "không gửi tệp" in cli("confirm", str(police["id"]), "--file", str(report), code=1)
-    assert "chờ xem xét" in cli("confirm", str(police["id"]), "--reference", "45/CAT-PV01", "--value",
-                                "II.3.a.1=100", "--as-of", "2025-06-16T10:00")
+    assert "chờ xem xét" in cli(
+        "confirm",
+        str(police["id"]),
+        "--reference",
+        "45/CAT-PV01",
+        "--value",
+        "II.3.a.1=100",
+        "--as-of",
+        "2025-06-16T10:00",
+    )
     assert status_of(police["id"], "2025-06-17") == "submitted"

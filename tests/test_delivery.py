@@ -1,4 +1,5 @@
 """Reminders over a replayed quarter, through a real SMTP server and a real HTTP SMS gateway."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -83,10 +84,14 @@ def gateway():
 
 
 def runtime(url: str, smtp: SMTPServer, gateway: SMSGateway, tmp_path) -> Runtime:
-    return Runtime(url=url, tz=TZ, calendar=WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml"),
-                   policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
-                   channels=Channels(email_url=smtp.url, sms_url=gateway.url, outbox_dir=tmp_path / "outbox"),
-                   templates=None)
+    return Runtime(
+        url=url,
+        tz=TZ,
+        calendar=WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml"),
+        policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
+        channels=Channels(email_url=smtp.url, sms_url=gateway.url, outbox_dir=tmp_path / "outbox"),
+        templates=None,
+    )
 
 
 def days(start: str, end: str):
@@ -109,8 +114,13 @@ def sweep(rt: Runtime, now: datetime) -> Counter:
 
 def lan_rows(url: str) -> list[Notification]:
     with session_scope(url) as s:
-        return list(s.exec(select(Notification).where(Notification.contact_id.in_(
-            select(Contact.id).where(Contact.name == "Nguyễn Thị Lan"))).order_by(Notification.id)))
+        return list(
+            s.exec(
+                select(Notification)
+                .where(Notification.contact_id.in_(select(Contact.id).where(Contact.name == "Nguyễn Thị Lan")))
+                .order_by(Notification.id)
+            )
+        )
 
 
 def replay(rt, smtp, gateway, start, end, *, each_day=None, runs=1) -> list[tuple[date, str, str, str]]:
@@ -122,8 +132,8 @@ def replay(rt, smtp, gateway, start, end, *, each_day=None, runs=1) -> list[tupl
         seen = (len(smtp.received), len(gateway.received))
         for _ in range(runs):
             sweep(rt, at(day))
-        log += [(day, "email", r.to, r.subject) for r in smtp.received[seen[0]:]]
-        log += [(day, "sms", p["to"], p["text"]) for p in gateway.received[seen[1]:]]
+        log += [(day, "email", r.to, r.subject) for r in smtp.received[seen[0] :]]
+        log += [(day, "sms", p["to"], p["text"]) for p in gateway.received[seen[1] :]]
     return log
 
 

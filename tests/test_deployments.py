@@ -1,5 +1,6 @@
 """prefect.yaml describes the same deployments as flows/deployments.py (the body checks aside),
 so `prefect deploy --all` and `dondoc deploy` agree."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,7 +17,9 @@ pytestmark = SQLITE_ONLY
 def test_prefect_yaml_matches_the_code(loaded, env):
     from config.settings import get_settings
 
-    described = {d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]}
+    described = {
+        d["name"]: d for d in yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))["deployments"]
+    }
     coded = {s.name: s for s in specs(get_settings()) if not s.name.startswith("body-")}
     assert set(described) == set(coded)
     for name, spec in coded.items():
@@ -26,5 +29,8 @@ def test_prefect_yaml_matches_the_code(loaded, env):
         assert d["work_pool"]["name"] == "dondoc"
         schedules = [(c.cron, c.timezone, c.slug) for c in spec.options.get("schedules", [])]
         assert [(s["cron"], s["timezone"], s["slug"]) for s in d.get("schedules", [])] == schedules
-    assert all(s.slug and s.timezone == "Asia/Ho_Chi_Minh" for spec in specs(get_settings())
-               for s in spec.options.get("schedules", []))
+    assert all(
+        s.slug and s.timezone == "Asia/Ho_Chi_Minh"
+        for spec in specs(get_settings())
+        for s in spec.options.get("schedules", [])
+    )

@@ -1,6 +1,7 @@
 """The weekly digests over a replayed half-year (2025-H1) with a known mix of on-time, late,
 awaiting-review, open and overdue items: the figures are checked against an expectation computed
 here from the scenario itself, and every number of the HTML must be in the text part."""
+
 from __future__ import annotations
 
 import re
@@ -40,9 +41,12 @@ def half_year(env, smtp, monkeypatch, tmp_path):
     # The first body (by code) with an overdue item gets a focal address the server refuses.
     late = min(code for code, name in late_ids.items() if expected[name]["overdue"])
     directory = tmp_path / "danh-ba.csv"
-    directory.write_text((CONFIG_DIR / "directory.example.csv").read_text(encoding="utf-8")
-                         .replace(f"daumoi@{late}.dondoc.example", f"bad-daumoi@{late}.dondoc.example"),
-                         encoding="utf-8")
+    directory.write_text(
+        (CONFIG_DIR / "directory.example.csv")
+        .read_text(encoding="utf-8")
+        .replace(f"daumoi@{late}.dondoc.example", f"bad-daumoi@{late}.dondoc.example"),
+        encoding="utf-8",
+    )
     cli("directory", "import", str(directory))
     runtime = Runtime.from_settings(get_settings())
     for day in (date(2025, 7, 1), AS_OF.date()):  # reminder sweeps: D+9 nags, one refused
@@ -92,17 +96,21 @@ def test_the_leadership_digest_figures_match_the_scenario(half_year, smtp):
     assert f"Chưa hoàn thành, trong hạn: {total['open']}" in body_text
     assert f"Chưa hoàn thành, quá hạn: {total['overdue']}" in body_text
     assert mail.subject.endswith(f"{rate(total)} đúng hạn, {total['overdue']} quá hạn")
-    league = sorted((b for b in expected if rate(expected[b]) != "-"),
-                    key=lambda b: (-expected[b]["done_on_time"] / (expected[b]["done_on_time"]
-                                   + expected[b]["done_late"] + expected[b]["overdue"]), b))
+    league = sorted(
+        (b for b in expected if rate(expected[b]) != "-"),
+        key=lambda b: (
+            -expected[b]["done_on_time"]
+            / (expected[b]["done_on_time"] + expected[b]["done_late"] + expected[b]["overdue"]),
+            b,
+        ),
+    )
     cells = html_cells(html)
     for rank, body in enumerate(league, start=1):
         c = expected[body]
-        line = (f"{rank}. {body}: {c['done_on_time']} / {c['done_late']} / {c['open']} / {c['overdue']}, "
-                f"{rate(c)}")
+        line = f"{rank}. {body}: {c['done_on_time']} / {c['done_late']} / {c['open']} / {c['overdue']}, {rate(c)}"
         assert line in body_text, line
         row = [str(rank), body, *(str(c[k]) for k in ("done_on_time", "done_late", "open", "overdue")), rate(c)]
-        assert any(cells[i:i + len(row)] == row for i in range(len(cells))), row
+        assert any(cells[i : i + len(row)] == row for i in range(len(cells))), row
     assert f"MINH CHỨNG CHỜ XEM XÉT: {awaiting}" in body_text
     assert f"ĐẾN HẠN TRONG 2 TUẦN TỚI: {upcoming}" in body_text
     assert f"(QUÁ HẠN, CẤP 2): {overdue}\n" in body_text  # every overdue item is 12 working days late

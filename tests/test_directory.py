@@ -1,4 +1,5 @@
 """Directory import: CSV (with or without BOM) and XLSX; every bad row named; all or nothing."""
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,9 @@ def test_reimport_updates_and_deactivates_without_logging_numbers(loaded, tmp_pa
     with session_scope(loaded) as s:
         import_directory(s, path, now=LOADED_AT)
     # Lan has a new phone; Hùng left; the police focal point is not in this file and stays.
-    path.write_text(HEADER + "so-yte,Nguyễn Thị Lan,focal,lan.nguyen@so-yte.dondoc.example,0912 000 999\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "so-yte,Nguyễn Thị Lan,focal,lan.nguyen@so-yte.dondoc.example,0912 000 999\n", encoding="utf-8"
+    )
     with session_scope(loaded) as s:
         result = import_directory(s, path, now=LOADED_AT)
     assert (result.created, result.updated, result.deactivated) == (0, 1, 1)
@@ -121,8 +123,7 @@ FILE_ERRORS = [
     ("wrong header", "body,name,role,mail,phone\n" + GOOD, "directory.csv", "bad-header"),
     ("header only", HEADER, "directory.csv", "empty-file"),
     ("empty", "", "directory.csv", "empty-file"),
-    ("not utf-8", (HEADER + "so-yte,Ngô Vân,focal,a@b.example,\n").encode("latin-1"), "directory.csv",
-     "encoding"),
+    ("not utf-8", (HEADER + "so-yte,Ngô Vân,focal,a@b.example,\n").encode("latin-1"), "directory.csv", "encoding"),
     ("wrong format", HEADER + GOOD, "directory.txt", "unsupported-format"),
     ("broken xlsx", b"PK\x03\x04 not really a zip", "directory.xlsx", "unreadable"),
 ]

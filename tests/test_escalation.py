@@ -2,6 +2,7 @@
 the due date to the body's head and the coordinating body, level 2 ten working days later to
 provincial leadership; one notice per recipient per day; stopped by a submission, resumed by a
 return, moved by an extension; reruns send nothing twice."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -33,8 +34,11 @@ def june(env, smtp, monkeypatch):
     load_example("2025-06-30")
     done = datetime(2025, 5, 1, tzinfo=TZ)
     with session_scope(env) as s:
-        s.execute(update(Assignment).where(Assignment.due != DUE)
-                  .values(state=State.accepted, submitted_at=done, reviewed_at=done, completed_at=done))
+        s.execute(
+            update(Assignment)
+            .where(Assignment.due != DUE)
+            .values(state=State.accepted, submitted_at=done, reviewed_at=done, completed_at=done)
+        )
         due = s.exec(select(Assignment).where(Assignment.due == DUE)).all()
         assert len(due) > 10
     return Runtime.from_settings(get_settings())
@@ -57,8 +61,17 @@ def assignment_of(db: str, body: str) -> int:
 def test_the_ladder_over_a_replayed_period(june, smtp, env):
     yte, congan, lan = (assignment_of(env, b) for b in ("so-yte", "cong-an", "so-vhttdl"))
     # 17/6: an extension to 30/6 for Sở VHTT&DL, approved before the due date.
-    cli("extension", "request", str(lan), "--until", "2025-06-30", "--reason", "Chờ số liệu", "--as-of",
-        "2025-06-16T09:00")
+    cli(
+        "extension",
+        "request",
+        str(lan),
+        "--until",
+        "2025-06-30",
+        "--reason",
+        "Chờ số liệu",
+        "--as-of",
+        "2025-06-16T09:00",
+    )
     cli("extension", "decide", "1", "--approve", "--as-of", "2025-06-17T09:00")
 
     sweep(june, date(2025, 6, 18))  # the due day: nothing yet
@@ -85,10 +98,12 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
         day += timedelta(days=1)
     assert len(notices(smtp, HEAD_YTE)) == 1
     # The extended item is due 30/6: its D+1 is 1/7, when its head and the coordinator hear of it.
-    first, extended = notices(smtp, "thutruong@so-vhttdl.dondoc.example")
+    _, extended = notices(smtp, "thutruong@so-vhttdl.dondoc.example")
     assert extended.subject.startswith("[Quá hạn – cấp 1] 1 nhiệm vụ quá hạn của Sở")
-    assert [m.subject.split("]")[1].split(" quá")[0] for m in notices(smtp, COORDINATOR)] == [f" {overdue} nhiệm vụ",
-                                                                                          " 1 nhiệm vụ"]
+    assert [m.subject.split("]")[1].split(" quá")[0] for m in notices(smtp, COORDINATOR)] == [
+        f" {overdue} nhiệm vụ",
+        " 1 nhiệm vụ",
+    ]
 
     sweep(june, date(2025, 7, 2))  # D+10 for 18/6: level 2 to leadership
     sweep(june, date(2025, 7, 2))
@@ -108,8 +123,12 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     rows = {r["id"]: r for r in status_rows("2025-07-04")}
     assert (rows[yte]["escalation_level"], rows[congan]["escalation_level"], rows[lan]["escalation_level"]) == (2, 2, 1)
     with session_scope(env) as s:
-        levels = [e.details["level"] for e in s.exec(select(AuditEntry).where(
-            AuditEntry.action == "assignment.escalated", AuditEntry.entity_id == yte))]
+        levels = [
+            e.details["level"]
+            for e in s.exec(
+                select(AuditEntry).where(AuditEntry.action == "assignment.escalated", AuditEntry.entity_id == yte)
+            )
+        ]
     assert levels == [1, 2]
 
 

@@ -1,6 +1,7 @@
 """Issue 10, "nothing lost, nobody let in": evidence and dates that must be refused, and files that
 must not outlive a refusal or a failed transaction. Through the real portal and the real CLI, on
 real SQLite files and a real PostgreSQL server."""
+
 from __future__ import annotations
 
 import hashlib
@@ -31,6 +32,7 @@ FOCAL = "daumoi@so-yte.dondoc.example"
 
 
 # ---- sample files: real ones, made by the libraries that write them -------------------------
+
 
 @cache
 def real_pdf() -> bytes:
@@ -70,8 +72,13 @@ def real_xlsx() -> bytes:
     return out.getvalue()
 
 
-COMPLETE = {"pdf": real_pdf, "jpg": lambda: real_image("JPEG"), "png": lambda: real_image("PNG"),
-            "docx": real_docx, "xlsx": real_xlsx}
+COMPLETE = {
+    "pdf": real_pdf,
+    "jpg": lambda: real_image("JPEG"),
+    "png": lambda: real_image("PNG"),
+    "docx": real_docx,
+    "xlsx": real_xlsx,
+}
 
 
 def truncated(kind: str) -> bytes:
@@ -94,10 +101,11 @@ def many_entries_docx(entries: int) -> bytes:
 def with_claimed_entries(zipped: bytes, claimed: int) -> bytes:
     """The same zip with its end record claiming `claimed` entries: the directory stays as large."""
     at = zipped.rfind(b"PK\x05\x06")
-    return zipped[:at + 8] + struct.pack("<HH", claimed, claimed) + zipped[at + 12:]
+    return zipped[: at + 8] + struct.pack("<HH", claimed, claimed) + zipped[at + 12 :]
 
 
 # ---- helpers ---------------------------------------------------------------------------------
+
 
 def stored_names() -> list[str]:
     evidence = get_settings().evidence_dir
@@ -125,6 +133,7 @@ def assert_nothing_stored() -> None:
 
 # ---- 7: every date a user types is bounded ---------------------------------------------------
 
+
 def test_dates_out_of_the_plan_are_refused_on_the_portal(portal):
     """The plan runs 12/11/2021-31/12/2025; with the default margin of 366 days an extension may
     go to 1/1/2027 and a document date back to 11/11/2020, but never after today (10/6/2025)."""
@@ -134,8 +143,12 @@ def test_dates_out_of_the_plan_are_refused_on_the_portal(portal):
         for due in ("9999-12-31", "2027-01-04"):
             r = c.post(f"{url}/extension", data={"csrf": csrf, "due": due, "reason": "Chờ số liệu"})
             assert r.status_code == 422 and "nằm ngoài khoảng cho phép" in r.text and "01/01/2027" in r.text
-        for day, message in (("9999-12-31", "nằm ngoài khoảng cho phép"), ("1900-01-01", "nằm ngoài khoảng cho phép"),
-                             ("2020-11-10", "11/11/2020"), ("2025-06-11", "chưa đến")):
+        for day, message in (
+            ("9999-12-31", "nằm ngoài khoảng cho phép"),
+            ("1900-01-01", "nằm ngoài khoảng cho phép"),
+            ("2020-11-10", "11/11/2020"),
+            ("2025-06-11", "chưa đến"),
+        ):
             r = portal.submit(c, url, files=[("bao-cao.pdf", PDF)], reference="12/BC", document_date=day)
             assert r.status_code == 422 and message in r.text, (day, r.status_code)
         assert_nothing_stored_in(portal)
@@ -153,8 +166,9 @@ def assert_nothing_stored_in(portal) -> None:
 
 def test_an_extension_to_9999_is_refused_by_the_cli(example):
     aid = str(assignment_of("so-yte", "V.6.1"))
-    refused = cli("extension", "request", aid, "--until", "9999-12-31", "--reason", "x", "--as-of", "2025-06-10",
-                  code=1)
+    refused = cli(
+        "extension", "request", aid, "--until", "9999-12-31", "--reason", "x", "--as-of", "2025-06-10", code=1
+    )
     assert "nằm ngoài khoảng cho phép" in refused and "01/01/2027" in refused
     assert rows(Extension) == []
     assert "số 1" in cli("extension", "request", aid, "--until", "2026-12-31", "--reason", "x", "--as-of", "2025-06-10")
@@ -165,11 +179,13 @@ def test_the_date_margin_is_a_setting(example, monkeypatch):
     aid = str(assignment_of("so-yte", "V.6.1"))
     monkeypatch.setenv("DONDOC_DATE_MARGIN_DAYS", "0")
     get_settings.cache_clear()
-    refused = cli("extension", "request", aid, "--until", "2026-01-05", "--reason", "x", "--as-of", "2025-06-10",
-                  code=1)
+    refused = cli(
+        "extension", "request", aid, "--until", "2026-01-05", "--reason", "x", "--as-of", "2025-06-10", code=1
+    )
     assert "31/12/2025" in refused
-    assert "31/12/2025" in cli("extension", "request", aid, "--until", "2025-12-31", "--reason", "x",
-                               "--as-of", "2025-06-10")
+    assert "31/12/2025" in cli(
+        "extension", "request", aid, "--until", "2025-12-31", "--reason", "x", "--as-of", "2025-06-10"
+    )
     for bad in (-1, 100_000):
         with pytest.raises(ValidationError, match="date_margin_days"):
             Settings(date_margin_days=bad)
@@ -177,29 +193,42 @@ def test_the_date_margin_is_a_setting(example, monkeypatch):
 
 # ---- 11: no temporary file left when the CLI refuses a later file ----------------------------
 
+
 def test_a_refused_second_file_leaves_no_temporary_copy_of_the_first(example, tmp_path):
     first, second = tmp_path / "a.pdf", tmp_path / "notes.txt"
     first.write_bytes(PDF)
     second.write_text("ghi chú, không phải PDF")
-    refused = cli("confirm", str(assignment_of("so-yte", "V.6.1")), "--file", str(first), "--file", str(second),
-                  code=1)
+    refused = cli("confirm", str(assignment_of("so-yte", "V.6.1")), "--file", str(first), "--file", str(second), code=1)
     assert "notes.txt" in refused and "theo nội dung tệp" in refused
     assert_nothing_stored()
 
 
 # ---- 12: a failed transaction takes back the files it stored ---------------------------------
 
+
 def fail_the_submitted_audit_row(url: str) -> None:
     """A real trigger makes the insert of the `assignment.submitted` audit row fail, as a full disk would."""
     with session_scope(url) as s:
         if s.get_bind().dialect.name == "sqlite":
-            s.exec(text("CREATE TRIGGER disk_full BEFORE INSERT ON auditentry "
-                        "WHEN NEW.action = 'assignment.submitted' BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+            s.exec(
+                text(
+                    "CREATE TRIGGER disk_full BEFORE INSERT ON auditentry "
+                    "WHEN NEW.action = 'assignment.submitted' BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+                )
+            )
         else:
-            s.exec(text("CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
-                        "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"))
-            s.exec(text("CREATE TRIGGER disk_full BEFORE INSERT ON auditentry FOR EACH ROW "
-                        "WHEN (NEW.action = 'assignment.submitted') EXECUTE FUNCTION disk_full()"))
+            s.exec(
+                text(
+                    "CREATE FUNCTION disk_full() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+                )
+            )
+            s.exec(
+                text(
+                    "CREATE TRIGGER disk_full BEFORE INSERT ON auditentry FOR EACH ROW "
+                    "WHEN (NEW.action = 'assignment.submitted') EXECUTE FUNCTION disk_full()"
+                )
+            )
 
 
 def sha(content: bytes) -> str:
@@ -213,8 +242,19 @@ def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_cli(exam
     cli("confirm", str(assignment_of("cong-an", "V.2.1")), "--file", str(earlier), "--as-of", "2025-06-10T09:00")
     assert stored_names() == [sha(PDF)]
     fail_the_submitted_audit_row(get_settings().db_url)
-    failed = runner.invoke(app, ["confirm", str(assignment_of("so-yte", "V.6.1")), "--file", str(earlier),
-                                 "--file", str(new), "--as-of", "2025-06-10T10:00"])
+    failed = runner.invoke(
+        app,
+        [
+            "confirm",
+            str(assignment_of("so-yte", "V.6.1")),
+            "--file",
+            str(earlier),
+            "--file",
+            str(new),
+            "--as-of",
+            "2025-06-10T10:00",
+        ],
+    )
     assert failed.exit_code == 1 and "disk full" in str(failed.exception)
     assert stored_names() == [sha(PDF)]  # the new file went, the one an earlier row holds stayed
     assert len(rows(Evidence)) == len(rows(EvidenceFile)) == 1
@@ -236,6 +276,7 @@ def test_a_failed_commit_removes_the_files_it_stored_but_not_older_ones_portal(p
 
 # ---- 13: an incomplete file is not evidence --------------------------------------------------
 
+
 def test_truncated_files_are_refused_by_the_portal_and_the_link_still_works(portal):
     url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
     with portal.client() as c:
@@ -255,12 +296,14 @@ def test_truncated_files_are_refused_by_the_portal_and_the_link_still_works(port
 def test_truncated_files_are_refused_by_the_cli(example, tmp_path, kind):
     part = tmp_path / f"bao-cao.{kind}"
     part.write_bytes(truncated(kind))
-    assert "tệp bị hỏng hoặc không đầy đủ" in cli("confirm", str(assignment_of("so-yte", "V.6.1")), "--file",
-                                                  str(part), code=1)
+    assert "tệp bị hỏng hoặc không đầy đủ" in cli(
+        "confirm", str(assignment_of("so-yte", "V.6.1")), "--file", str(part), code=1
+    )
     assert_nothing_stored()
 
 
 # ---- 14: a zip's directory is sized up before it is read -------------------------------------
+
 
 @SQLITE_ONLY
 def test_a_zip_with_100000_entries_is_refused_from_its_end_record(portal):
@@ -281,11 +324,17 @@ def test_a_zip_with_100000_entries_is_refused_from_its_end_record(portal):
 
 # ---- 15: the stored name's extension follows the content -------------------------------------
 
+
 @SQLITE_ONLY
 def test_the_download_name_follows_the_type_found_inside(portal):
-    sent = [("bao-cao.html", real_pdf(), "bao-cao.pdf"), ("anh-chup", real_image("PNG"), "anh-chup.png"),
-            ("anh.jpeg", real_image("JPEG"), "anh.jpeg"), ("anh.PNG", real_image("JPEG") + b"\0", "anh.jpg"),
-            ("so-lieu v1.2", real_xlsx(), "so-lieu v1.2.xlsx"), ("Báo cáo.pdf", real_docx(), "Báo cáo.docx")]
+    sent = [
+        ("bao-cao.html", real_pdf(), "bao-cao.pdf"),
+        ("anh-chup", real_image("PNG"), "anh-chup.png"),
+        ("anh.jpeg", real_image("JPEG"), "anh.jpeg"),
+        ("anh.PNG", real_image("JPEG") + b"\0", "anh.jpg"),
+        ("so-lieu v1.2", real_xlsx(), "so-lieu v1.2.xlsx"),
+        ("Báo cáo.pdf", real_docx(), "Báo cáo.docx"),
+    ]
     url = portal.link(portal.assignment())
     with portal.client() as c:
         assert portal.submit(c, url, files=[(name, content) for name, content, _ in sent]).status_code == 200
@@ -306,6 +355,7 @@ def download_name(disposition: str) -> str:
 
 
 # ---- 16: figures only for the body's targets, within the measure's bounds ---------------------
+
 
 def test_figures_are_checked_against_the_body_and_the_measure_on_the_portal(portal):
     health = portal.assignment()  # Sở Y tế

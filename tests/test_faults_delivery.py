@@ -2,6 +2,7 @@
 message and never acknowledge it; a real HTTP SMS gateway; a database that fails after a send; two
 dispatchers at once. Each test records in the ledger (tests/faults.py) how many messages were
 expected, delivered, duplicated and lost."""
+
 from __future__ import annotations
 
 import threading
@@ -47,9 +48,18 @@ D1 = at(date(2025, 6, 19))
 
 def directory(head: str = HEAD, focal: list[str] = FOCAL) -> str:
     rows = [f"so-yte,Đầu mối {i:02d},focal,{e}," for i, e in enumerate(focal)]
-    return "\n".join(["body,name,role,email,phone", *rows, f"so-yte,Trần Văn Hùng,head,{head},0912 345 678",
-                      f"so-ldtbxh,Đầu mối điều phối,focal,{COORDINATOR},",
-                      f"ubnd-tinh,Lãnh đạo tỉnh,leader,{LEADER},"]) + "\n"
+    return (
+        "\n".join(
+            [
+                "body,name,role,email,phone",
+                *rows,
+                f"so-yte,Trần Văn Hùng,head,{head},0912 345 678",
+                f"so-ldtbxh,Đầu mối điều phối,focal,{COORDINATOR},",
+                f"ubnd-tinh,Lãnh đạo tỉnh,leader,{LEADER},",
+            ]
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -79,9 +89,16 @@ def runtime(url: str, email_url: str, tmp_path, gateway: SMSGateway | None = Non
     policy = Policy.from_file(CONFIG_DIR / "policy.yaml")
     if delivery:
         policy = policy.model_copy(update={"delivery": policy.delivery.model_copy(update=delivery)})
-    return Runtime(url=url, tz=TZ, calendar=WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml"), policy=policy,
-                   channels=Channels(email_url=email_url, sms_url=gateway.url if gateway else None,
-                                     outbox_dir=tmp_path / "outbox"), templates=None)
+    return Runtime(
+        url=url,
+        tz=TZ,
+        calendar=WorkingCalendar.from_file(CONFIG_DIR / "calendar.yaml"),
+        policy=policy,
+        channels=Channels(
+            email_url=email_url, sms_url=gateway.url if gateway else None, outbox_dir=tmp_path / "outbox"
+        ),
+        templates=None,
+    )
 
 
 def queue_reminders(rt: Runtime, now: datetime = T7) -> list[int]:
@@ -98,6 +115,7 @@ def rows(url: str) -> list[Notification]:
 
 # ---- 1. reply codes: 4xx is temporary, 5xx permanent (RFC 5321) -----------------------------------
 
+
 @pytest.mark.parametrize("stage", ["HELO", "MAIL", "RCPT", "DATA"])
 def test_a_greylisting_451_is_retried_at_every_stage(fault_db, backend, smtp, tmp_path, stage):
     rt = runtime(fault_db, smtp.url, tmp_path)
@@ -109,8 +127,13 @@ def test_a_greylisting_451_is_retried_at_every_stage(fault_db, backend, smtp, tm
         assert f"SMTP 451 4.7.1 Greylisted, try again later (at {stage})" in row.last_error
         assert row.next_attempt_at == T7 + timedelta(minutes=5)
     assert rt.dispatch(T7 + timedelta(minutes=6)) == Counter({Delivery.sent: 20})
-    entry = tally(f"451 at {stage} (greylisting), 20 reminders", backend, FOCAL, smtp.received_by(),
-                  "temporary: retried with backoff")
+    entry = tally(
+        f"451 at {stage} (greylisting), 20 reminders",
+        backend,
+        FOCAL,
+        smtp.received_by(),
+        "temporary: retried with backoff",
+    )
     assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
 
 
@@ -121,14 +144,24 @@ def test_greylisted_escalation_notices_are_retried(fault_db, backend, smtp, tmp_
     assert rt.escalate(D1) == 3
     assert rt.dispatch(D1) == Counter({Delivery.failed: 3})
     assert rt.dispatch(D1 + timedelta(minutes=6)) == Counter({Delivery.sent: 3})
-    entry = tally("421 at RCPT, escalation notices", backend, [HEAD, COORDINATOR, LEADER], smtp.received_by(),
-                  "temporary: retried with backoff")
+    entry = tally(
+        "421 at RCPT, escalation notices",
+        backend,
+        [HEAD, COORDINATOR, LEADER],
+        smtp.received_by(),
+        "temporary: retried with backoff",
+    )
     assert (entry.delivered, entry.duplicates, entry.lost) == (3, 0, 0)
 
 
-@pytest.mark.parametrize(("stage", "reply"), [("MAIL", "550 5.7.1 Sender rejected"),
-                                              ("RCPT", "550 5.1.1 Mailbox unavailable"),
-                                              ("DATA", "554 5.6.0 Message rejected")])
+@pytest.mark.parametrize(
+    ("stage", "reply"),
+    [
+        ("MAIL", "550 5.7.1 Sender rejected"),
+        ("RCPT", "550 5.1.1 Mailbox unavailable"),
+        ("DATA", "554 5.6.0 Message rejected"),
+    ],
+)
 def test_a_5xx_is_final_at_once_and_keeps_its_code(fault_db, smtp, tmp_path, stage, reply):
     rt = runtime(fault_db, smtp.url, tmp_path)
     (row_id, *_) = queue_reminders(rt)
@@ -139,6 +172,7 @@ def test_a_5xx_is_final_at_once_and_keeps_its_code(fault_db, smtp, tmp_path, sta
 
 
 # ---- 2. delivered but not acknowledged: unknown, resent once, never silently again -------------------
+
 
 @pytest.mark.parametrize("stalls", [1, None], ids=["once", "always"])
 def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, smtp, tmp_path, stalls):
@@ -161,8 +195,13 @@ def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, s
         assert rt.dispatch(T7 + timedelta(days=2), ids=[row_id]) == Counter()
         with session_scope(fault_db) as s, pytest.raises(Refused, match="duplicate"):
             outbox.retry(s, row_id, now=T7)
-    tally(f"stored, never acknowledged ({'once' if stalls else 'always'})", backend, [row.recipient], received,
-          "unknown: resent once (shown as unknown_outcomes); a second unknown is not resent")
+    tally(
+        f"stored, never acknowledged ({'once' if stalls else 'always'})",
+        backend,
+        [row.recipient],
+        received,
+        "unknown: resent once (shown as unknown_outcomes); a second unknown is not resent",
+    )
     if stalls is None:
         smtp.faults.clear()
         with session_scope(fault_db) as s:
@@ -172,6 +211,7 @@ def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, s
 
 # ---- 3. the SMS fallback of an escalation notice renders -------------------------------------------
 
+
 def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, backend, smtp, gateway, tmp_path):
     rt = runtime(fault_db, smtp.url, tmp_path, gateway)
     schedule(rt, D1)
@@ -179,17 +219,28 @@ def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, backend, smt
         s.execute(text("UPDATE contact SET email = 'bad-head@so-yte.dondoc.example' WHERE role = 'head'"))
     rt.escalate(D1)
     rt.dispatch(D1)
-    notices = {r.channel: r for r in rows(fault_db) if r.kind == "escalation" and r.contact_id is not None
-               and r.recipient in ("bad-head@so-yte.dondoc.example", "+84912345678")}
+    notices = {
+        r.channel: r
+        for r in rows(fault_db)
+        if r.kind == "escalation"
+        and r.contact_id is not None
+        and r.recipient in ("bad-head@so-yte.dondoc.example", "+84912345678")
+    }
     assert notices["email"].status == Delivery.dead
     assert notices["sms"].status == Delivery.sent, notices["sms"].last_error
     (sms,) = gateway.received
     assert sms["to"] == "+84912345678" and sms["text"].isascii() and len(sms["text"]) <= 160
-    tally("email refused 550, SMS fallback of a notice", backend, ["+84912345678"],
-          Counter(p["to"] for p in gateway.received), "permanent: SMS instead")
+    tally(
+        "email refused 550, SMS fallback of a notice",
+        backend,
+        ["+84912345678"],
+        Counter(p["to"] for p in gateway.received),
+        "permanent: SMS instead",
+    )
 
 
 # ---- 4. a lease is measured on the wall clock of the claim ------------------------------------------
+
 
 def test_a_send_in_flight_is_not_taken_for_a_crash_by_a_later_replay(fault_db, backend, smtp, tmp_path):
     rt = runtime(fault_db, smtp.url_with(cto="3"), tmp_path)
@@ -205,8 +256,13 @@ def test_a_send_in_flight_is_not_taken_for_a_crash_by_a_later_replay(fault_db, b
     first.join()
     (row, *_) = rows(fault_db)
     assert (row.status, row.attempts) == (Delivery.sent, 1)
-    entry = tally("a replay during a slow send", backend, [row.recipient], smtp.received_by(),
-                  "leases on the wall clock of the claim")
+    entry = tally(
+        "a replay during a slow send",
+        backend,
+        [row.recipient],
+        smtp.received_by(),
+        "leases on the wall clock of the claim",
+    )
     assert (entry.delivered, entry.duplicates) == (1, 0)
 
 
@@ -215,30 +271,38 @@ def test_a_row_left_sending_by_a_crash_is_retried_after_the_lease(fault_db, smtp
     (row_id, *_) = queue_reminders(rt)
     claimed = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # the wall clock when a dispatcher died
     with session_scope(fault_db) as s:
-        s.execute(update(Notification).where(Notification.id == row_id)
-                  .values(status=Delivery.sending, claimed_at=claimed, attempts=1))
+        s.execute(
+            update(Notification)
+            .where(Notification.id == row_id)
+            .values(status=Delivery.sending, claimed_at=claimed, attempts=1)
+        )
     assert rt.dispatch(T7, ids=[row_id], clock=lambda: claimed + timedelta(minutes=5)) == Counter()
-    assert rt.dispatch(T7, ids=[row_id], clock=lambda: claimed + timedelta(minutes=16)) == Counter(
-        {Delivery.sent: 1})
+    assert rt.dispatch(T7, ids=[row_id], clock=lambda: claimed + timedelta(minutes=16)) == Counter({Delivery.sent: 1})
     (row, *_) = rows(fault_db)
     assert row.unknown_outcomes == 1  # the crash's attempt may have gone out: a duplicate is possible
 
 
 # ---- 5. a database error after a send fails that row only -------------------------------------------
 
+
 def _fail_marking_sent(url: str, row_id: int) -> None:
     """A real database error: a trigger refuses to record one row as sent."""
     with get_engine(url).begin() as conn:
         if url.startswith("sqlite"):
-            conn.exec_driver_sql(f"CREATE TRIGGER fault BEFORE UPDATE OF status ON notification "
-                                 f"WHEN NEW.status = 'sent' AND NEW.id = {row_id} "
-                                 f"BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER fault BEFORE UPDATE OF status ON notification "
+                f"WHEN NEW.status = 'sent' AND NEW.id = {row_id} "
+                f"BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
         else:
-            conn.exec_driver_sql(f"CREATE FUNCTION fault() RETURNS trigger AS $$ BEGIN IF NEW.status = 'sent' "
-                                 f"AND NEW.id = {row_id} THEN RAISE EXCEPTION 'disk I/O error'; END IF; "
-                                 f"RETURN NEW; END $$ LANGUAGE plpgsql")
-            conn.exec_driver_sql("CREATE TRIGGER fault BEFORE UPDATE ON notification "
-                                 "FOR EACH ROW EXECUTE FUNCTION fault()")
+            conn.exec_driver_sql(
+                f"CREATE FUNCTION fault() RETURNS trigger AS $$ BEGIN IF NEW.status = 'sent' "
+                f"AND NEW.id = {row_id} THEN RAISE EXCEPTION 'disk I/O error'; END IF; "
+                f"RETURN NEW; END $$ LANGUAGE plpgsql"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER fault BEFORE UPDATE ON notification FOR EACH ROW EXECUTE FUNCTION fault()"
+            )
 
 
 def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, smtp, tmp_path):
@@ -256,11 +320,17 @@ def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, sm
     rt.dispatch(T7, clock=lambda: later)  # past the lease: resent, as a possible duplicate
     (row,) = [r for r in rows(fault_db) if r.id == ids[3]]
     assert (row.status, row.unknown_outcomes) == (Delivery.sent, 1)
-    tally("database error after one send", backend, FOCAL, smtp.received_by(),
-          "that row stays sending; resent after the lease (a duplicate, shown)")
+    tally(
+        "database error after one send",
+        backend,
+        FOCAL,
+        smtp.received_by(),
+        "that row stays sending; resent after the lease (a duplicate, shown)",
+    )
 
 
 # ---- 6. a relay that never answers costs a bounded time ---------------------------------------------
+
 
 def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, backend, smtp, tmp_path):
     silent = SilentServer()
@@ -274,8 +344,13 @@ def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, b
     statuses = Counter((r.status, r.attempts) for r in rows(fault_db))
     assert statuses == Counter({(Delivery.failed, 1): 3, (Delivery.pending, 0): 17})
     runtime(fault_db, smtp.url, tmp_path).dispatch(T7 + timedelta(minutes=6))  # the relay is back
-    entry = tally("a relay that accepts and never answers", backend, FOCAL, smtp.received_by(),
-                  "3 timeouts, then the channel rests until the next run")
+    entry = tally(
+        "a relay that accepts and never answers",
+        backend,
+        FOCAL,
+        smtp.received_by(),
+        "3 timeouts, then the channel rests until the next run",
+    )
     assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
 
 
@@ -287,12 +362,14 @@ def test_the_send_phase_is_bounded_in_time(fault_db, backend, smtp, tmp_path):
     assert 1 <= counts[Delivery.sent] < 20 and counts[Delivery.sent] + counts["left"] == 20
     smtp.faults.clear()
     assert rt.dispatch(T7 + timedelta(minutes=1))[Delivery.sent] == counts["left"]  # the rest, next run
-    entry = tally("slow relay, send phase bounded to 1 s", backend, FOCAL, smtp.received_by(),
-                  "left pending for the next run")
+    entry = tally(
+        "slow relay, send phase bounded to 1 s", backend, FOCAL, smtp.received_by(), "left pending for the next run"
+    )
     assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
 
 
 # ---- 7. one bad row is isolated -----------------------------------------------------------------------
+
 
 def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backend, smtp, tmp_path):
     rt = runtime(fault_db, smtp.url, tmp_path)
@@ -313,10 +390,18 @@ def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backe
 
 # ---- 8. concurrent mirrors claim the events cursor atomically ---------------------------------------
 
+
 def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
     with session_scope(fault_db) as s:
-        record_many(s, list(range(1, 601)), now=T7, actor="system", channel="system",
-                    action="notification.failed", entity="notification")
+        record_many(
+            s,
+            list(range(1, 601)),
+            now=T7,
+            actor="system",
+            channel="system",
+            action="notification.failed",
+            entity="notification",
+        )
         total = s.exec(select(func.count()).select_from(AuditEntry)).one()
     claimed: list[int] = []
     start = threading.Barrier(4)
@@ -341,6 +426,7 @@ def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
 
 # ---- 9. an address whose case changed is the same recipient -------------------------------------------
 
+
 def test_an_address_whose_case_changed_is_not_a_new_recipient(fault_db, backend, smtp, tmp_path):
     rt = runtime(fault_db, smtp.url, tmp_path)
     queue_reminders(rt)
@@ -351,6 +437,11 @@ def test_an_address_whose_case_changed_is_not_a_new_recipient(fault_db, backend,
         import_directory(s, shouting, now=T7)
     rt.enqueue(T7 + timedelta(hours=1))
     rt.dispatch(T7 + timedelta(hours=1))
-    entry = tally("directory re-imported with DM@ for dm@", backend, FOCAL,
-                  Counter(r.to.lower() for r in smtp.received), "addresses compared in lower case")
+    entry = tally(
+        "directory re-imported with DM@ for dm@",
+        backend,
+        FOCAL,
+        Counter(r.to.lower() for r in smtp.received),
+        "addresses compared in lower case",
+    )
     assert (entry.delivered, entry.duplicates) == (20, 0)

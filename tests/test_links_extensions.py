@@ -1,5 +1,6 @@
 """Links from the CLI, production secrets, coordinators marked in the directory, extensions moving
 the reminder ladder, and the clean-up of uploads a crash interrupted."""
+
 from __future__ import annotations
 
 import os
@@ -42,13 +43,15 @@ def test_link_prints_a_working_link_and_revoke_closes_it(ready, monkeypatch):
     assert url.startswith("https://dondoc.laichau.example/a/") and "10/07/2025" in result.stderr
     settings, moment = get_settings(), datetime(2025, 6, 11, tzinfo=TZ)
     with session_scope(settings.db_url) as s:
-        link = verify(s, url.rsplit("/", 1)[1], purpose=Purpose.confirm,
-                      secret=settings.secret_key.get_secret_value(), now=moment)
+        link = verify(
+            s, url.rsplit("/", 1)[1], purpose=Purpose.confirm, secret=settings.secret_key.get_secret_value(), now=moment
+        )
         assert link.assignment_id == ready["id"] and link.issued_by == "cli"
     assert "1 đường dẫn" in cli("link", aid, "--revoke", "--as-of", "2025-06-10T10:00")
     with session_scope(settings.db_url) as s, pytest.raises(LinkRefused) as refused:
-        verify(s, url.rsplit("/", 1)[1], purpose=Purpose.confirm, secret=settings.secret_key.get_secret_value(),
-               now=moment)
+        verify(
+            s, url.rsplit("/", 1)[1], purpose=Purpose.confirm, secret=settings.secret_key.get_secret_value(), now=moment
+        )
     assert refused.value.why == LinkRefused.Why.revoked
     assert "không có nhiệm vụ số 999999" in cli("link", "999999", code=1)
 
@@ -69,12 +72,13 @@ def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_pat
     text = [line + (",x" if line == office else ",") if i else line for i, line in enumerate(text)]
     directory.write_text("\n".join(text) + "\n", encoding="utf-8")
     cli("directory", "import", str(directory))
-    assert "Lê Minh Mai" in cli("directory", "password", "chanhvanphong@ubnd-tinh.dondoc.example",
-                                input=f"{PASSWORD}\n{PASSWORD}\n")
-    assert "không thuộc cơ quan điều phối" in cli("directory", "password", "lanhdao@ubnd-tinh.dondoc.example",
-                                      input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
-    assert "ít nhất 12" in cli("directory", "password", "daumoi@so-ldtbxh.dondoc.example",
-                               input="ngan\nngan\n", code=1)
+    assert "Lê Minh Mai" in cli(
+        "directory", "password", "chanhvanphong@ubnd-tinh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
+    assert "không thuộc cơ quan điều phối" in cli(
+        "directory", "password", "lanhdao@ubnd-tinh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n", code=1
+    )
+    assert "ít nhất 12" in cli("directory", "password", "daumoi@so-ldtbxh.dondoc.example", input="ngan\nngan\n", code=1)
     text[1] = text[1][:-1] + "maybe"
     directory.write_text("\n".join(text) + "\n", encoding="utf-8")
     assert "row 2" in cli("directory", "import", str(directory), code=1)
@@ -88,15 +92,39 @@ def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
         now = datetime(day.year, day.month, day.day, 8, 0, tzinfo=TZ)
         runtime.enqueue(now)
         with session_scope(runtime.url) as s:
-            return [n.step for n in s.exec(select(Notification).where(Notification.assignment_id == aid,
-                                                                      Notification.channel == "email")
-                                           .order_by(Notification.id))]
+            return [
+                n.step
+                for n in s.exec(
+                    select(Notification)
+                    .where(Notification.assignment_id == aid, Notification.channel == "email")
+                    .order_by(Notification.id)
+                )
+            ]
 
     assert steps_on(date(2025, 6, 13)) == ["T-3@2025-06-18"]
-    assert "số 1" in cli("extension", "request", str(aid), "--until", "2025-06-30", "--reason",
-                         "Chờ số liệu các huyện", "--as-of", "2025-06-13T10:00")
-    assert "đang chờ" in cli("extension", "request", str(aid), "--until", "2025-07-15", "--reason", "x",
-                             "--as-of", "2025-06-13T11:00", code=1)
+    assert "số 1" in cli(
+        "extension",
+        "request",
+        str(aid),
+        "--until",
+        "2025-06-30",
+        "--reason",
+        "Chờ số liệu các huyện",
+        "--as-of",
+        "2025-06-13T10:00",
+    )
+    assert "đang chờ" in cli(
+        "extension",
+        "request",
+        str(aid),
+        "--until",
+        "2025-07-15",
+        "--reason",
+        "x",
+        "--as-of",
+        "2025-06-13T11:00",
+        code=1,
+    )
     assert "chấp thuận" in cli("extension", "decide", "1", "--approve", "--as-of", "2025-06-16T09:00")
     assert "đã được quyết định" in cli("extension", "decide", "1", "--refuse", "muộn", code=1)
     # 25/6: T-3 of 30/6 (with the old date it would be D+5, a nag): a new ladder, sent again.
@@ -104,8 +132,18 @@ def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
     assert steps_on(date(2025, 6, 25)) == ["T-3@2025-06-18", "X1", "T-3@2025-06-30"]
     rows = status_rows("2025-06-25")
     assert next(r for r in rows if r["id"] == aid)["status"] == "open"
-    assert "phải sau hạn hiện tại (30/06/2025)" in cli("extension", "request", str(aid), "--until", "2025-06-20",
-                                                     "--reason", "x", "--as-of", "2025-06-17T09:00", code=1)
+    assert "phải sau hạn hiện tại (30/06/2025)" in cli(
+        "extension",
+        "request",
+        str(aid),
+        "--until",
+        "2025-06-20",
+        "--reason",
+        "x",
+        "--as-of",
+        "2025-06-17T09:00",
+        code=1,
+    )
 
 
 def test_uploads_interrupted_by_a_crash_are_cleaned_at_start(ready):

@@ -1,4 +1,5 @@
 """The pure reminder decision: which step is due at `now`."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
@@ -15,21 +16,39 @@ POLICY = Policy.from_file(CONFIG_DIR / "policy.yaml")
 
 
 def a(due="2025-06-18", state=State.open, extended=None) -> Assignment:
-    return Assignment(duty_id=1, body_id=1, period="2025-H1", period_start=date(2024, 12, 15),
-                      period_end=date(2025, 6, 14), due=date.fromisoformat(due), state=state,
-                      extended_due=date.fromisoformat(extended) if extended else None,
-                      created_at=datetime(2025, 1, 1, tzinfo=UTC))
+    return Assignment(
+        duty_id=1,
+        body_id=1,
+        period="2025-H1",
+        period_start=date(2024, 12, 15),
+        period_end=date(2025, 6, 14),
+        due=date.fromisoformat(due),
+        state=state,
+        extended_due=date.fromisoformat(extended) if extended else None,
+        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+    )
 
 
 def names(assignment, now, ref="V.1.1", policy=POLICY, calendar=None):
     return [s.name for s in due_steps(assignment, ref, policy, now, calendar, TZ)]
 
 
-@pytest.mark.parametrize(("now", "expected"), [
-    ("2025-06-06", []), ("2025-06-09", ["T-7"]), ("2025-06-12", ["T-7"]), ("2025-06-13", ["T-3"]),
-    ("2025-06-15", ["T-3"]), ("2025-06-17", ["T-1"]), ("2025-06-18", ["D0"]), ("2025-06-20", []),
-    ("2025-06-23", ["D+3"]), ("2025-06-26", ["D+6"]), ("2025-07-01", ["D+9"]),
-])
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2025-06-06", []),
+        ("2025-06-09", ["T-7"]),
+        ("2025-06-12", ["T-7"]),
+        ("2025-06-13", ["T-3"]),
+        ("2025-06-15", ["T-3"]),
+        ("2025-06-17", ["T-1"]),
+        ("2025-06-18", ["D0"]),
+        ("2025-06-20", []),
+        ("2025-06-23", ["D+3"]),
+        ("2025-06-26", ["D+6"]),
+        ("2025-07-01", ["D+9"]),
+    ],
+)
 def test_steps_by_day(calendar, now, expected):
     assert names(a(), at(now), calendar=calendar) == expected
 
@@ -80,16 +99,22 @@ def test_escalation_ladders_are_data_per_plan_and_per_duty(tmp_path):
         "    other-plan: [{level: 1, after: 5, notify: [coordinator]}]\n"
         "  duties:\n"
         "    V.BC: [{level: 1, after: 2, notify: [head]}, {level: 2, after: 4, notify: [leadership]}]\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     esc = Policy.from_file(path).escalation
     assert [(lv.after, lv.notify) for lv in esc.ladder("lai-chau-pcmd-2021-2025", "V.1.1")] == [
-        (1, ["head", "coordinator"]), (10, ["leadership"])]  # the defaults
+        (1, ["head", "coordinator"]),
+        (10, ["leadership"]),
+    ]  # the defaults
     assert [lv.after for lv in esc.ladder("other-plan", "V.1.1")] == [5]
     assert [lv.after for lv in esc.ladder("other-plan", "V.BC")] == [2, 4]  # the duty's wins
-    for second, line, message in (("{level: 2, after: 3, notify: [leadership]}", 2, "strictly increasing"),
-                                  ("{level: 2, after: 12, notify: [mayor]}", 4, "notify[0]")):
-        path.write_text(f"escalation:\n  levels:\n    - {{level: 1, after: 10, notify: [head]}}\n    - {second}\n",
-                        encoding="utf-8")
+    for second, line, message in (
+        ("{level: 2, after: 3, notify: [leadership]}", 2, "strictly increasing"),
+        ("{level: 2, after: 12, notify: [mayor]}", 4, "notify[0]"),
+    ):
+        path.write_text(
+            f"escalation:\n  levels:\n    - {{level: 1, after: 10, notify: [head]}}\n    - {second}\n", encoding="utf-8"
+        )
         with pytest.raises(InputError) as caught:
             Policy.from_file(path)
         (problem,) = caught.value.problems

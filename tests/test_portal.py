@@ -1,5 +1,6 @@
 """The portal against a real uvicorn server, a real SMTP server and real databases: links, uploads,
 review and extensions, and the ways each can be abused."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,11 @@ PASSWORD = "mật-khẩu-đủ-dài-2025"
 def snapshot(db: str) -> tuple:
     """Everything a request could change, but the audit log."""
     with session_scope(db) as s:
-        return tuple(tuple(r.model_dump().items()) for model in (Assignment, Link, Evidence, EvidenceFile, Extension)
-                     for r in s.exec(select(model).order_by(model.id)))
+        return tuple(
+            tuple(r.model_dump().items())
+            for model in (Assignment, Link, Evidence, EvidenceFile, Extension)
+            for r in s.exec(select(model).order_by(model.id))
+        )
 
 
 def test_submit_receipt_return_resubmit_accept(portal):
@@ -42,8 +46,15 @@ def test_submit_receipt_return_resubmit_accept(portal):
         assert page.status_code == 200
         for text in ("V.6.1", "18/06/2025", "Sở Y tế", "Gửi minh chứng", "II.3.a.2b"):
             assert text in page.text
-        r = portal.submit(c, url, files=[("bao-cao.pdf", PDF)], reference="123/BC-SYT",
-                          document_date="2025-06-09", note="Đã kiểm tra 12 cơ sở", **{"value.II.3.a.2b": "85,5"})
+        r = portal.submit(
+            c,
+            url,
+            files=[("bao-cao.pdf", PDF)],
+            reference="123/BC-SYT",
+            document_date="2025-06-09",
+            note="Đã kiểm tra 12 cơ sở",
+            **{"value.II.3.a.2b": "85,5"},
+        )
         assert r.status_code == 200 and "Đã nhận minh chứng" in r.text
         again = c.post(url, data={"csrf": portal.csrf(page.text), "note": "lần hai"})
         assert again.status_code == 409  # the link was spent by the submission
@@ -73,8 +84,10 @@ def test_submit_receipt_return_resubmit_accept(portal):
         download = coordinator.get(re.search(r'href="(/review/files/\d+)"', page.text).group(1))
         assert download.content == PDF and download.headers["x-content-type-options"] == "nosniff"
         assert download.headers["content-disposition"].startswith("attachment")
-        r = coordinator.post(f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "return",
-                                                     "comment": "Thiếu số liệu quý II"})
+        r = coordinator.post(
+            f"/review/{aid}",
+            data={"csrf": portal.csrf(page.text), "decision": "return", "comment": "Thiếu số liệu quý II"},
+        )
         assert r.status_code == 303
     returned = portal.mail(FOCAL, "[Cần bổ sung]")
     assert "Thiếu số liệu quý II" in returned.part("plain")
@@ -91,11 +104,21 @@ def test_submit_receipt_return_resubmit_accept(portal):
         assert r.status_code == 303
     assert _status(aid, "2025-06-21") == "done_late"
     with session_scope(portal.db) as s:
-        actions = [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.entity_id == aid,
-                                                                     AuditEntry.entity == "assignment")
-                                            .order_by(AuditEntry.id))]
-    for action in ("link.issued", "assignment.viewed", "assignment.submitted", "assignment.returned",
-                   "assignment.accepted"):
+        actions = [
+            e.action
+            for e in s.exec(
+                select(AuditEntry)
+                .where(AuditEntry.entity_id == aid, AuditEntry.entity == "assignment")
+                .order_by(AuditEntry.id)
+            )
+        ]
+    for action in (
+        "link.issued",
+        "assignment.viewed",
+        "assignment.submitted",
+        "assignment.returned",
+        "assignment.accepted",
+    ):
         assert action in actions
 
 
@@ -115,8 +138,12 @@ def test_two_gets_change_nothing_and_headers_protect_the_token(portal):
         first, second = c.get(url), c.get(url)
     assert first.status_code == second.status_code == 200
     assert snapshot(portal.db) == before
-    for name, value in (("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"),
-                        ("cache-control", "no-store"), ("x-frame-options", "DENY")):
+    for name, value in (
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("x-frame-options", "DENY"),
+    ):
         assert first.headers[name] == value
     assert "frame-ancestors 'none'" in first.headers["content-security-policy"]
 
@@ -171,9 +198,11 @@ def test_a_50_mb_chunked_upload_gets_413_and_leaves_no_file(portal):
         boundary = "dondoc-test-boundary"
 
         def body():  # a generator: httpx sends it chunked, with no Content-Length
-            yield (f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
-                   f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
-                   "Content-Type: application/pdf\r\n\r\n").encode()
+            yield (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n{csrf}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="big.pdf"\r\n'
+                "Content-Type: application/pdf\r\n\r\n"
+            ).encode()
             yield b"%PDF-1.4\n"
             for _ in range(50):
                 yield b"0" * (1024 * 1024)
@@ -201,12 +230,15 @@ def test_html_renamed_pdf_is_refused(portal):
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize(("client_name", "stored_name"), [
-    ("../../x.pdf", "x.pdf"),
-    ("..\\..\\windows\\x.pdf", "x.pdf"),
-    ("a\x00b.pdf", "ab.pdf"),
-    (unicodedata.normalize("NFD", "Báo cáo tháng 6.pdf"), "Báo cáo tháng 6.pdf"),
-])
+@pytest.mark.parametrize(
+    ("client_name", "stored_name"),
+    [
+        ("../../x.pdf", "x.pdf"),
+        ("..\\..\\windows\\x.pdf", "x.pdf"),
+        ("a\x00b.pdf", "ab.pdf"),
+        (unicodedata.normalize("NFD", "Báo cáo tháng 6.pdf"), "Báo cáo tháng 6.pdf"),
+    ],
+)
 def test_filenames_are_stored_safely(portal, client_name, stored_name):
     url = portal.link(portal.assignment())
     with portal.client() as c:
@@ -242,8 +274,9 @@ def test_a_script_in_a_note_is_escaped_everywhere(portal):
         portal.login(coordinator, COORDINATOR, PASSWORD)
         page = coordinator.get(f"/review/{aid}")
         assert script not in page.text and "&lt;script&gt;" in page.text
-        coordinator.post(f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "return",
-                                                 "comment": script})
+        coordinator.post(
+            f"/review/{aid}", data={"csrf": portal.csrf(page.text), "decision": "return", "comment": script}
+        )
     returned = portal.mail(FOCAL, "[Cần bổ sung]")
     assert script not in returned.part("html") and script in returned.part("plain")
 
@@ -287,11 +320,14 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
     url = portal.link(aid, contact)
     with portal.client() as c:
         page = c.get(url)
-        r = c.post(f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-06-30",
-                                             "reason": "Chờ số liệu của các huyện"})
+        r = c.post(
+            f"{url}/extension",
+            data={"csrf": portal.csrf(page.text), "due": "2025-06-30", "reason": "Chờ số liệu của các huyện"},
+        )
         assert r.status_code == 200 and "30/06/2025" in r.text
-        again = c.post(f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-07-30",
-                                                 "reason": "lần nữa"})
+        again = c.post(
+            f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-07-30", "reason": "lần nữa"}
+        )
         assert again.status_code == 422  # one pending request at a time
     _set_password(COORDINATOR)
     with portal.client() as coordinator:
@@ -299,8 +335,9 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
         assert "30/06/2025" in coordinator.get("/review").text
         page = coordinator.get(f"/review/{aid}")
         ext_id = int(re.search(r'action="/review/extensions/(\d+)"', page.text).group(1))
-        r = coordinator.post(f"/review/extensions/{ext_id}", data={"csrf": portal.csrf(page.text),
-                                                                   "decision": "approve"})
+        r = coordinator.post(
+            f"/review/extensions/{ext_id}", data={"csrf": portal.csrf(page.text), "decision": "approve"}
+        )
         assert r.status_code == 303
     decided = portal.mail(FOCAL, "[Gia hạn]")
     assert "hạn mới 30/06/2025" in decided.subject
@@ -323,6 +360,9 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(portal):
     with portal.client() as c:
         assert portal.login(c, COORDINATOR, PASSWORD).status_code == 303
     with session_scope(portal.db) as s:
-        actions = [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.entity == "contact")
-                                            .order_by(AuditEntry.id)) if e.action.startswith("account.login")]
+        actions = [
+            e.action
+            for e in s.exec(select(AuditEntry).where(AuditEntry.entity == "contact").order_by(AuditEntry.id))
+            if e.action.startswith("account.login")
+        ]
     assert actions == ["account.login_failed"] * 6 + ["account.login"]

@@ -2,6 +2,7 @@
 follows the link in a reminder caught by the real SMTP server, uploads a PDF and figures, reads the
 receipt; a coordinator logs in and returns it; the focal point resubmits late; the coordinator
 accepts. The board then tells done on time from done late."""
+
 from __future__ import annotations
 
 import os
@@ -120,7 +121,8 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     assert by_id[portal.assignment(ref="V.6.1")] == "done_late"
     assert list(by_id.values()).count("done_on_time") == 1 and list(by_id.values()).count("done_late") == 1
     for body, label in (("so-yte", "Hoàn thành quá hạn"), ("cong-an", "Hoàn thành đúng hạn")):
-        listing = runner.invoke(cli_app, ["status", "--as-of", "2025-06-21", "--body", body],
-                                     env={"COLUMNS": "200"}).stdout
+        listing = runner.invoke(
+            cli_app, ["status", "--as-of", "2025-06-21", "--body", body], env={"COLUMNS": "200"}
+        ).stdout
         assert label in listing
     focal.close()

@@ -1,5 +1,6 @@
 """1,000 generated malformed requests: the portal answers each with a 4xx (or a 2xx/3xx where the
 request happens to be valid), never a 500, and never leaves a temporary file behind."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -21,37 +22,87 @@ def requests(draw, token: str, csrf: str):
     tok = draw(st.sampled_from([token, token[:-2], token + "x", "", "%00", "..%2F..", quote(draw(text), safe="")]))
     ident = draw(st.sampled_from(["1", "0", "-1", "99999999999999999999", "x", "%2e%2e"]))
     # Mostly the routes' own methods, so that requests get past routing into the form handling.
-    method, path = draw(st.sampled_from([
-        ("GET", f"/a/{tok}"), ("POST", f"/a/{tok}"), ("POST", f"/a/{tok}"), ("POST", f"/a/{tok}/extension"),
-        ("GET", f"/v/{tok}"), ("GET", f"/a/{tok}/files/{ident}"), ("GET", "/login"), ("POST", "/login"),
-        ("POST", "/logout"), ("GET", "/review"), ("GET", f"/review/{ident}"), ("POST", f"/review/{ident}"),
-        ("POST", f"/review/extensions/{ident}"), ("GET", f"/review/files/{ident}"), ("GET", "/"),
-    ]))
+    method, path = draw(
+        st.sampled_from(
+            [
+                ("GET", f"/a/{tok}"),
+                ("POST", f"/a/{tok}"),
+                ("POST", f"/a/{tok}"),
+                ("POST", f"/a/{tok}/extension"),
+                ("GET", f"/v/{tok}"),
+                ("GET", f"/a/{tok}/files/{ident}"),
+                ("GET", "/login"),
+                ("POST", "/login"),
+                ("POST", "/logout"),
+                ("GET", "/review"),
+                ("GET", f"/review/{ident}"),
+                ("POST", f"/review/{ident}"),
+                ("POST", f"/review/extensions/{ident}"),
+                ("GET", f"/review/files/{ident}"),
+                ("GET", "/"),
+            ]
+        )
+    )
     if draw(st.integers(0, 9)) == 0:
         method = draw(st.sampled_from(["PUT", "DELETE", "HEAD", "OPTIONS", "PATCH"]))
-    boundary = draw(st.sampled_from(["b0undary", "", "\"quoted\"", "x" * 80]))
-    content_type = draw(st.sampled_from([
-        f"multipart/form-data; boundary={boundary}", "multipart/form-data", "application/x-www-form-urlencoded",
-        "application/json", "text/plain", "", "multipart/form-data; boundary=b0undary; charset=latin1",
-    ]))
-    fields = draw(st.dictionaries(st.sampled_from(["csrf", "note", "reference", "document_date", "due", "reason",
-                                                   "decision", "comment", "email", "password", "value.II.3.a.2b",
-                                                   "value.nope", "files", draw(text)]),
-                                  st.one_of(text, st.just(csrf), st.just("2025-13-45"), st.just("1e309")),
-                                  max_size=5))
+    boundary = draw(st.sampled_from(["b0undary", "", '"quoted"', "x" * 80]))
+    content_type = draw(
+        st.sampled_from(
+            [
+                f"multipart/form-data; boundary={boundary}",
+                "multipart/form-data",
+                "application/x-www-form-urlencoded",
+                "application/json",
+                "text/plain",
+                "",
+                "multipart/form-data; boundary=b0undary; charset=latin1",
+            ]
+        )
+    )
+    fields = draw(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "csrf",
+                    "note",
+                    "reference",
+                    "document_date",
+                    "due",
+                    "reason",
+                    "decision",
+                    "comment",
+                    "email",
+                    "password",
+                    "value.II.3.a.2b",
+                    "value.nope",
+                    "files",
+                    draw(text),
+                ]
+            ),
+            st.one_of(text, st.just(csrf), st.just("2025-13-45"), st.just("1e309")),
+            max_size=5,
+        )
+    )
     if draw(st.booleans()):
         body = b"".join(
             f'--b0undary\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode("utf-8", "replace")
-            for k, v in fields.items())
+            for k, v in fields.items()
+        )
         if draw(st.booleans()):
             filename = draw(st.sampled_from(["a.pdf", "", "../x", "\x00", "é.docx", draw(text)]))
             content = draw(st.sampled_from([b"%PDF-1.4\n", b"PK\x03\x04junk", b"<html>", b""])) + draw(junk)
-            body += (f'--b0undary\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n\r\n'
-                     .encode("utf-8", "replace") + content + b"\r\n")
+            body += (
+                f'--b0undary\r\nContent-Disposition: form-data; name="files"; filename="{filename}"\r\n\r\n'.encode(
+                    "utf-8", "replace"
+                )
+                + content
+                + b"\r\n"
+            )
         body += draw(st.sampled_from([b"--b0undary--\r\n", b"", b"--b0undary", b"\r\n"]))
     else:
-        body = draw(st.one_of(junk, st.just("&".join(f"{k}={v}" for k, v in fields.items()).encode("utf-8",
-                                                                                                   "replace"))))
+        body = draw(
+            st.one_of(junk, st.just("&".join(f"{k}={v}" for k, v in fields.items()).encode("utf-8", "replace")))
+        )
     return method, path, content_type, body
 
 

@@ -1,6 +1,7 @@
 """Against a real `prefect server start` (started here, its own PREFECT_HOME and SQLite): the
 deployments `dondoc serve` creates, their schedules across restarts and SIGTERM, a body's check
 (task runs per duty with Vietnamese state names), the status board artifact, and the events."""
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,9 @@ pytestmark = SQLITE_ONLY
 @pytest.fixture(scope="module")
 def prefect_api(tmp_path_factory):
     """A real Prefect server for this module; its scheduler looks every 2 s, so runs appear soon."""
-    with prefect_server(tmp_path_factory.mktemp("prefect-home"),
-                        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2") as url:
+    with prefect_server(
+        tmp_path_factory.mktemp("prefect-home"), PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="2"
+    ) as url:
         yield url
 
 
@@ -52,8 +54,9 @@ def deployments_of(url: str) -> dict[str, dict]:
 
 
 def start_serve(env: dict) -> subprocess.Popen:
-    return subprocess.Popen([str(BIN / "dondoc"), "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [str(BIN / "dondoc"), "serve"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
 
 
 def wait_for(predicate, timeout: float = 120, every: float = 0.5):
@@ -74,8 +77,20 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)  # raises TimeoutExpired if SIGTERM does not stop it
     bodies = [n for n in found if n.startswith("body-")]
-    assert len(found) == 35 and len(bodies) == 27 and {"catalog-sync", "daily-sweep", "events", "coordinator-alert", "digest-leadership", "digest-coordinator",
-                                  "confirmation"} <= set(found)
+    assert (
+        len(found) == 35
+        and len(bodies) == 27
+        and {
+            "catalog-sync",
+            "daily-sweep",
+            "events",
+            "coordinator-alert",
+            "digest-leadership",
+            "digest-coordinator",
+            "confirmation",
+        }
+        <= set(found)
+    )
     schedules = {}
     for name, d in found.items():
         for s in d["schedules"]:
@@ -91,13 +106,18 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
 
     serve = start_serve(plan_env)  # a restart: the same schedule ids, no duplicate runs
     try:
-        wait_for(lambda: all(d["updated"] > found[n]["updated"] for n, d in deployments_of(prefect_api).items()
-                             if n in found), timeout=120)
+        wait_for(
+            lambda: all(
+                d["updated"] > found[n]["updated"] for n, d in deployments_of(prefect_api).items() if n in found
+            ),
+            timeout=120,
+        )
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)
     again = {(n, s["slug"]): s["id"] for n, d in deployments_of(prefect_api).items() for s in d["schedules"]}
     assert again == schedules
+
     def slots() -> list[tuple[str, str]]:
         runs, offset = [], 0
         while page := api(prefect_api, "/flow_runs/filter", {"limit": 200, "offset": offset}):
@@ -112,16 +132,27 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     serve = start_serve(plan_env)  # the body's deployment, run as a coordinator would from the UI
     try:
         deployment = wait_for(lambda: deployments_of(prefect_api).get("body-so-yte"))
-        run = api(prefect_api, f"/deployments/{deployment['id']}/create_flow_run",
-                  {"parameters": {"body": "so-yte", "as_of": "2025-06-20T09:00:00+07:00"}})
-        flow_run = wait_for(lambda: (r := httpx.get(f"{prefect_api}/flow_runs/{run['id']}").json())
-                            and r["state_type"] in ("COMPLETED", "FAILED", "CRASHED") and r, timeout=180)
+        run = api(
+            prefect_api,
+            f"/deployments/{deployment['id']}/create_flow_run",
+            {"parameters": {"body": "so-yte", "as_of": "2025-06-20T09:00:00+07:00"}},
+        )
+        flow_run = wait_for(
+            lambda: (
+                (r := httpx.get(f"{prefect_api}/flow_runs/{run['id']}").json())
+                and r["state_type"] in ("COMPLETED", "FAILED", "CRASHED")
+                and r
+            ),
+            timeout=180,
+        )
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)
     assert flow_run["state_type"] == "COMPLETED" and flow_run["name"] == "so-yte"
-    tasks = {t["name"]: t["state"]["name"] for t in api(prefect_api, "/task_runs/filter", {
-        "flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})}
+    tasks = {
+        t["name"]: t["state"]["name"]
+        for t in api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})
+    }
     # 20/6/2025: the half-year's report and V.6.1 were due 18/6 and nothing was submitted.
     assert tasks["V.6.1 Thanh tra, kiểm tra điều kiện y tế cơ sở kinh doanh dịch vụ; giảm hại HIV/AIDS"] == "Quá hạn"
     assert tasks["V.BC Báo cáo định kỳ 6 tháng gửi UBND tỉnh (qua Sở LĐ-TB&XH)"] == "Quá hạn"
@@ -133,8 +164,14 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
     cli("confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00")
     cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
-    sweep = subprocess.run([str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"], cwd=ROOT, env=plan_env,
-                           capture_output=True, text=True, timeout=300)
+    sweep = subprocess.run(
+        [str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"],
+        cwd=ROOT,
+        env=plan_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert sweep.returncode == 0, sweep.stderr
     (board,) = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}})
     table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
@@ -154,16 +191,23 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     for name in ("dondoc.assignment.submitted", "dondoc.assignment.accepted"):
         (event,) = wait_for(lambda n=name: events(n, mine), timeout=60)
         assert event["payload"]["channel"] == "cli" and event["payload"]["at"].startswith("2025-06-19")
-        assert {"prefect.resource.id": "dondoc.body.so-yte", "prefect.resource.role": "body",
-                "prefect.resource.name": "so-yte"}.items() <= event["related"][0].items()
+        assert {
+            "prefect.resource.id": "dondoc.body.so-yte",
+            "prefect.resource.role": "body",
+            "prefect.resource.name": "so-yte",
+        }.items() <= event["related"][0].items()
     assert wait_for(lambda: events("dondoc.assignment.overdue"), timeout=60)
     escalated = wait_for(lambda: events("dondoc.assignment.escalated"), timeout=60)
     assert {e["payload"]["level"] for e in escalated} <= {1, 2}
     # The Event Feed filters by body through the related resource.
-    page = api(prefect_api, "/events/filter", {"filter": {
-        "event": {"prefix": ["dondoc."]}, "related": {"id": ["dondoc.body.so-yte"]}}, "limit": 50})
-    assert page["events"] and all(e["related"][0]["prefect.resource.id"] == "dondoc.body.so-yte"
-                                  for e in page["events"])
+    page = api(
+        prefect_api,
+        "/events/filter",
+        {"filter": {"event": {"prefix": ["dondoc."]}, "related": {"id": ["dondoc.body.so-yte"]}}, "limit": 50},
+    )
+    assert page["events"] and all(
+        e["related"][0]["prefect.resource.id"] == "dondoc.body.so-yte" for e in page["events"]
+    )
 
 
 def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, prefect_api, smtp, tmp_path):
@@ -171,25 +215,51 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
     serve = start_serve(env)
     try:
         wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
-        applied = [subprocess.run([str(BIN / "dondoc"), "automations", "apply"], cwd=ROOT, env=env,
-                                  capture_output=True, text=True, timeout=120) for _ in range(2)]
+        applied = [
+            subprocess.run(
+                [str(BIN / "dondoc"), "automations", "apply"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            for _ in range(2)
+        ]
         assert all(r.returncode == 0 for r in applied), applied[0].stderr
         assert applied[0].stdout == applied[1].stdout  # the same automations, updated in place
         names = sorted(a["name"] for a in api(prefect_api, "/automations/filter"))
-        assert names == ["dondoc: lượt chạy mất tín hiệu", "dondoc: lượt chạy thất bại",
-                         "dondoc: tin nhắn liên tục không gửi được"]
+        assert names == [
+            "dondoc: lượt chạy mất tín hiệu",
+            "dondoc: lượt chạy thất bại",
+            "dondoc: tin nhắn liên tục không gửi được",
+        ]
 
         broken = tmp_path / "plans"
         broken.mkdir()
         (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
-        failed = subprocess.run([str(BIN / "python"), "-c", "from flows.catalog import catalog_sync; catalog_sync()"],
-                                cwd=ROOT, env={**env, "DONDOC_CATALOG_DIR": str(broken)}, capture_output=True,
-                                text=True, timeout=300)
+        failed = subprocess.run(
+            [str(BIN / "python"), "-c", "from flows.catalog import catalog_sync; catalog_sync()"],
+            cwd=ROOT,
+            env={**env, "DONDOC_CATALOG_DIR": str(broken)},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert failed.returncode != 0
         coordinator = "daumoi@so-ldtbxh.dondoc.example"
-        alert = wait_for(lambda: next((m for m in smtp.received if m.to == coordinator
-                                       and m.subject.startswith("[dondoc] Lượt chạy catalog-sync")), None),
-                         timeout=180, every=1)
+        alert = wait_for(
+            lambda: next(
+                (
+                    m
+                    for m in smtp.received
+                    if m.to == coordinator and m.subject.startswith("[dondoc] Lượt chạy catalog-sync")
+                ),
+                None,
+            ),
+            timeout=180,
+            every=1,
+        )
         assert "Failed" in alert.subject
     finally:
         serve.send_signal(signal.SIGTERM)
@@ -203,30 +273,54 @@ def test_a_sweep_killed_with_sigkill_is_marked_crashed_and_reported(plan_env, pr
     serve, silent = start_serve(env), SilentServer()
     try:
         wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
-        applied = subprocess.run([str(BIN / "dondoc"), "automations", "apply"], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=120)
+        applied = subprocess.run(
+            [str(BIN / "dondoc"), "automations", "apply"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert applied.returncode == 0, applied.stderr
         # The sweep hangs on a relay that never answers, as a real one would before it is killed.
-        sweep = subprocess.Popen([str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"], cwd=ROOT,
-                                 env={**env, "DONDOC_EMAIL_URL": silent.url + "&cto=600"},
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sweep = subprocess.Popen(
+            [str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"],
+            cwd=ROOT,
+            env={**env, "DONDOC_EMAIL_URL": silent.url + "&cto=600"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
 
         def running_sweep() -> dict | None:
             runs = api(prefect_api, "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}})
             return next((r for r in runs if r["name"].startswith("sweep as of")), None)
 
         run = wait_for(running_sweep, timeout=120)
-        wait_for(lambda: api(prefect_api, "/events/filter", {"filter": {
-            "event": {"name": ["prefect.flow-run.heartbeat"]}, "resource": {"id": [f"prefect.flow-run.{run['id']}"]}},
-            "limit": 5})["events"], timeout=60)
+        wait_for(
+            lambda: api(
+                prefect_api,
+                "/events/filter",
+                {
+                    "filter": {
+                        "event": {"name": ["prefect.flow-run.heartbeat"]},
+                        "resource": {"id": [f"prefect.flow-run.{run['id']}"]},
+                    },
+                    "limit": 5,
+                },
+            )["events"],
+            timeout=60,
+        )
         sweep.kill()  # SIGKILL: nothing in the process can report
         sweep.wait(30)
         state = lambda: httpx.get(f"{prefect_api}/flow_runs/{run['id']}").json()["state_type"]  # noqa: E731
         assert state() == "RUNNING"  # nobody told the server
         assert wait_for(lambda: state() == "CRASHED", timeout=300, every=2)
         coordinator = "daumoi@so-ldtbxh.dondoc.example"
-        alert = wait_for(lambda: next((m for m in smtp.received if m.to == coordinator
-                                       and "daily-sweep" in m.subject), None), timeout=180, every=1)
+        alert = wait_for(
+            lambda: next((m for m in smtp.received if m.to == coordinator and "daily-sweep" in m.subject), None),
+            timeout=180,
+            every=1,
+        )
         assert "Crashed" in alert.subject
     finally:
         silent.close()
@@ -256,15 +350,31 @@ def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, en
     with session_scope(env) as s:
         claim_for_events(s, limit=10**6)  # what loading the plan wrote is not this test's
     with session_scope(env) as s:
-        record_many(s, list(range(first, first + 300)), now=datetime.now(UTC), actor="system", channel="system",
-                    action="notification.failed", entity="notification")
+        record_many(
+            s,
+            list(range(first, first + 300)),
+            now=datetime.now(UTC),
+            actor="system",
+            channel="system",
+            action="notification.failed",
+            entity="notification",
+        )
     mirrors = [subprocess.Popen([str(BIN / "python"), "-c", MIRRORS], cwd=ROOT, env=plan_env) for _ in range(2)]
     assert all(m.wait(300) == 0 for m in mirrors)
 
     def emitted() -> int:
-        page = api(prefect_api, "/events/filter", {"filter": {
-            "event": {"name": ["dondoc.notification.failed"]}, "resource": {"id_prefix": ["dondoc.notification.7"]},
-            "occurred": {"since": "2000-01-01T00:00:00Z"}}, "limit": 1})
+        page = api(
+            prefect_api,
+            "/events/filter",
+            {
+                "filter": {
+                    "event": {"name": ["dondoc.notification.failed"]},
+                    "resource": {"id_prefix": ["dondoc.notification.7"]},
+                    "occurred": {"since": "2000-01-01T00:00:00Z"},
+                },
+                "limit": 1,
+            },
+        )
         return page["total"]
 
     wait_for(lambda: emitted() >= 300, timeout=60)

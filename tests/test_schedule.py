@@ -1,4 +1,5 @@
 """Materialization: idempotent on (duty, body, period), working-day due dates, successions."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -23,8 +24,11 @@ NOW = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
 
 def dues(url: str) -> dict[tuple[str, str, str], date]:
     with session_scope(url) as s:
-        rows = s.exec(select(Duty.ref, Body.code, Assignment.period, Assignment.due)
-                      .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id))
+        rows = s.exec(
+            select(Duty.ref, Body.code, Assignment.period, Assignment.due)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Body, Body.id == Assignment.body_id)
+        )
         return {(ref, body, period): due for ref, body, period, due in rows}
 
 
@@ -111,10 +115,24 @@ def test_due_dates_across_tet_2025_2026_and_the_30_4_week(loaded, calendar, tmp_
 def test_a_succession_moves_later_periods_to_the_successor(loaded, calendar):
     with session_scope(loaded) as s:
         ids = {b.code: b.id for b in s.exec(select(Body))}
-        s.add(Succession(from_body_id=ids["so-tttt"], to_body_id=ids["so-vhttdl"], effective_from=D("2025-03-01"),
-                         duty_refs=["V.4.1"], created_at=NOW))
-        s.add(Succession(from_body_id=ids["so-tttt"], to_body_id=ids["so-yte"], effective_from=D("2025-03-01"),
-                         duty_refs=["V.4.2"], created_at=NOW))
+        s.add(
+            Succession(
+                from_body_id=ids["so-tttt"],
+                to_body_id=ids["so-vhttdl"],
+                effective_from=D("2025-03-01"),
+                duty_refs=["V.4.1"],
+                created_at=NOW,
+            )
+        )
+        s.add(
+            Succession(
+                from_body_id=ids["so-tttt"],
+                to_body_id=ids["so-yte"],
+                effective_from=D("2025-03-01"),
+                duty_refs=["V.4.2"],
+                created_at=NOW,
+            )
+        )
         materialize(s, until=D("2025-12-31"), now=NOW, calendar=calendar)
     due = dues(loaded)
     assert ("V.4.1", "so-tttt", "2024-H2") in due

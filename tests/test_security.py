@@ -2,6 +2,7 @@
 parallel attempts cannot outrun, argon2 outside the write lock, ids past 64 bits, a key of its own
 per install, and secrets kept out of errors and logs. The portal runs under a real uvicorn server
 on real databases; argon2 is the real one, only counted or paused where a test must see it work."""
+
 from __future__ import annotations
 
 import base64
@@ -59,11 +60,16 @@ def _set_password(password: str = PASSWORD) -> None:
 
 def _login_actions(db: str) -> list[str]:
     with session_scope(db) as s:
-        return [e.action for e in s.exec(select(AuditEntry).where(AuditEntry.action.startswith("account.login"))
-                                         .order_by(AuditEntry.id))]
+        return [
+            e.action
+            for e in s.exec(
+                select(AuditEntry).where(AuditEntry.action.startswith("account.login")).order_by(AuditEntry.id)
+            )
+        ]
 
 
 # ---- 17: sessions the server can end ------------------------------------------------------------
+
 
 def _signed_in_cookie(portal) -> str:
     """A coordinator's session cookie, as a thief would copy it from a browser."""
@@ -115,6 +121,7 @@ def test_a_session_ends_when_its_hours_are_over_or_the_contact_stops_coordinatin
 
 # ---- 18: the throttle --------------------------------------------------------------------------
 
+
 class CountingHasher(PasswordHasher):
     """The real argon2, counting verifications and telling when the fifth one has started."""
 
@@ -152,7 +159,7 @@ def test_parallel_logins_never_verify_more_than_five_per_window(portal, monkeypa
         forms = [_login_form(portal) for _ in range(30)]
         start = threading.Barrier(29)
 
-        def attempt(form, password, wait=True):
+        def attempt(form, password, wait=True, start=start):
             client, csrf = form
             if wait:
                 start.wait(30)
@@ -197,6 +204,7 @@ def test_a_success_resets_the_address_and_each_client_has_its_own_budget(portal)
 
 
 # ---- 19: argon2 outside the write lock ---------------------------------------------------------
+
 
 class PausingHasher(PasswordHasher):
     """The real argon2, pausing before each verification until the test has probed the database."""
@@ -244,6 +252,7 @@ def test_no_write_lock_is_held_while_a_password_is_verified(portal, monkeypatch,
 
 # ---- 20: ids past 64 bits -------------------------------------------------------------------
 
+
 def test_ids_out_of_range_answer_404(portal):
     _set_password()
     url = portal.link(portal.assignment())
@@ -263,11 +272,19 @@ def test_ids_out_of_range_answer_404(portal):
 
 
 @SQLITE_ONLY
-@pytest.mark.parametrize("args", [
-    ["confirm", HUGE], ["review", HUGE, "--accept"], ["link", HUGE], ["link", "1", "--contact", HUGE],
-    ["outbox", "retry", HUGE], ["extension", "decide", HUGE, "--approve"],
-    ["extension", "request", HUGE, "--until", "2025-07-01", "--reason", "x"], ["review", "0", "--accept"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["confirm", HUGE],
+        ["review", HUGE, "--accept"],
+        ["link", HUGE],
+        ["link", "1", "--contact", HUGE],
+        ["outbox", "retry", HUGE],
+        ["extension", "decide", HUGE, "--approve"],
+        ["extension", "request", HUGE, "--until", "2025-07-01", "--reason", "x"],
+        ["review", "0", "--accept"],
+    ],
+)
 def test_cli_ids_out_of_range_are_usage_errors(env, monkeypatch, args):
     monkeypatch.setenv("DONDOC_PORTAL_URL", "https://dondoc.laichau.example")
     cli("init")
@@ -280,8 +297,10 @@ def test_cli_ids_out_of_range_are_usage_errors(env, monkeypatch, args):
 
 # ---- 21: a key of its own per install --------------------------------------------------------
 
-KEY_DIGEST = ("import hashlib; from config.settings import Settings; "
-              "print(hashlib.sha256(Settings().secret_key.get_secret_value().encode()).hexdigest())")
+KEY_DIGEST = (
+    "import hashlib; from config.settings import Settings; "
+    "print(hashlib.sha256(Settings().secret_key.get_secret_value().encode()).hexdigest())"
+)
 
 
 def _digest(settings: Settings) -> str:
@@ -290,8 +309,10 @@ def _digest(settings: Settings) -> str:
 
 def _processes_digests(home: Path, count: int) -> set[str]:
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("DONDOC_")}, "DONDOC_HOME": str(home)}
-    procs = [subprocess.Popen([sys.executable, "-c", KEY_DIGEST], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                              text=True) for _ in range(count)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", KEY_DIGEST], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        for _ in range(count)
+    ]
     return {p.communicate(timeout=60)[0].strip() for p in procs}
 
 
@@ -315,7 +336,8 @@ def test_the_old_public_key_opens_no_link_and_no_session(portal):
     with session_scope(portal.db) as s:
         link = issue(s, portal.assignment(), purpose=Purpose.confirm, now=portal.clock.now, days=30)
         forged = URLSafeSerializer(OLD_PUBLIC_SECRET, salt="dondoc.link.confirm").dumps(
-            [link.id, int(link.expires_at.timestamp())])
+            [link.id, int(link.expires_at.timestamp())]
+        )
     session = {"contact": portal.contact_id(COORDINATOR), "name": "x", "sid": "made-up", "csrf": "x"}
     cookie = TimestampSigner(OLD_PUBLIC_SECRET).sign(base64.b64encode(json.dumps(session).encode())).decode()
     with portal.client() as c:
@@ -339,6 +361,7 @@ def test_a_weak_key_is_warned_about_at_start(tmp_path, caplog):
 
 
 # ---- 22: secrets kept out of errors and logs -------------------------------------------------
+
 
 def test_a_refused_key_is_not_echoed_by_the_settings_error(monkeypatch):
     monkeypatch.setenv("DONDOC_MODE", "production")
@@ -369,8 +392,14 @@ def test_the_access_log_holds_no_link_token(portal):
     access.addHandler(lines)
     try:
         with portal.client() as c:
-            for path in (confirm, view, f"{confirm}/files/1", f"{view}/files/1", f"{confirm}/extension",
-                         f"{confirm}?x=1"):
+            for path in (
+                confirm,
+                view,
+                f"{confirm}/files/1",
+                f"{view}/files/1",
+                f"{confirm}/extension",
+                f"{confirm}?x=1",
+            ):
                 c.get(path)
     finally:
         access.removeHandler(lines)

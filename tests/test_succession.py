@@ -1,6 +1,7 @@
 """Successions: after `dondoc org succeed`, reminders for later periods go to the successor's
 contacts, escalation goes to the successor coordinator when the role moved, and history keeps
 the original body. The 2025 example overlay applies, all or nothing."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -33,8 +34,9 @@ def test_succession_moves_reminders_escalation_and_keeps_history(plan, smtp, mon
     before = {r["id"]: r["body"] for r in status_rows("2025-02-28")}
     assert "so-tttt" in before.values()
     assert "0 lượt" not in cli("org", "succeed", "so-tttt", "so-vhttdl", "--from", "2025-03-01")
-    assert "Vai trò điều phối" in cli("org", "succeed", "so-ldtbxh", "so-yte", "--from", "2025-03-01",
-                                      "--coordinator", "--note", "NĐ 45/2025/NĐ-CP")
+    assert "Vai trò điều phối" in cli(
+        "org", "succeed", "so-ldtbxh", "so-yte", "--from", "2025-03-01", "--coordinator", "--note", "NĐ 45/2025/NĐ-CP"
+    )
     cli("schedule", "--until", "2025-06-30")  # later periods are created for the successors
     after = {r["id"]: r for r in status_rows("2025-06-30")}
     moved = [i for i, body in before.items() if body == "so-tttt" and after[i]["body"] == "so-vhttdl"]
@@ -58,8 +60,7 @@ def test_succession_moves_reminders_escalation_and_keeps_history(plan, smtp, mon
     notices = [m for m in smtp.received if m.subject.startswith("[Quá hạn – cấp 1]")]
     told = {m.to for m in notices}
     assert "daumoi@so-yte.dondoc.example" in told and "daumoi@so-ldtbxh.dondoc.example" not in told
-    coordinator_notice = next(m for m in notices if m.to == "daumoi@so-yte.dondoc.example"
-                              and "cơ quan" in m.subject)
+    coordinator_notice = next(m for m in notices if m.to == "daumoi@so-yte.dondoc.example" and "cơ quan" in m.subject)
     assert "Sở Văn hóa" in coordinator_notice.part("plain")
     assert "Hệ thống đôn đốc – Sở Y tế" in coordinator_notice.part("plain")  # signed by the new coordinator
 
@@ -69,11 +70,15 @@ def test_the_2025_overlay_applies_all_or_nothing(plan, tmp_path):
     assert "so-ldtbxh → so-yte" in out and "bao-laichau → dai-ptth" in out
     with session_scope(plan) as s:
         so_tttt = s.exec(select(Body.id).where(Body.code == "so-tttt")).one()
-        assert not s.exec(select(Assignment).where(Assignment.body_id == so_tttt,
-                                                   Assignment.due >= date(2025, 3, 1))).all()
+        assert not s.exec(
+            select(Assignment).where(Assignment.body_id == so_tttt, Assignment.due >= date(2025, 3, 1))
+        ).all()
     bad = tmp_path / "overlay.yaml"
-    bad.write_text("successions:\n  - from: so-yte\n    to: so-ldtbxh\n    effective_from: 2025-09-01\n"
-                   "  - from: so-nowhere\n    to: so-yte\n    effective_from: 2025-09-01\n", encoding="utf-8")
+    bad.write_text(
+        "successions:\n  - from: so-yte\n    to: so-ldtbxh\n    effective_from: 2025-09-01\n"
+        "  - from: so-nowhere\n    to: so-yte\n    effective_from: 2025-09-01\n",
+        encoding="utf-8",
+    )
     before = status_rows("2025-12-31")
     error = cli("org", "apply", str(bad), code=1)
     assert "overlay.yaml:5" in error and "successions[1]" in error and "so-nowhere" in error

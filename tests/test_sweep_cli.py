@@ -1,4 +1,5 @@
 """`dondoc sweep` (a real Prefect flow run), `--dry-run`, and `dondoc outbox`."""
+
 from __future__ import annotations
 
 import email
@@ -46,8 +47,9 @@ def test_dry_run_prints_and_writes_nothing(scheduled):
 def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_API_URL": ""}
     env.pop("PREFECT_API_URL")
-    first = subprocess.run([str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=300)
+    first = subprocess.run(
+        [str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert first.returncode == 0, first.stderr
     logs = first.stdout + first.stderr
     assert "Flow run" in logs  # it ran as a Prefect flow
@@ -65,8 +67,9 @@ def test_a_real_flow_run_fills_the_local_outbox_once(scheduled, tmp_path):
     assert "Kính gửi" in msg.get_body(("plain",)).get_content()
     sms = next(f for f in files if f.suffix == ".txt").read_text()
     assert sms.isascii() and "Nhac viec KH so 3742/KH-UBND" in sms
-    again = subprocess.run([str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True,
-                           text=True, timeout=300)
+    again = subprocess.run(
+        [str(DONDOC), "sweep", "--as-of", AS_OF], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert again.returncode == 0 and "planned: 0" in again.stdout and "escalations: 0" in again.stdout
     assert len(outbox()) == len(rows)
 
@@ -109,6 +112,9 @@ def test_digest_send_is_a_flow_run_once_a_week(scheduled, tmp_path):
     msg = email.message_from_bytes(eml.read_bytes(), policy=policy.default)
     assert msg["Subject"].startswith("[Báo cáo tuần]")
     chart = next(p for p in msg.walk() if p.get_content_type() == "image/png")
-    assert chart["Content-ID"] == "<ty-le-dung-han.png>" and "cid:ty-le-dung-han.png" in msg.get_body(("html",)).get_content()
+    assert (
+        chart["Content-ID"] == "<ty-le-dung-han.png>"
+        and "cid:ty-le-dung-han.png" in msg.get_body(("html",)).get_content()
+    )
     again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "queued: 0" in again.stdout  # the same week: nothing twice

@@ -1,4 +1,5 @@
 """Messages: Vietnamese email with the duty verbatim, escaped HTML, neutral GSM-7 SMS ≤ 160."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -21,11 +22,21 @@ def context(**overrides) -> dict:
         "plan": {"code": "lai-chau-pcmd-2021-2025", "title": "Kế hoạch phòng, chống mại dâm", "number": "3742/KH-UBND"},
         "body": {"code": LONGEST_BODY.code, "name": LONGEST_BODY.name, "label": LONGEST_BODY.name},
         "contact": {"name": "Nguyễn Thị Phương Thảo"},
-        "duty": {"ref": LONGEST_DUTY.ref, "source": LONGEST_DUTY.source, "title": LONGEST_DUTY.title,
-                 "text": " ".join(LONGEST_DUTY.text.split()), "evidence": ["Tệp văn bản", "Số liệu"]},
-        "period": "6 tháng cuối năm 2025", "due": date(2025, 12, 18), "due_weekday": "Thứ Năm",
-        "days_left": 3, "coordinator": "Sở Lao động - Thương binh và Xã hội", "confirm_url": None,
-        "confirm_command": "dondoc confirm 987654321", "step": "T-3",
+        "duty": {
+            "ref": LONGEST_DUTY.ref,
+            "source": LONGEST_DUTY.source,
+            "title": LONGEST_DUTY.title,
+            "text": " ".join(LONGEST_DUTY.text.split()),
+            "evidence": ["Tệp văn bản", "Số liệu"],
+        },
+        "period": "6 tháng cuối năm 2025",
+        "due": date(2025, 12, 18),
+        "due_weekday": "Thứ Năm",
+        "days_left": 3,
+        "coordinator": "Sở Lao động - Thương binh và Xã hội",
+        "confirm_url": None,
+        "confirm_command": "dondoc confirm 987654321",
+        "step": "T-3",
     }
     ctx.update(overrides)
     return ctx
@@ -59,8 +70,9 @@ def test_email_names_everything_in_vietnamese(kind):
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_script_in_a_duty_is_escaped_in_html_only(kind):
     evil = "<script>alert('x')</script>"
-    ctx = context(duty={**context()["duty"], "title": evil, "text": f"Nội dung {evil} & hơn"},
-                  contact={"name": "<b>Ai</b>"})
+    ctx = context(
+        duty={**context()["duty"], "title": evil, "text": f"Nội dung {evil} & hơn"}, contact={"name": "<b>Ai</b>"}
+    )
     m = make_message(kind, ctx)
     assert "<script>" not in m.html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in m.html
     assert "&lt;b&gt;Ai&lt;/b&gt;" in m.html and "&amp; hơn" in m.html
@@ -96,8 +108,9 @@ def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
     from notifications.kinds import KINDS
     from notifications.render import BUILTIN
 
-    assert {k.name for k in KINDS.values() if k.sms} == {p.name.removesuffix("-sms.txt")
-                                                         for p in BUILTIN.glob("*-sms.txt")}
+    assert {k.name for k in KINDS.values() if k.sms} == {
+        p.name.removesuffix("-sms.txt") for p in BUILTIN.glob("*-sms.txt")
+    }
 
 
 def test_every_kind_has_its_templates_and_every_template_its_kind():
@@ -107,8 +120,9 @@ def test_every_kind_has_its_templates_and_every_template_its_kind():
     from notifications.render import BUILTIN
 
     assert all(name == k.name for name, k in KINDS.items())
-    assert {t for k in KINDS.values() for t in k.templates} == {p.name for p in BUILTIN.iterdir()
-                                                               if not p.name.startswith("_")}
+    assert {t for k in KINDS.values() for t in k.templates} == {
+        p.name for p in BUILTIN.iterdir() if not p.name.startswith("_")
+    }
 
 
 def test_every_notice_is_a_registered_kind_with_an_sms_form():

@@ -1,6 +1,7 @@
 """Scale-out: the flows run unchanged from a Prefect work pool served by two process workers,
 with Prefect's database and dondoc's both on PostgreSQL. Two sweep shards for different bodies
 run at once, with dispatchers that may claim each other's rows: each message is sent once."""
+
 from __future__ import annotations
 
 import os
@@ -26,8 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POOL = "dondoc-test"
 AS_OF = "2025-06-13T08:00:00+07:00"
-pytestmark = [pytest.mark.postgres,
-              pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.parametrize("db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True),
+]
 
 
 @pytest.fixture
@@ -40,8 +43,9 @@ def prefect_on_postgres(postgres_admin, tmp_path):
     host = postgres_admin.split("@", 1)[1].rsplit("/", 1)[0]
     user = postgres_admin.split("//", 1)[1].split("@", 1)[0]
     try:
-        with prefect_server(tmp_path / "server-home",
-                            PREFECT_API_DATABASE_CONNECTION_URL=f"postgresql+asyncpg://{user}@{host}/{name}") as url:
+        with prefect_server(
+            tmp_path / "server-home", PREFECT_API_DATABASE_CONNECTION_URL=f"postgresql+asyncpg://{user}@{host}/{name}"
+        ) as url:
             yield url
     finally:
         with admin.connect() as conn:
@@ -51,8 +55,12 @@ def prefect_on_postgres(postgres_admin, tmp_path):
 def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_on_postgres, smtp, tmp_path):
     load_example("2025-06-13")
     child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    child.update(PREFECT_API_URL=prefect_on_postgres, PREFECT_HOME=str(tmp_path / "client-home"),
-                 PREFECT_WORKER_QUERY_SECONDS="1", DONDOC_EMAIL_URL=smtp.url)
+    child.update(
+        PREFECT_API_URL=prefect_on_postgres,
+        PREFECT_HOME=str(tmp_path / "client-home"),
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        DONDOC_EMAIL_URL=smtp.url,
+    )
 
     def run(*args: str) -> str:
         done = subprocess.run(args, cwd=ROOT, env=child, capture_output=True, text=True, timeout=300)
@@ -61,10 +69,19 @@ def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_
 
     run(str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process")
     assert "trong work pool" in run(str(BIN / "dondoc"), "deploy", "--pool", POOL)
-    workers = [subprocess.Popen([str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--limit", "1",
-                                 "--name", f"worker-{i}"], cwd=ROOT, env=child, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL, start_new_session=True) for i in (1, 2)]
+    workers = [
+        subprocess.Popen(
+            [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--limit", "1", "--name", f"worker-{i}"],
+            cwd=ROOT,
+            env=child,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for i in (1, 2)
+    ]
     try:
+
         def online() -> int:
             found = httpx.post(f"{prefect_on_postgres}/work_pools/{POOL}/workers/filter", json={}).json()
             return sum(w["status"] == "ONLINE" for w in found)
@@ -74,10 +91,17 @@ def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_
             assert time.monotonic() < deadline, "the workers did not come online"
             time.sleep(0.5)
         deployment = httpx.get(f"{prefect_on_postgres}/deployments/name/daily-sweep/daily-sweep-shard").json()
-        halves = (["so-yte", "cong-an", "so-ldtbxh", "so-vhttdl", "so-gddt", "dai-ptth", "bao-laichau"],
-                  ["so-tttt", "so-tuphap", "so-taichinh", "bdbp", "hlhpn", "hoi-nong-dan", "ldld"])
-        runs = [httpx.post(f"{prefect_on_postgres}/deployments/{deployment['id']}/create_flow_run",
-                           json={"parameters": {"as_of": AS_OF, "bodies": half}}).json()["id"] for half in halves]
+        halves = (
+            ["so-yte", "cong-an", "so-ldtbxh", "so-vhttdl", "so-gddt", "dai-ptth", "bao-laichau"],
+            ["so-tttt", "so-tuphap", "so-taichinh", "bdbp", "hlhpn", "hoi-nong-dan", "ldld"],
+        )
+        runs = [
+            httpx.post(
+                f"{prefect_on_postgres}/deployments/{deployment['id']}/create_flow_run",
+                json={"parameters": {"as_of": AS_OF, "bodies": half}},
+            ).json()["id"]
+            for half in halves
+        ]
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             states = [httpx.get(f"{prefect_on_postgres}/flow_runs/{r}").json()["state"]["type"] for r in runs]
@@ -85,7 +109,8 @@ def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_
                 break
             time.sleep(1)
         assert states == ["COMPLETED", "COMPLETED"], [
-            httpx.get(f"{prefect_on_postgres}/flow_runs/{r}").json()["state"]["message"] for r in runs]
+            httpx.get(f"{prefect_on_postgres}/flow_runs/{r}").json()["state"]["message"] for r in runs
+        ]
         details = [httpx.get(f"{prefect_on_postgres}/flow_runs/{r}").json() for r in runs]
         assert {d["work_pool_name"] for d in details} == {POOL}
         first, second = sorted(details, key=lambda d: d["start_time"])

@@ -6,6 +6,7 @@
   a body's check, the status board artifact, the event feed.
 Both photographed by headless chromium (Debian's).
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,12 @@ def prefect_ui(chromium: str) -> None:
 
     with tempfile.TemporaryDirectory() as home:
         local = Local(Path(home), prefect_port=free_port(), portal_port=free_port())
-        env = {**local.env(), "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/ui.sqlite3",
-               "PREFECT_HOME": f"{home}/prefect"}
+        env = {
+            **local.env(),
+            "DONDOC_HOME": home,
+            "DONDOC_DATABASE_URL": f"sqlite:///{home}/ui.sqlite3",
+            "PREFECT_HOME": f"{home}/prefect",
+        }
         os.environ.update(env)
         run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
         try:
@@ -72,12 +77,15 @@ def prefect_ui(chromium: str) -> None:
                 tab.set_viewport_size({"width": 1400, "height": 2600})  # down to the dondoc events
                 shoot("prefect-event-feed", "/events", full=False)  # the sweep's events are the latest
                 tab.set_viewport_size({"width": 1400, "height": 1000})
-                (board,) = httpx.post(f"{local.api_url}/artifacts/filter",
-                                      json={"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}}).json()
+                (board,) = httpx.post(
+                    f"{local.api_url}/artifacts/filter", json={"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}}
+                ).json()
                 shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}")
-                check = ("from datetime import datetime; from zoneinfo import ZoneInfo; from flows.body import check_body; "
-                         f"check_body('cong-an', as_of=datetime.fromisoformat('{AS_OF}')"
-                         ".replace(tzinfo=ZoneInfo('Asia/Ho_Chi_Minh')))")
+                check = (
+                    "from datetime import datetime; from zoneinfo import ZoneInfo; from flows.body import check_body; "
+                    f"check_body('cong-an', as_of=datetime.fromisoformat('{AS_OF}')"
+                    ".replace(tzinfo=ZoneInfo('Asia/Ho_Chi_Minh')))"
+                )
                 subprocess.run([sys.executable, "-c", check], env=env, check=True, capture_output=True, cwd=ROOT)
                 runs = httpx.post(f"{local.api_url}/flow_runs/filter", json={"limit": 50}).json()
                 body_run = next(r["id"] for r in runs if r["name"] == "cong-an")

@@ -1,9 +1,11 @@
 """The contact directory: CSV or XLSX with columns body,name,role,email,phone, and optionally
 coordinator (x, có or yes marks someone outside the coordinating body who may review).
 
-This module reads and checks; models/operations/directory.py writes. The whole file is checked first; one bad row refuses the file, naming every bad row. A valid file
-is the directory of the bodies it names: their contacts not in it are deactivated (kept for history).
+This module reads and checks; models/operations/directory.py writes. The whole file is checked
+first; one bad row refuses the file, naming every bad row. A valid file is the directory of the
+bodies it names: their contacts not in it are deactivated (kept for history).
 """
+
 from __future__ import annotations
 
 import csv
@@ -78,17 +80,21 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
     missing = [c for c in COLUMNS if c not in header]
     extra = [h for h in header if h not in COLUMNS + OPTIONAL]
     if missing or extra or len(set(header)) != len(header):
-        detail = "; ".join(filter(None, [
-            missing and f"missing {', '.join(missing)}", extra and f"unknown {', '.join(extra)}",
-            len(set(header)) != len(header) and "a column is repeated"]))
-        raise DirectoryError([Problem(name, "bad-header", "row 1", 1,
-                                      f"the header must be {','.join(COLUMNS)} ({detail})")])
+        wrong = {
+            f"missing {', '.join(missing)}": missing,
+            f"unknown {', '.join(extra)}": extra,
+            "a column is repeated": len(set(header)) != len(header),
+        }
+        detail = "; ".join(what for what, found in wrong.items() if found)
+        raise DirectoryError(
+            [Problem(name, "bad-header", "row 1", 1, f"the header must be {','.join(COLUMNS)} ({detail})")]
+        )
     rows = []
     for number, raw in enumerate(table[1:], start=2):
         cells = [_cell(v) for v in raw]
         if not any(cells):
             continue
-        if len(cells) > len(header) and any(cells[len(header):]):
+        if len(cells) > len(header) and any(cells[len(header) :]):
             rows.append((number, {"__extra__": "1"}))
             continue
         rows.append((number, {col: (cells[i] if i < len(cells) else "") for i, col in enumerate(header)}))
@@ -104,6 +110,7 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
     contacts: list[ContactRow] = []
     seen: dict[tuple[str, str, str], int] = {}
     for number, cells in read_rows(path):
+
         def bad(code: str, message: str, n=number) -> None:
             problems.append(Problem(name, code, f"row {n}", n, message))
 
@@ -140,7 +147,7 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
         if key in seen:
             bad("duplicate-contact", f"the same body, role and name as row {seen[key]}")
         seen.setdefault(key, number)
-        if len(problems) == before:
+        if len(problems) == before and role is not None:
             contacts.append(ContactRow(number, body, person, role, email, phone, mark in YES))
     if problems:
         raise DirectoryError(problems)

@@ -2,6 +2,7 @@
 checked on every chunk, the type by content, the whole file by its ending; kept under their
 SHA-256 only once the rest of the submission is valid.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,8 +51,13 @@ OFFICE = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX}
 
 
 # The extensions a stored name may end with, by the type found inside; the first replaces any other.
-EXTENSIONS = {"application/pdf": (".pdf",), "image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",),
-              DOCX: (".docx",), XLSX: (".xlsx",)}
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+    DOCX: (".docx",),
+    XLSX: (".xlsx",),
+}
 
 
 EXTENSION = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9]{1,5}")  # "pdf", "JPEG", "mp4"; not the "2" of "v1.2"
@@ -109,7 +115,7 @@ def named_for(filename: str, content_type: str) -> str:
     if has_extension and f".{ext.lower()}" in suffixes:
         return filename
     base = stem if has_extension else filename
-    return base[:NAME_CHARS - len(suffixes[0])] + suffixes[0]
+    return base[: NAME_CHARS - len(suffixes[0])] + suffixes[0]
 
 
 def complete(content_type: str, tail: bytes) -> bool:
@@ -130,7 +136,7 @@ def zip_directory(path: Path, size: int) -> tuple[int, int] | None:
         if at is None:
             return None
         *_, entries, directory_bytes, _, _ = END.unpack_from(tail, at)
-        locator = tail[max(0, at - END64_LOCATOR.size):at]
+        locator = tail[max(0, at - END64_LOCATOR.size) : at]
         if len(locator) < END64_LOCATOR.size or not locator.startswith(b"PK\x06\x07"):
             return entries, directory_bytes
         f.seek(min(END64_LOCATOR.unpack(locator)[2], size))
@@ -187,23 +193,23 @@ class Upload:
         self._digest.update(chunk)
         self._out.write(chunk)
 
-    def _check_type(self) -> None:
+    def _check_type(self) -> str:
         self.content_type = sniff(self._head)
         if self.content_type is None:
             raise EvidenceRefused(f"{self.filename}: không phải tệp PDF, DOCX, XLSX, JPG hay PNG (theo nội dung tệp)")
+        return self.content_type
 
     def finish(self) -> Upload:
         """The whole file is in: check what could not be checked chunk by chunk, flush to disk."""
-        if self.content_type is None:
-            self._check_type()  # shorter than HEAD bytes
+        kind = self.content_type or self._check_type()  # a file shorter than HEAD bytes is checked now
         self._out.flush()
         os.fsync(self._out.fileno())
         self._out.close()
-        if self.content_type == "application/zip":
-            self.content_type = self._office_type()
-        elif not complete(self.content_type, self._tail()):
+        if kind == "application/zip":
+            kind = self.content_type = self._office_type()
+        elif not complete(kind, self._tail()):
             raise self._incomplete()
-        self.filename = named_for(self.filename, self.content_type)
+        self.filename = named_for(self.filename, kind)
         return self
 
     def _tail(self) -> bytes:
@@ -229,8 +235,10 @@ class Upload:
             raise self._incomplete()
         entries, directory_bytes = found
         if entries > MAX_ZIP_ENTRIES:
-            raise EvidenceRefused(f"{self.filename}: tệp nén có {entries} mục, quá nhiều cho một văn bản DOCX hay "
-                                  f"bảng tính XLSX (tối đa {MAX_ZIP_ENTRIES})")
+            raise EvidenceRefused(
+                f"{self.filename}: tệp nén có {entries} mục, quá nhiều cho một văn bản DOCX hay "
+                f"bảng tính XLSX (tối đa {MAX_ZIP_ENTRIES})"
+            )
         if not entries * ENTRY_BYTES[0] <= directory_bytes <= min(entries * ENTRY_BYTES[1], self.size):
             raise self._incomplete()  # a directory larger than its entries need: they were not counted
         try:
@@ -249,6 +257,7 @@ class Upload:
         os.replace(self._tmp, target)  # the same content twice is one file
         # Only a file this upload brought may be taken back: one already there is an earlier row's.
         self._created = None if existed else (target, target.stat().st_ino)
+        assert self.content_type is not None, "keep() after finish()"
         return StoredFile(sha, self.size, self.filename, self.content_type)
 
     def take_back(self) -> None:

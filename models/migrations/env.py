@@ -1,4 +1,5 @@
 """Alembic environment: the metadata is every SQLModel table; the URL comes from the config."""
+
 from __future__ import annotations
 
 from alembic import context

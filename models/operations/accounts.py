@@ -1,4 +1,5 @@
 """Coordinator accounts for the portal's review pages: argon2 password hashes on contacts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,8 +36,9 @@ def _dummy() -> str:
 
 def coordinating_body_ids(session: Session) -> set[int]:
     """The plans' coordinating bodies, and those the role passed to by a succession."""
-    return (set(session.exec(select(Plan.coordinating_body_id)))
-            | set(session.exec(select(Succession.to_body_id).where(Succession.moves_coordinator))))
+    return set(session.exec(select(Plan.coordinating_body_id))) | set(
+        session.exec(select(Succession.to_body_id).where(Succession.moves_coordinator))
+    )
 
 
 def is_coordinator(session: Session, contact: Contact) -> bool:
@@ -44,8 +46,9 @@ def is_coordinator(session: Session, contact: Contact) -> bool:
 
 
 def find_by_email(session: Session, email: str) -> Contact | None:
-    return session.exec(select(Contact).where(func.lower(Contact.email) == email.strip().lower(),
-                                              Contact.active)).first()
+    return session.exec(
+        select(Contact).where(func.lower(Contact.email) == email.strip().lower(), Contact.active)
+    ).first()
 
 
 def set_password(session: Session, email: str, password: str, *, now: datetime, actor: str = "cli") -> Contact:
@@ -53,14 +56,24 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
     if contact is None:
         raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
     if not is_coordinator(session, contact):
-        raise Refused(f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
-                      "trong danh bạ (cột coordinator)")
+        raise Refused(
+            f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
+            "trong danh bạ (cột coordinator)"
+        )
     if len(password) < MIN_PASSWORD:
         raise Refused(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
     contact.password_hash = _hasher.hash(password)
     ended = end_sessions(session, contact.id, now=now)  # a new password shuts out whoever had the old one
-    record(session, now=now, actor=actor, channel="cli", action="account.password_set", entity="contact",
-           entity_id=contact.id, sessions_ended=ended)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel="cli",
+        action="account.password_set",
+        entity="contact",
+        entity_id=contact.id,
+        sessions_ended=ended,
+    )
     return contact
 
 
@@ -73,8 +86,9 @@ class SignedIn:
     token: str
 
 
-def sign_in(url: str, email: str, password: str, *, now: datetime, client: str, session_hours: int,
-            channel: str = "portal") -> SignedIn | None:
+def sign_in(
+    url: str, email: str, password: str, *, now: datetime, client: str, session_hours: int, channel: str = "portal"
+) -> SignedIn | None:
     """A session for the coordinator with these credentials, or None, never saying which part was wrong.
 
     The attempt is counted before the password is checked, per address and per client address, so
@@ -97,15 +111,30 @@ def sign_in(url: str, email: str, password: str, *, now: datetime, client: str, 
     rehashed = _hasher.hash(password) if verified and _hasher.check_needs_rehash(stored) else None
     with session_scope(url) as session:
         if not (verified and coordinator):
-            record(session, now=now, actor="anonymous", channel=channel, action="account.login_failed",
-                   entity="contact", entity_id=contact.id, locked=not allowed)
+            record(
+                session,
+                now=now,
+                actor="anonymous",
+                channel=channel,
+                action="account.login_failed",
+                entity="contact",
+                entity_id=contact.id,
+                locked=not allowed,
+            )
             return None
         forget_attempts(session, keys[0])
         refund_attempt(session, keys[1])
         if rehashed:
             session.get(Contact, contact.id).password_hash = rehashed
-        record(session, now=now, actor=f"contact:{contact.id}", channel=channel, action="account.login",
-               entity="contact", entity_id=contact.id)
+        record(
+            session,
+            now=now,
+            actor=f"contact:{contact.id}",
+            channel=channel,
+            action="account.login",
+            entity="contact",
+            entity_id=contact.id,
+        )
         return SignedIn(contact.id, contact.name, start_session(session, contact.id, now=now, hours=session_hours))
 
 

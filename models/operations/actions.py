@@ -1,8 +1,10 @@
 """What each door (CLI, portal, Prefect run form) calls: the operation and the message it owes
 someone, in one transaction. The messages go through the outbox; the caller dispatches the ids
 it gets back when it wants them out at once."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,35 +19,109 @@ from models.tables.evidence import Evidence
 from models.tables.extension import Extension
 
 
-def submit(session: Session, assignment_id: int, *, now: datetime, policy: Policy, tz: ZoneInfo,
-           date_margin_days: int, files: list[Upload] = (), reference: str | None = None,
-           document_date: date | None = None, values: dict[str, float] | None = None, note: str | None = None,
-           contact_id: int | None = None, actor: str = "cli", channel: str = "cli") -> tuple[Evidence, list[int]]:
+def submit(
+    session: Session,
+    assignment_id: int,
+    *,
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    date_margin_days: int,
+    files: Sequence[Upload] = (),
+    reference: str | None = None,
+    document_date: date | None = None,
+    values: dict[str, float] | None = None,
+    note: str | None = None,
+    contact_id: int | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> tuple[Evidence, list[int]]:
     """Record evidence; the submitter (or the body's focal points) gets a receipt."""
-    evidence = confirm(session, assignment_id, now=now, tz=tz, date_margin_days=date_margin_days, files=files,
-                       reference=reference, document_date=document_date, values=values, note=note,
-                       contact_id=contact_id, actor=actor, channel=channel)
-    ids = notices.enqueue(session, "receipt", assignment_id, evidence.id, now=now, policy=policy, tz=tz,
-                          contact_id=contact_id, context={"evidence_id": evidence.id})
+    evidence = confirm(
+        session,
+        assignment_id,
+        now=now,
+        tz=tz,
+        date_margin_days=date_margin_days,
+        files=files,
+        reference=reference,
+        document_date=document_date,
+        values=values,
+        note=note,
+        contact_id=contact_id,
+        actor=actor,
+        channel=channel,
+    )
+    ids = notices.enqueue(
+        session,
+        "receipt",
+        assignment_id,
+        evidence.id,
+        now=now,
+        policy=policy,
+        tz=tz,
+        contact_id=contact_id,
+        context={"evidence_id": evidence.id},
+    )
     return evidence, ids
 
 
-def decide_submission(session: Session, assignment_id: int, *, accept: bool, now: datetime, policy: Policy,
-                      tz: ZoneInfo, comment: str | None = None, actor: str = "cli",
-                      channel: str = "cli") -> tuple[Assignment, list[int]]:
+def decide_submission(
+    session: Session,
+    assignment_id: int,
+    *,
+    accept: bool,
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    comment: str | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> tuple[Assignment, list[int]]:
     """Accept or return; a return is sent to whoever submitted (or the focal points)."""
-    a, evidence = review(session, assignment_id, now=now, accept=accept, comment=comment, actor=actor,
-                         channel=channel)
-    ids = [] if accept else notices.enqueue(session, "returned", a.id, evidence.id, now=now, policy=policy, tz=tz,
-                                            contact_id=evidence.contact_id, context={"evidence_id": evidence.id})
+    a, evidence = review(session, assignment_id, now=now, accept=accept, comment=comment, actor=actor, channel=channel)
+    ids = (
+        []
+        if accept
+        else notices.enqueue(
+            session,
+            "returned",
+            a.id,
+            evidence.id,
+            now=now,
+            policy=policy,
+            tz=tz,
+            contact_id=evidence.contact_id,
+            context={"evidence_id": evidence.id},
+        )
+    )
     return a, ids
 
 
-def decide_extension(session: Session, extension_id: int, *, approve: bool, now: datetime, policy: Policy,
-                     tz: ZoneInfo, comment: str | None = None, actor: str = "cli",
-                     channel: str = "cli") -> tuple[Extension, list[int]]:
-    ext = extension.decide(session, extension_id, approve=approve, now=now, comment=comment, actor=actor,
-                           channel=channel)
-    ids = notices.enqueue(session, "extension", ext.assignment_id, ext.id, now=now, policy=policy, tz=tz,
-                          contact_id=ext.contact_id, context={"extension_id": ext.id})
+def decide_extension(
+    session: Session,
+    extension_id: int,
+    *,
+    approve: bool,
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    comment: str | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> tuple[Extension, list[int]]:
+    ext = extension.decide(
+        session, extension_id, approve=approve, now=now, comment=comment, actor=actor, channel=channel
+    )
+    ids = notices.enqueue(
+        session,
+        "extension",
+        ext.assignment_id,
+        ext.id,
+        now=now,
+        policy=policy,
+        tz=tz,
+        contact_id=ext.contact_id,
+        context={"extension_id": ext.id},
+    )
     return ext, ids

@@ -1,4 +1,5 @@
 """Writing the audit log, and claiming its rows for the Prefect event feed."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,20 +24,46 @@ def record(
     **details: Any,
 ) -> AuditEntry:
     entry = AuditEntry(
-        at=now, actor=actor, channel=channel, action=action, entity=entity, entity_id=entity_id,
+        at=now,
+        actor=actor,
+        channel=channel,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
         details=details,
     )
     session.add(entry)
     return entry
 
 
-def record_many(session: Session, ids: list[int], *, now: datetime, actor: str, channel: str, action: str,
-                entity: str, **details: Any) -> None:
+def record_many(
+    session: Session,
+    ids: list[int],
+    *,
+    now: datetime,
+    actor: str,
+    channel: str,
+    action: str,
+    entity: str,
+    **details: Any,
+) -> None:
     """The same action on many entities, in one statement (a sweep touches hundreds)."""
     if ids:
-        session.execute(insert(AuditEntry), [
-            {"at": now, "actor": actor, "channel": channel, "action": action, "entity": entity, "entity_id": i,
-             "details": details} for i in ids])
+        session.execute(
+            insert(AuditEntry),
+            [
+                {
+                    "at": now,
+                    "actor": actor,
+                    "channel": channel,
+                    "action": action,
+                    "entity": entity,
+                    "entity_id": i,
+                    "details": details,
+                }
+                for i in ids
+            ],
+        )
 
 
 def claim_for_events(session: Session, *, limit: int, cursor: str = "prefect") -> list[AuditEntry]:
@@ -48,6 +75,9 @@ def claim_for_events(session: Session, *, limit: int, cursor: str = "prefect") -
     entries = list(session.exec(select(AuditEntry).where(AuditEntry.id > start).order_by(AuditEntry.id).limit(limit)))
     if not entries:
         return []
-    moved = session.execute(update(EventCursor).where(EventCursor.name == cursor, EventCursor.position == start)
-                            .values(position=entries[-1].id)).rowcount
+    moved = session.execute(
+        update(EventCursor)
+        .where(EventCursor.name == cursor, EventCursor.position == start)
+        .values(position=entries[-1].id)
+    ).rowcount
     return entries if moved == 1 else []

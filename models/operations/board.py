@@ -1,4 +1,5 @@
 """Where things stand at a moment: the assignments with their status, and the per-body board."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -30,14 +31,21 @@ class AssignmentView:
 
     def as_json(self) -> dict:
         return {
-            "id": self.id, "duty_id": self.duty_id, "ref": self.ref, "title": self.title,
-            "body": self.body, "period": self.period, "due": self.due.isoformat(),
-            "status": self.status.value, "escalation_level": self.escalation_level,
+            "id": self.id,
+            "duty_id": self.duty_id,
+            "ref": self.ref,
+            "title": self.title,
+            "body": self.body,
+            "period": self.period,
+            "due": self.due.isoformat(),
+            "status": self.status.value,
+            "escalation_level": self.escalation_level,
         }
 
 
-def assignment_views(session: Session, *, now: datetime, tz: ZoneInfo, body: str | None = None,
-                     status: Status | None = None) -> list[AssignmentView]:
+def assignment_views(
+    session: Session, *, now: datetime, tz: ZoneInfo, body: str | None = None, status: Status | None = None
+) -> list[AssignmentView]:
     """Assignments whose period has begun by `now`, so that a replay shows what existed then."""
     query = (
         select(Assignment, Duty.ref, Duty.title, Body.code, Body.short_name, Body.name)
@@ -49,8 +57,18 @@ def assignment_views(session: Session, *, now: datetime, tz: ZoneInfo, body: str
     if body is not None:
         query = query.where(Body.code == body)
     views = [
-        AssignmentView(a.id, a.duty_id, ref, title, code, short or name, a.period, a.effective_due,
-                       classify(a, now, tz), a.escalation_level)
+        AssignmentView(
+            a.id,
+            a.duty_id,
+            ref,
+            title,
+            code,
+            short or name,
+            a.period,
+            a.effective_due,
+            classify(a, now, tz),
+            a.escalation_level,
+        )
         for a, ref, title, code, short, name in session.exec(query)
     ]
     return [v for v in views if status is None or v.status == status]
@@ -86,7 +104,8 @@ def current_assignments(session: Session, *, body: str, now: datetime, tz: ZoneI
     looks at."""
     rows = session.exec(
         select(Assignment.id, Assignment.duty_id, Assignment.state, Duty.ref, Duty.title, Duty.position)
-        .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Body, Body.id == Assignment.body_id)
         .where(Body.code == body, Assignment.period_start <= local_date(now, tz))
         .order_by(Assignment.period_start, Assignment.id)
     ).all()

@@ -3,6 +3,7 @@
 A changed catalog is a new plan revision: rows are updated in place, removed ones are retired
 (never deleted, their assignments stay), and the audit log keeps the values before and after.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,9 +37,10 @@ def expand(catalog: Catalog, codes: list[str]) -> list[str]:
     return out
 
 
-def sync_catalogs(session: Session, files: list[CatalogFile], *, now: datetime, actor: str = "system",
-                  channel: str = "cli") -> list[SyncResult]:
-    audit = dict(now=now, actor=actor, channel=channel)
+def sync_catalogs(
+    session: Session, files: list[CatalogFile], *, now: datetime, actor: str = "system", channel: str = "cli"
+) -> list[SyncResult]:
+    audit = {"now": now, "actor": actor, "channel": channel}
     bodies = _sync_bodies(session, files, audit)
     return [_sync_plan(session, f, bodies, audit) for f in files]
 
@@ -69,8 +71,14 @@ def _sync_bodies(session: Session, files: list[CatalogFile], audit: dict) -> dic
         body = by_code[code]
         parent_id = by_code[spec.parent].id if spec.parent else None
         if body.parent_id != parent_id:
-            record(session, **audit, action="body.updated", entity="body", entity_id=body.id,
-                   changes={"parent_id": [body.parent_id, parent_id]})
+            record(
+                session,
+                **audit,
+                action="body.updated",
+                entity="body",
+                entity_id=body.id,
+                changes={"parent_id": [body.parent_id, parent_id]},
+            )
             body.parent_id = parent_id
     session.flush()
     return by_code
@@ -83,12 +91,18 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
     if plan is not None and plan.catalog_digest == digest:
         return SyncResult(spec.code, plan.revision, changed=False)
     values = {
-        "title": spec.title, "number": spec.number, "issued_on": spec.issued_on,
-        "implements": spec.implements, "period_start": spec.period.start, "period_end": spec.period.end,
+        "title": spec.title,
+        "number": spec.number,
+        "issued_on": spec.issued_on,
+        "implements": spec.implements,
+        "period_start": spec.period.start,
+        "period_end": spec.period.end,
         "coordinating_body_id": bodies[spec.coordinating_body].id,
         "leadership_body_id": bodies[spec.leadership_body].id,
         "report_days_after_cutoff": spec.reporting.days_after_cutoff,
-        "catalog_digest": digest, "source_file": str(f.path), "loaded_at": audit["now"],
+        "catalog_digest": digest,
+        "source_file": str(f.path),
+        "loaded_at": audit["now"],
     }
     if plan is None:
         plan = Plan(code=spec.code, revision=1, **values)
@@ -99,8 +113,15 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
         changes = _changes(plan, values)
         _apply(plan, changes)
         plan.revision += 1
-        record(session, **audit, action="plan.revised", entity="plan", entity_id=plan.id,
-               revision=plan.revision, changes={k: v for k, v in changes.items() if k != "loaded_at"})
+        record(
+            session,
+            **audit,
+            action="plan.revised",
+            entity="plan",
+            entity_id=plan.id,
+            revision=plan.revision,
+            changes={k: v for k, v in changes.items() if k != "loaded_at"},
+        )
     result = SyncResult(spec.code, plan.revision, changed=True)
     _sync_rows(session, plan, Duty, _duty_rows(f.catalog, bodies), lambda d: (d.ref, d.body_id), audit, result)
     _sync_rows(session, plan, Target, _target_rows(f.catalog), lambda t: (t.ref,), audit, result)
@@ -114,14 +135,21 @@ def _duty_rows(catalog: Catalog, bodies: dict[str, Body]) -> dict[tuple, dict[st
         for code in expand(catalog, d.bodies):
             body_id = bodies[code].id
             rows[(d.ref, body_id)] = {
-                "ref": d.ref, "body_id": body_id, "position": position, "source": d.source,
-                "title": d.title, "text": " ".join(d.text.split()),
-                "cooperating": expand(catalog, d.cooperating), "cadence": d.cadence.value,
+                "ref": d.ref,
+                "body_id": body_id,
+                "position": position,
+                "source": d.source,
+                "title": d.title,
+                "text": " ".join(d.text.split()),
+                "cooperating": expand(catalog, d.cooperating),
+                "cadence": d.cadence.value,
                 "due_date": d.due.date if d.due else None,
                 "due_days_after_cutoff": d.due.days_after_cutoff if d.due else None,
                 "due_days_after_start": d.due.days_after_start if d.due else None,
-                "nature": d.nature.value, "evidence": [e.value for e in d.evidence],
-                "sensitive": d.sensitive, "retired_revision": None,
+                "nature": d.nature.value,
+                "evidence": [e.value for e in d.evidence],
+                "sensitive": d.sensitive,
+                "retired_revision": None,
             }
     return rows
 
@@ -129,17 +157,32 @@ def _duty_rows(catalog: Catalog, bodies: dict[str, Body]) -> dict[tuple, dict[st
 def _target_rows(catalog: Catalog) -> dict[tuple, dict[str, Any]]:
     return {
         (t.ref,): {
-            "ref": t.ref, "position": position, "source": t.source, "text": " ".join(t.text.split()),
-            "measure": t.measure, "unit": t.unit.value, "threshold": t.threshold, "upper": t.upper,
-            "per": t.per.value, "deadline": t.deadline, "reported_by": expand(catalog, t.reported_by),
+            "ref": t.ref,
+            "position": position,
+            "source": t.source,
+            "text": " ".join(t.text.split()),
+            "measure": t.measure,
+            "unit": t.unit.value,
+            "threshold": t.threshold,
+            "upper": t.upper,
+            "per": t.per.value,
+            "deadline": t.deadline,
+            "reported_by": expand(catalog, t.reported_by),
             "retired_revision": None,
         }
         for position, t in enumerate(catalog.targets)
     }
 
 
-def _sync_rows(session: Session, plan: Plan, table: type[Duty] | type[Target],
-               wanted: dict[tuple, dict[str, Any]], key, audit: dict, result: SyncResult) -> None:
+def _sync_rows(
+    session: Session,
+    plan: Plan,
+    table: type[Duty] | type[Target],
+    wanted: dict[tuple, dict[str, Any]],
+    key,
+    audit: dict,
+    result: SyncResult,
+) -> None:
     entity = table.__tablename__
     existing = {key(row): row for row in session.exec(select(table).where(table.plan_id == plan.id))}
 
@@ -155,17 +198,39 @@ def _sync_rows(session: Session, plan: Plan, table: type[Duty] | type[Target],
             row = table(plan_id=plan.id, **values)
             session.add(row)
             session.flush()
-            record(session, **audit, action=f"{entity}.created", entity=entity, entity_id=row.id,
-                   ref=values["ref"], revision=plan.revision)
+            record(
+                session,
+                **audit,
+                action=f"{entity}.created",
+                entity=entity,
+                entity_id=row.id,
+                ref=values["ref"],
+                revision=plan.revision,
+            )
             count("created")
         elif changes := _changes(row, values):
             _apply(row, changes)
-            record(session, **audit, action=f"{entity}.updated", entity=entity, entity_id=row.id,
-                   ref=values["ref"], revision=plan.revision, changes=changes)
+            record(
+                session,
+                **audit,
+                action=f"{entity}.updated",
+                entity=entity,
+                entity_id=row.id,
+                ref=values["ref"],
+                revision=plan.revision,
+                changes=changes,
+            )
             count("updated")
     for k, row in existing.items():
         if k not in wanted and row.retired_revision is None:
             row.retired_revision = plan.revision
-            record(session, **audit, action=f"{entity}.retired", entity=entity, entity_id=row.id,
-                   ref=row.ref, revision=plan.revision)
+            record(
+                session,
+                **audit,
+                action=f"{entity}.retired",
+                entity=entity,
+                entity_id=row.id,
+                ref=row.ref,
+                revision=plan.revision,
+            )
             count("retired")

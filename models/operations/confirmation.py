@@ -3,9 +3,11 @@
 
 The files themselves are received and checked in models/intake/uploads.py.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -31,8 +33,11 @@ PERCENT_CHANGE = (-100, 10_000)  # nothing falls by more than all of it; a hundr
 
 
 def live_targets(session: Session, plan_id: int) -> list[Target]:
-    return list(session.exec(select(Target).where(Target.plan_id == plan_id, Target.retired_revision.is_(None))
-                             .order_by(Target.position)))
+    return list(
+        session.exec(
+            select(Target).where(Target.plan_id == plan_id, Target.retired_revision.is_(None)).order_by(Target.position)
+        )
+    )
 
 
 def reported_targets(session: Session, plan_id: int, body_code: str) -> list[Target]:
@@ -62,8 +67,9 @@ def check_figure(target: Target, value: float) -> None:
     if target.unit == "percent" and not 0 <= value <= 100:
         raise EvidenceRefused(f"{ref}: {value:g} không phải tỷ lệ phần trăm từ 0 đến 100")
     if target.unit == "percent-change" and not PERCENT_CHANGE[0] <= value <= PERCENT_CHANGE[1]:
-        raise EvidenceRefused(f"{ref}: {value:g} không phải mức thay đổi từ {PERCENT_CHANGE[0]}% "
-                              f"đến {_grouped(PERCENT_CHANGE[1])}%")
+        raise EvidenceRefused(
+            f"{ref}: {value:g} không phải mức thay đổi từ {PERCENT_CHANGE[0]}% đến {_grouped(PERCENT_CHANGE[1])}%"
+        )
     if target.unit == "count" and not (value.is_integer() and 0 <= value <= MAX_COUNT):
         raise EvidenceRefused(f"{ref}: {value:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})")
 
@@ -97,10 +103,22 @@ class _TakeBackOnRollback:
                 upload.take_back()
 
 
-def confirm(session: Session, assignment_id: int, *, now: datetime, tz: ZoneInfo, date_margin_days: int,
-            files: list[Upload] = (), reference: str | None = None, document_date: date | None = None,
-            values: dict[str, float] | None = None, note: str | None = None, contact_id: int | None = None,
-            actor: str = "cli", channel: str = "cli") -> Evidence:
+def confirm(
+    session: Session,
+    assignment_id: int,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    date_margin_days: int,
+    files: Sequence[Upload] = (),
+    reference: str | None = None,
+    document_date: date | None = None,
+    values: dict[str, float] | None = None,
+    note: str | None = None,
+    contact_id: int | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> Evidence:
     """Record evidence for an open (or returned) assignment; it becomes submitted.
 
     `files` are finished uploads: they are kept (renamed into the store) only once everything
@@ -116,31 +134,63 @@ def confirm(session: Session, assignment_id: int, *, now: datetime, tz: ZoneInfo
         raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: không có gì để xác nhận")
     duty = session.get(Duty, a.duty_id)
     if duty.sensitive and files:
-        raise EvidenceRefused("nhiệm vụ này liên quan đến dữ liệu cá nhân: chỉ ghi số hiệu văn bản và số liệu "
-                              "tổng hợp, không gửi tệp hay danh sách người")
+        raise EvidenceRefused(
+            "nhiệm vụ này liên quan đến dữ liệu cá nhân: chỉ ghi số hiệu văn bản và số liệu "
+            "tổng hợp, không gửi tệp hay danh sách người"
+        )
     reference, note = (reference or "").strip() or None, (note or "").strip() or None
     if not (files or reference or values or note):
         raise EvidenceRefused("cần ít nhất một tệp, số hiệu văn bản, số liệu hoặc ghi chú")
     if document_date is not None:
-        check_typed_date(session.get(Plan, duty.plan_id), document_date, label="Ngày văn bản",
-                         margin_days=date_margin_days, today=local_date(now, tz))
+        check_typed_date(
+            session.get(Plan, duty.plan_id),
+            document_date,
+            label="Ngày văn bản",
+            margin_days=date_margin_days,
+            today=local_date(now, tz),
+        )
     checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), values or {})
     _TakeBackOnRollback(session, list(files))  # before keeping: a keep() that fails midway is taken back too
     stored = [f.keep() for f in files]
-    evidence = Evidence(assignment_id=a.id, contact_id=contact_id, channel=channel, submitted_at=now,
-                        document_ref=reference, document_date=document_date, note=note)
+    evidence = Evidence(
+        assignment_id=a.id,
+        contact_id=contact_id,
+        channel=channel,
+        submitted_at=now,
+        document_ref=reference,
+        document_date=document_date,
+        note=note,
+    )
     session.add(evidence)
     session.flush()
     session.add_all(EvidenceFile(evidence_id=evidence.id, **vars(f)) for f in stored)
     session.add_all(TargetValue(evidence_id=evidence.id, target_id=t.id, value=v) for t, v in checked)
     a.state, a.submitted_at = State.submitted, now
-    record(session, now=now, actor=actor, channel=channel, action="assignment.submitted", entity="assignment",
-           entity_id=a.id, evidence=evidence.id, files=len(stored), figures=len(checked))
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="assignment.submitted",
+        entity="assignment",
+        entity_id=a.id,
+        evidence=evidence.id,
+        files=len(stored),
+        figures=len(checked),
+    )
     return evidence
 
 
-def review(session: Session, assignment_id: int, *, now: datetime, accept: bool, comment: str | None = None,
-           actor: str = "cli", channel: str = "cli") -> tuple[Assignment, Evidence]:
+def review(
+    session: Session,
+    assignment_id: int,
+    *,
+    now: datetime,
+    accept: bool,
+    comment: str | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> tuple[Assignment, Evidence]:
     """A coordinator accepts (done on time or late, by the submission time) or returns it."""
     a = session.get(Assignment, assignment_id)
     if a is None:
@@ -150,16 +200,29 @@ def review(session: Session, assignment_id: int, *, now: datetime, accept: bool,
     comment = (comment or "").strip() or None
     if not accept and not comment:
         raise EvidenceRefused("cần nêu lý do trả lại")
-    evidence = session.exec(select(Evidence).where(Evidence.assignment_id == a.id)
-                            .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())).first()
+    evidence = session.exec(
+        select(Evidence)
+        .where(Evidence.assignment_id == a.id)
+        .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())
+    ).first()
     evidence.review, evidence.review_comment = ("accepted" if accept else "returned"), comment
     a.reviewed_at = now
     if accept:
         a.state, a.completed_at = State.accepted, evidence.submitted_at
     else:
         a.state = State.returned
-    record(session, now=now, actor=actor, channel=channel, action=f"assignment.{evidence.review}",
-           entity="assignment", entity_id=a.id, evidence=evidence.id, comment=comment)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action=f"assignment.{evidence.review}",
+        entity="assignment",
+        entity_id=a.id,
+        evidence=evidence.id,
+        comment=comment,
+    )
+    assert evidence is not None  # a submitted assignment has its evidence
     return a, evidence
 
 
@@ -175,9 +238,25 @@ def submissions(session: Session, assignment_id: int, *, evidence_id: int | None
     values: dict[int, list] = {i: [] for i in ids}
     for f in session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id.in_(ids)).order_by(EvidenceFile.id)):
         files[f.evidence_id].append({"id": f.id, "filename": f.filename, "size": f.size})
-    for v, t in session.exec(select(TargetValue, Target).join(Target, Target.id == TargetValue.target_id)
-                             .where(TargetValue.evidence_id.in_(ids)).order_by(Target.position)):
+    for v, t in session.exec(
+        select(TargetValue, Target)
+        .join(Target, Target.id == TargetValue.target_id)
+        .where(TargetValue.evidence_id.in_(ids))
+        .order_by(Target.position)
+    ):
         values[v.evidence_id].append({"ref": t.ref, "measure": t.measure, "unit": t.unit, "value": v.value})
-    return [{"id": e.id, "submitted_at": e.submitted_at, "channel": e.channel, "reference": e.document_ref,
-             "document_date": e.document_date, "note": e.note, "review": e.review, "comment": e.review_comment,
-             "files": files[e.id], "values": values[e.id]} for e in rows]
+    return [
+        {
+            "id": e.id,
+            "submitted_at": e.submitted_at,
+            "channel": e.channel,
+            "reference": e.document_ref,
+            "document_date": e.document_date,
+            "note": e.note,
+            "review": e.review,
+            "comment": e.review_comment,
+            "files": files[e.id],
+            "values": values[e.id],
+        }
+        for e in rows
+    ]

@@ -5,6 +5,7 @@ not done within the deadline, overdue. A submission awaiting review, or returned
 it counts as within the deadline or overdue by its due date (a submission made in time is not
 held against the body while it waits for review).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -66,8 +67,10 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
     today = local_date(now, tz)
     rows = session.exec(
         select(Assignment, Duty.ref, Duty.title, Body.code, Body.name)
-        .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
-        .where(Assignment.period_start <= today).order_by(Body.name, Assignment.due, Duty.position)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Body, Body.id == Assignment.body_id)
+        .where(Assignment.period_start <= today)
+        .order_by(Body.name, Assignment.due, Duty.position)
     ).all()
     lines: dict[str, BoardRow] = {}
     escalated, awaiting, upcoming = [], [], []
@@ -78,8 +81,9 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
         item = {"id": a.id, "body": name, "ref": ref, "title": title, "period": a.period, "due": a.effective_due}
         is_open = a.state in (State.open, State.returned)
         if is_open and a.escalation_level >= 2:
-            escalated.append({**item, "late": calendar.working_days_between(calendar.roll_forward(a.effective_due),
-                                                                            today)})
+            escalated.append(
+                {**item, "late": calendar.working_days_between(calendar.roll_forward(a.effective_due), today)}
+            )
         if a.state == State.submitted and a.submitted_at is not None and a.submitted_at <= now:
             awaiting.append({**item, "submitted_at": a.submitted_at.astimezone(tz)})
         if is_open and today <= a.effective_due <= horizon:
@@ -89,16 +93,36 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
     failures, extensions = [], []
     if kind == "coordinator":
         failures = delivery_failures(session, now=now)
-        extensions = [{"id": e.id, "body": name, "ref": ref, "title": title, "previous_due": e.previous_due,
-                       "requested_due": e.requested_due, "reason": e.reason}
-                      for e, ref, title, name in session.exec(
-                          select(Extension, Duty.ref, Duty.title, Body.name)
-                          .join(Assignment, Assignment.id == Extension.assignment_id)
-                          .join(Duty, Duty.id == Assignment.duty_id).join(Body, Body.id == Assignment.body_id)
-                          .where(Extension.decision == Decision.pending, Extension.requested_at <= now)
-                          .order_by(Extension.requested_at))]
-    return Digest(kind, now, today, sorted(lines.values(), key=lambda b: b.body_label), escalated, awaiting, upcoming,
-                  failures, extensions)
+        extensions = [
+            {
+                "id": e.id,
+                "body": name,
+                "ref": ref,
+                "title": title,
+                "previous_due": e.previous_due,
+                "requested_due": e.requested_due,
+                "reason": e.reason,
+            }
+            for e, ref, title, name in session.exec(
+                select(Extension, Duty.ref, Duty.title, Body.name)
+                .join(Assignment, Assignment.id == Extension.assignment_id)
+                .join(Duty, Duty.id == Assignment.duty_id)
+                .join(Body, Body.id == Assignment.body_id)
+                .where(Extension.decision == Decision.pending, Extension.requested_at <= now)
+                .order_by(Extension.requested_at)
+            )
+        ]
+    return Digest(
+        kind,
+        now,
+        today,
+        sorted(lines.values(), key=lambda b: b.body_label),
+        escalated,
+        awaiting,
+        upcoming,
+        failures,
+        extensions,
+    )
 
 
 def delivery_failures(session: Session, *, now: datetime, days: int = 7) -> list[dict]:
@@ -107,14 +131,28 @@ def delivery_failures(session: Session, *, now: datetime, days: int = 7) -> list
     since = now - timedelta(days=days)
     out: dict[tuple[int, str], dict] = {}
     for n, c, b in session.exec(
-        select(Notification, Contact, Body).join(Contact, Contact.id == Notification.contact_id)
+        select(Notification, Contact, Body)
+        .join(Contact, Contact.id == Notification.contact_id)
         .join(Body, Body.id == Contact.body_id)
-        .where(Notification.status.in_((Delivery.failed, Delivery.dead)), Notification.created_at >= since,
-               Notification.created_at <= now)
+        .where(
+            Notification.status.in_((Delivery.failed, Delivery.dead)),
+            Notification.created_at >= since,
+            Notification.created_at <= now,
+        )
         .order_by(Notification.id)
     ):
-        entry = out.setdefault((c.id, n.channel), {"contact": c.name, "body": b.name, "channel": n.channel,
-                                                   "recipient": n.recipient, "failed": 0, "dead": 0, "error": ""})
+        entry = out.setdefault(
+            (c.id, n.channel),
+            {
+                "contact": c.name,
+                "body": b.name,
+                "channel": n.channel,
+                "recipient": n.recipient,
+                "failed": 0,
+                "dead": 0,
+                "error": "",
+            },
+        )
         entry[n.status] += 1
         entry["error"] = (n.last_error or "")[:200]
     return sorted(out.values(), key=lambda e: (e["body"], e["contact"]))

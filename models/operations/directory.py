@@ -1,4 +1,5 @@
 """Import the contact directory: contacts upserted by (body, role, name), the rest deactivated."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,12 +21,13 @@ class ImportResult:
     unchanged: int = 0
 
 
-def import_directory(session: Session, path: Path, *, now: datetime, actor: str = "cli",
-                     channel: str = "cli") -> ImportResult:
+def import_directory(
+    session: Session, path: Path, *, now: datetime, actor: str = "cli", channel: str = "cli"
+) -> ImportResult:
     bodies = {b.code: b for b in session.exec(select(Body))}
     rows = parse_directory(path, set(bodies))
     result = ImportResult()
-    audit = dict(now=now, actor=actor, channel=channel, entity="contact")
+    audit = {"now": now, "actor": actor, "channel": channel, "entity": "contact"}
     body_ids = {bodies[r.body].id for r in rows}
     existing = {
         (c.body_id, c.role, c.name.casefold()): c
@@ -60,6 +62,14 @@ def import_directory(session: Session, path: Path, *, now: datetime, actor: str 
             contact.updated_at = now
             record(session, **audit, action="contact.deactivated", entity_id=contact.id)
             result.deactivated += 1
-    record(session, now=now, actor=actor, channel=channel, action="directory.imported", entity="contact",
-           file=path.name, rows=len(rows))
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="directory.imported",
+        entity="contact",
+        file=path.name,
+        rows=len(rows),
+    )
     return result

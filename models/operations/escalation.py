@@ -5,6 +5,7 @@ provincial leadership (config/policy.yaml), one message per recipient per day li
 is open (a submission stops it, a return resumes it where it was); an approved extension resets
 it, since the ladder counts from the new date.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -36,19 +37,32 @@ class Reached(NamedTuple):
     leadership_body_id: int
 
 
-def reached(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
-            on_error: OnError | None = None) -> list[Reached]:
+def reached(
+    session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar, on_error: OnError | None = None
+) -> list[Reached]:
     """Levels reached by today and not yet told, every level passed (an outage may skip several).
     An item whose lateness cannot be counted goes to `on_error`, as in `reminders.plan`."""
     esc = policy.escalation
     top = max(len(levels) for levels in [esc.levels, *esc.plans.values(), *esc.duties.values()])
-    rows = session.connection().execute(
-        select(Assignment.id, Assignment.body_id, Assignment.escalation_level,
-               type_coerce(EFFECTIVE_DUE, String), Duty.ref, Plan.code,
-               Plan.coordinating_body_id, Plan.leadership_body_id)
-        .join(Duty, Duty.id == Assignment.duty_id).join(Plan, Plan.id == Duty.plan_id)
-        .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                Assignment.id,
+                Assignment.body_id,
+                Assignment.escalation_level,
+                type_coerce(EFFECTIVE_DUE, String),
+                Duty.ref,
+                Plan.code,
+                Plan.coordinating_body_id,
+                Plan.leadership_body_id,
+            )
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Plan, Plan.id == Duty.plan_id)
+            .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
+        )
+        .all()
+    )
     elapsed_by_due: dict = {}
     out = []
     failed = Failures(on_error)
@@ -75,17 +89,34 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
     """Stamp the open items past their effective due date that no sweep had seen overdue yet;
     each is an audit row (and so a `dondoc.assignment.overdue` event)."""
     # One conditional UPDATE: of two sweeps at once, each item is stamped (and audited) once.
-    ids = list(session.execute(
-        update(Assignment).where(Assignment.state.in_(OPEN_STATES), Assignment.overdue_at.is_(None),
-                                 Assignment.due < today, EFFECTIVE_DUE < today)
-        .values(overdue_at=now).returning(Assignment.id)).scalars())
-    record_many(session, ids, now=now, actor="system", channel="system", action="assignment.overdue",
-                entity="assignment")
+    ids = list(
+        session.execute(
+            update(Assignment)
+            .where(
+                Assignment.state.in_(OPEN_STATES),
+                Assignment.overdue_at.is_(None),
+                Assignment.due < today,
+                today > EFFECTIVE_DUE,
+            )
+            .values(overdue_at=now)
+            .returning(Assignment.id)
+        ).scalars()
+    )
+    record_many(
+        session, ids, now=now, actor="system", channel="system", action="assignment.overdue", entity="assignment"
+    )
     return ids
 
 
-def escalate(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar,
-             tz: ZoneInfo, on_error: OnError | None = None) -> list[int]:
+def escalate(
+    session: Session,
+    *,
+    now: datetime,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    on_error: OnError | None = None,
+) -> list[int]:
     """Mark what became overdue, queue today's escalation notices and raise the items' levels, in
     one transaction. Returns the new outbox rows' ids (a rerun finds nothing left to tell)."""
     today = local_date(now, tz)
@@ -116,18 +147,42 @@ def escalate(session: Session, *, now: datetime, policy: Policy, calendar: Worki
         batch = hashlib.sha256(repr(listed).encode()).hexdigest()[:12]
         # One notice per recipient per day; a later sweep the same day that finds new items sends
         # those in a second notice, a rerun finds none.
-        rows.append(outbox.message(f"esc@{today.isoformat()}:{batch}:{channel}:{to}", "escalation", channel, to,
-                                   contact_id=c.id, step=f"esc@{today.isoformat()}", context={"items": listed},
-                                   now=now, send_at=sms_at if channel == "sms" else None))
+        rows.append(
+            outbox.message(
+                f"esc@{today.isoformat()}:{batch}:{channel}:{to}",
+                "escalation",
+                channel,
+                to,
+                contact_id=c.id,
+                step=f"esc@{today.isoformat()}",
+                context={"items": listed},
+                now=now,
+                send_at=sms_at if channel == "sms" else None,
+            )
+        )
     ids = outbox.queue(session, rows)  # no one in the directory to tell: the levels still rise, in the audit log
     top: dict[int, int] = {}
     for r in found:
         top[r.assignment_id] = max(top.get(r.assignment_id, 0), r.level.level)
     for level in sorted(set(top.values())):
-        raised = list(session.execute(
-            update(Assignment).where(Assignment.id.in_([a for a, lv in top.items() if lv == level]),
-                                     Assignment.escalation_level < level)
-            .values(escalation_level=level).returning(Assignment.id)).scalars())
-        record_many(session, raised, now=now, actor="system", channel="system", action="assignment.escalated",
-                    entity="assignment", level=level)
+        raised = list(
+            session.execute(
+                update(Assignment)
+                .where(
+                    Assignment.id.in_([a for a, lv in top.items() if lv == level]), Assignment.escalation_level < level
+                )
+                .values(escalation_level=level)
+                .returning(Assignment.id)
+            ).scalars()
+        )
+        record_many(
+            session,
+            raised,
+            now=now,
+            actor="system",
+            channel="system",
+            action="assignment.escalated",
+            entity="assignment",
+            level=level,
+        )
     return ids

@@ -3,6 +3,7 @@
 An approved extension sets `Assignment.extended_due`; reminders, status and escalation all read
 the effective due date, so they follow. Every request stays as history, decided or not.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,13 +22,25 @@ from models.types import local_date
 
 
 def pending(session: Session, assignment_id: int) -> Extension | None:
-    return session.exec(select(Extension).where(Extension.assignment_id == assignment_id,
-                                                Extension.decision == Decision.pending)).first()
+    return session.exec(
+        select(Extension).where(Extension.assignment_id == assignment_id, Extension.decision == Decision.pending)
+    ).first()
 
 
-def request(session: Session, assignment_id: int, *, new_due: date, reason: str, now: datetime,
-            calendar: WorkingCalendar, tz: ZoneInfo, date_margin_days: int, contact_id: int | None = None,
-            actor: str = "cli", channel: str = "cli") -> Extension:
+def request(
+    session: Session,
+    assignment_id: int,
+    *,
+    new_due: date,
+    reason: str,
+    now: datetime,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    date_margin_days: int,
+    contact_id: int | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> Extension:
     a = session.get(Assignment, assignment_id)
     if a is None:
         raise NotFound(f"không có nhiệm vụ số {assignment_id}")
@@ -43,17 +56,42 @@ def request(session: Session, assignment_id: int, *, new_due: date, reason: str,
         raise Refused(f"ngày xin gia hạn phải sau hạn hiện tại ({a.effective_due:%d/%m/%Y}) và sau hôm nay")
     if pending(session, a.id):
         raise Refused("đã có một đề nghị gia hạn đang chờ quyết định")
-    ext = Extension(assignment_id=a.id, contact_id=contact_id, previous_due=a.effective_due, requested_due=new_due,
-                    reason=reason, requested_at=now, requested_by=actor)
+    ext = Extension(
+        assignment_id=a.id,
+        contact_id=contact_id,
+        previous_due=a.effective_due,
+        requested_due=new_due,
+        reason=reason,
+        requested_at=now,
+        requested_by=actor,
+    )
     session.add(ext)
     session.flush()
-    record(session, now=now, actor=actor, channel=channel, action="extension.requested", entity="assignment",
-           entity_id=a.id, extension=ext.id, requested_due=new_due.isoformat(), reason=reason)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="extension.requested",
+        entity="assignment",
+        entity_id=a.id,
+        extension=ext.id,
+        requested_due=new_due.isoformat(),
+        reason=reason,
+    )
     return ext
 
 
-def decide(session: Session, extension_id: int, *, approve: bool, now: datetime, comment: str | None = None,
-           actor: str = "cli", channel: str = "cli") -> Extension:
+def decide(
+    session: Session,
+    extension_id: int,
+    *,
+    approve: bool,
+    now: datetime,
+    comment: str | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> Extension:
     ext = session.get(Extension, extension_id)
     if ext is None:
         raise NotFound(f"không có đề nghị gia hạn số {extension_id}")
@@ -68,12 +106,26 @@ def decide(session: Session, extension_id: int, *, approve: bool, now: datetime,
         a = session.get(Assignment, ext.assignment_id)
         a.extended_due = ext.requested_due
         a.escalation_level, a.overdue_at = 0, None  # the ladder counts from the new date
-    record(session, now=now, actor=actor, channel=channel, action=f"extension.{ext.decision}", entity="assignment",
-           entity_id=ext.assignment_id, extension=ext.id, requested_due=ext.requested_due.isoformat(),
-           comment=comment)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action=f"extension.{ext.decision}",
+        entity="assignment",
+        entity_id=ext.assignment_id,
+        extension=ext.id,
+        requested_due=ext.requested_due.isoformat(),
+        comment=comment,
+    )
     return ext
 
 
 def history(session: Session, assignment_id: int) -> list[Extension]:
-    return list(session.exec(select(Extension).where(Extension.assignment_id == assignment_id)
-                             .order_by(Extension.requested_at.desc(), Extension.id.desc())))
+    return list(
+        session.exec(
+            select(Extension)
+            .where(Extension.assignment_id == assignment_id)
+            .order_by(Extension.requested_at.desc(), Extension.id.desc())
+        )
+    )

@@ -1,5 +1,6 @@
 """One bad row never stops a sweep: a step that cannot decide for some assignments (a date out of
 range, written before dates were bounded) reports them and goes on with the others."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -38,11 +39,23 @@ class Failures:
 
 def record_skipped(session: Session, ids: list[int], exc: Exception, *, stage: str, now: datetime) -> None:
     """The audit rows of assignments a sweep step skipped: the record of what was not done."""
-    record_many(session, ids, now=now, actor="system", channel="system", action="assignment.skipped",
-                entity="assignment", stage=stage, error=f"{exc.__class__.__name__}: {exc}"[:500])
+    record_many(
+        session,
+        ids,
+        now=now,
+        actor="system",
+        channel="system",
+        action="assignment.skipped",
+        entity="assignment",
+        stage=stage,
+        error=f"{exc.__class__.__name__}: {exc}"[:500],
+    )
 
 
 def skipped_at(session: Session, now: datetime) -> int:
     """How many assignments the sweep of `now` skipped (its summary shows it)."""
-    return session.exec(select(func.count()).select_from(AuditEntry).where(
-        AuditEntry.action == "assignment.skipped", AuditEntry.at == now)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(AuditEntry)
+        .where(AuditEntry.action == "assignment.skipped", AuditEntry.at == now)
+    ).one()

@@ -5,6 +5,7 @@ made for one purpose does not verify for another. The signature proves dondoc is
 `link` row is the database state it is bound to: it can be revoked, it expires, and a confirm
 link is spent by the submission it carries (a fresh one comes with the next email).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -37,26 +38,57 @@ def check_subject(session: Session, assignment_id: int, contact_id: int | None =
         raise NotFound(f"không có đầu mối số {contact_id}")
 
 
-def issue(session: Session, assignment_id: int, *, purpose: Purpose, now: datetime, days: int,
-          contact_id: int | None = None, actor: str = "system", channel: str = "system") -> Link:
-    link = Link(purpose=purpose, assignment_id=assignment_id, contact_id=contact_id, issued_at=now,
-                expires_at=now + timedelta(days=days), issued_by=actor)
+def issue(
+    session: Session,
+    assignment_id: int,
+    *,
+    purpose: Purpose,
+    now: datetime,
+    days: int,
+    contact_id: int | None = None,
+    actor: str = "system",
+    channel: str = "system",
+) -> Link:
+    link = Link(
+        purpose=purpose,
+        assignment_id=assignment_id,
+        contact_id=contact_id,
+        issued_at=now,
+        expires_at=now + timedelta(days=days),
+        issued_by=actor,
+    )
     session.add(link)
     session.flush()
-    record(session, now=now, actor=actor, channel=channel, action="link.issued", entity="assignment",
-           entity_id=assignment_id, link=link.id, purpose=str(purpose), contact=contact_id)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="link.issued",
+        entity="assignment",
+        entity_id=assignment_id,
+        link=link.id,
+        purpose=str(purpose),
+        contact=contact_id,
+    )
     return link
 
 
-def current(session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime,
-            days: int) -> Link:
+def current(
+    session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime, days: int
+) -> Link:
     """A live link for this assignment and contact, reused while it has at least half its life left:
     each reminder does not need a new row, and no email carries a link about to expire."""
     link = session.exec(
-        select(Link).where(Link.assignment_id == assignment_id,
-                           Link.contact_id.is_(None) if contact_id is None else Link.contact_id == contact_id,
-                           Link.purpose == purpose, Link.used_at.is_(None), Link.revoked_at.is_(None),
-                           Link.expires_at > now + timedelta(days=days) / 2)
+        select(Link)
+        .where(
+            Link.assignment_id == assignment_id,
+            Link.contact_id.is_(None) if contact_id is None else Link.contact_id == contact_id,
+            Link.purpose == purpose,
+            Link.used_at.is_(None),
+            Link.revoked_at.is_(None),
+            Link.expires_at > now + timedelta(days=days) / 2,
+        )
         .order_by(Link.id.desc())
     ).first()
     return link or issue(session, assignment_id, purpose=purpose, now=now, days=days, contact_id=contact_id)
@@ -74,7 +106,9 @@ def verify(session: Session, token: str, *, purpose: Purpose, secret: str, now: 
     if link is None or link.purpose != purpose:
         raise LinkRefused("Đường dẫn không hợp lệ.", LinkRefused.Why.unknown)
     if link.revoked_at is not None:
-        raise LinkRefused("Đường dẫn này đã bị thu hồi. Xin liên hệ Sở Lao động - Thương binh và Xã hội.", LinkRefused.Why.revoked)
+        raise LinkRefused(
+            "Đường dẫn này đã bị thu hồi. Xin liên hệ Sở Lao động - Thương binh và Xã hội.", LinkRefused.Why.revoked
+        )
     if now.timestamp() >= expires or now >= link.expires_at:
         raise LinkRefused("Đường dẫn này đã hết hạn. Xin dùng đường dẫn trong email mới nhất.", LinkRefused.Why.expired)
     return link
@@ -90,10 +124,19 @@ def spend(session: Session, link: Link, *, now: datetime) -> None:
 
 def revoke(session: Session, assignment_id: int, *, now: datetime, actor: str, channel: str) -> int:
     """Revoke every live link to an assignment; returns how many."""
-    result = session.execute(update(Link).where(Link.assignment_id == assignment_id, Link.revoked_at.is_(None))
-                             .values(revoked_at=now))
-    record(session, now=now, actor=actor, channel=channel, action="link.revoked", entity="assignment",
-           entity_id=assignment_id, links=result.rowcount)
+    result = session.execute(
+        update(Link).where(Link.assignment_id == assignment_id, Link.revoked_at.is_(None)).values(revoked_at=now)
+    )
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="link.revoked",
+        entity="assignment",
+        entity_id=assignment_id,
+        links=result.rowcount,
+    )
     return result.rowcount
 
 
@@ -111,8 +154,9 @@ class Links:
     def url(self, link: Link) -> str:
         return f"{self.base_url.rstrip('/')}/{PATHS[Purpose(link.purpose)]}/{token_for(link, self.secret)}"
 
-    def for_contact(self, session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose,
-                    now: datetime) -> str:
+    def for_contact(
+        self, session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime
+    ) -> str:
         return self.url(current(session, assignment_id, contact_id, purpose=purpose, now=now, days=self.days))
 
     @classmethod

@@ -1,5 +1,6 @@
 """What the CLI lists, as plain rows (the objects of its `--json` arrays): the plan's bodies, duties
 and targets, and the outbox."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,28 +16,59 @@ def bodies(session: Session) -> list[dict[str, Any]]:
     """Every body, with its parent's code."""
     found = list(session.exec(select(Body).order_by(Body.id)))
     parents = {b.id: b.code for b in found}
-    return [{"code": b.code, "name": b.name, "short_name": b.short_name, "kind": b.kind,
-             "parent": parents.get(b.parent_id)} for b in found]
+    return [
+        {"code": b.code, "name": b.name, "short_name": b.short_name, "kind": b.kind, "parent": parents.get(b.parent_id)}
+        for b in found
+    ]
 
 
 def duties(session: Session, *, body: str | None = None) -> list[dict[str, Any]]:
     """The live duties, one row per responsible body (only `body`'s when given)."""
-    query = (select(Duty, Body.code).join(Body, Body.id == Duty.body_id)
-             .where(Duty.retired_revision.is_(None)).order_by(Duty.plan_id, Duty.position, Body.id))
+    query = (
+        select(Duty, Body.code)
+        .join(Body, Body.id == Duty.body_id)
+        .where(Duty.retired_revision.is_(None))
+        .order_by(Duty.plan_id, Duty.position, Body.id)
+    )
     if body:
         query = query.where(Body.code == body)
-    return [{"id": d.id, "ref": d.ref, "body": code, "cooperating": d.cooperating, "title": d.title,
-             "text": d.text, "cadence": d.cadence, "nature": d.nature, "evidence": d.evidence,
-             "sensitive": d.sensitive} for d, code in session.exec(query)]
+    return [
+        {
+            "id": d.id,
+            "ref": d.ref,
+            "body": code,
+            "cooperating": d.cooperating,
+            "title": d.title,
+            "text": d.text,
+            "cadence": d.cadence,
+            "nature": d.nature,
+            "evidence": d.evidence,
+            "sensitive": d.sensitive,
+        }
+        for d, code in session.exec(query)
+    ]
 
 
 def targets(session: Session) -> list[dict[str, Any]]:
     """The live targets (chỉ tiêu)."""
-    found = session.exec(select(Target).where(Target.retired_revision.is_(None))
-                         .order_by(Target.plan_id, Target.position))
-    return [{"id": t.id, "ref": t.ref, "text": t.text, "measure": t.measure, "threshold": t.threshold,
-             "upper": t.upper, "unit": t.unit, "per": t.per, "deadline": t.deadline.isoformat(),
-             "reported_by": t.reported_by} for t in found]
+    found = session.exec(
+        select(Target).where(Target.retired_revision.is_(None)).order_by(Target.plan_id, Target.position)
+    )
+    return [
+        {
+            "id": t.id,
+            "ref": t.ref,
+            "text": t.text,
+            "measure": t.measure,
+            "threshold": t.threshold,
+            "upper": t.upper,
+            "unit": t.unit,
+            "per": t.per,
+            "deadline": t.deadline.isoformat(),
+            "reported_by": t.reported_by,
+        }
+        for t in found
+    ]
 
 
 def outbox(session: Session, *, status: str | None = None) -> list[dict[str, Any]]:
@@ -44,8 +76,19 @@ def outbox(session: Session, *, status: str | None = None) -> list[dict[str, Any
     query = select(Notification).order_by(Notification.id)
     if status:
         query = query.where(Notification.status == status)
-    return [{"id": n.id, "kind": n.kind, "channel": n.channel, "recipient": n.recipient,
-             "assignment_id": n.assignment_id, "step": n.step, "status": n.status, "attempts": n.attempts,
-             "unknown_outcomes": n.unknown_outcomes, "next_attempt_at": n.next_attempt_at.isoformat(),
-             "last_error": n.last_error}
-            for n in session.exec(query)]
+    return [
+        {
+            "id": n.id,
+            "kind": n.kind,
+            "channel": n.channel,
+            "recipient": n.recipient,
+            "assignment_id": n.assignment_id,
+            "step": n.step,
+            "status": n.status,
+            "attempts": n.attempts,
+            "unknown_outcomes": n.unknown_outcomes,
+            "next_attempt_at": n.next_attempt_at.isoformat(),
+            "last_error": n.last_error,
+        }
+        for n in session.exec(query)
+    ]

@@ -1,7 +1,9 @@
 """Messages about what happened to an assignment (receipt, returned, extension decided), queued in
 the same outbox as reminders: retried, deduplicated, never lost by a crash."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,12 +21,23 @@ from models.tables.org import Contact
 QUEUED = {"receipt": ("E", False), "returned": ("R", True), "extension": ("X", False)}
 
 
-def enqueue(session: Session, kind: str, assignment_id: int, event_id: int, *, now: datetime, policy: Policy,
-            tz: ZoneInfo, contact_id: int | None = None, context: dict | None = None) -> list[int]:
+def enqueue(
+    session: Session,
+    kind: str,
+    assignment_id: int,
+    event_id: int,
+    *,
+    now: datetime,
+    policy: Policy,
+    tz: ZoneInfo,
+    contact_id: int | None = None,
+    context: dict | None = None,
+) -> list[int]:
     """Queue `kind` about event `event_id` to `contact_id`, or to the body's focal points (or
     head) when no contact is known. Returns the new outbox rows' ids."""
     prefix, sms_too = QUEUED[kind]
     contact = session.get(Contact, contact_id) if contact_id else None
+    people: Sequence[tuple[int | None, str | None, str | None]]  # (contact id, email, phone)
     if contact is not None and contact.active:
         people = [(contact.id, contact.email, contact.phone)]
     else:
@@ -33,9 +46,22 @@ def enqueue(session: Session, kind: str, assignment_id: int, event_id: int, *, n
     occasion, sms_at = f"{prefix}{event_id}", policy.outside_quiet_hours(now, tz)
     rows = []
     for cid, email, phone in people:
-        channels = ([("email", email)] if email else []) + ([("sms", phone)] if phone and (sms_too or not email) else [])
-        rows += [outbox.message(dedupe_key(assignment_id, occasion, channel, to), kind, channel, to, contact_id=cid,
-                                assignment_id=assignment_id, step=occasion, context=context, now=now,
-                                send_at=sms_at if channel == "sms" else None)
-                 for channel, to in channels]
+        channels = ([("email", email)] if email else []) + (
+            [("sms", phone)] if phone and (sms_too or not email) else []
+        )
+        rows += [
+            outbox.message(
+                dedupe_key(assignment_id, occasion, channel, to),
+                kind,
+                channel,
+                to,
+                contact_id=cid,
+                assignment_id=assignment_id,
+                step=occasion,
+                context=context,
+                now=now,
+                send_at=sms_at if channel == "sms" else None,
+            )
+            for channel, to in channels
+        ]
     return outbox.queue(session, rows)

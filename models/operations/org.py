@@ -1,4 +1,5 @@
 """Who is told: the contacts of bodies by role, and who acts for a body after a succession."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -16,8 +17,9 @@ class Roster:
     def __init__(self, session: Session, body_ids: set[int]):
         self._by_role: dict[tuple[int, str], list[Contact]] = defaultdict(list)
         if body_ids:
-            for c in session.exec(select(Contact).where(Contact.body_id.in_(body_ids), Contact.active)
-                                  .order_by(Contact.id)):
+            for c in session.exec(
+                select(Contact).where(Contact.body_id.in_(body_ids), Contact.active).order_by(Contact.id)
+            ):
                 self._by_role[(c.body_id, c.role)].append(c)
 
     def first(self, body_id: int, *roles: Role) -> list[Contact]:
@@ -30,7 +32,9 @@ class Roster:
 
 def acting_body(session: Session, body_id: int, today: date) -> int:
     """The body that holds a plan-wide role today: the successor, if the role has moved."""
-    moved = session.exec(select(Succession.to_body_id).where(
-        Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
-        .order_by(Succession.effective_from.desc())).first()
+    moved = session.exec(
+        select(Succession.to_body_id)
+        .where(Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
+        .order_by(Succession.effective_from.desc())
+    ).first()
     return moved or body_id

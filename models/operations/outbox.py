@@ -1,6 +1,7 @@
 """Outbox state transitions. Rows are claimed with a conditional UPDATE and a rowcount check, which
 works the same on SQLite and PostgreSQL, and no lock is held while a message is being sent.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -20,13 +21,34 @@ from models.types import UTCDateTime
 UNKNOWN_RESENDS = 1  # an unknown outcome is resent this many times, then left to a coordinator
 
 
-def message(key: str, kind: str, channel: str, recipient: str, *, contact_id: int | None, step: str,
-            now: datetime, assignment_id: int | None = None, context: dict | None = None,
-            send_at: datetime | None = None) -> dict:
+def message(
+    key: str,
+    kind: str,
+    channel: str,
+    recipient: str,
+    *,
+    contact_id: int | None,
+    step: str,
+    now: datetime,
+    assignment_id: int | None = None,
+    context: dict | None = None,
+    send_at: datetime | None = None,
+) -> dict:
     """An outbox row to queue: pending, due at `send_at` (an SMS waiting out the quiet hours) or now."""
-    return {"dedupe_key": key, "kind": kind, "channel": channel, "recipient": recipient, "contact_id": contact_id,
-            "assignment_id": assignment_id, "step": step, "context": context or {}, "status": Delivery.pending.value,
-            "attempts": 0, "created_at": now, "next_attempt_at": send_at or now}
+    return {
+        "dedupe_key": key,
+        "kind": kind,
+        "channel": channel,
+        "recipient": recipient,
+        "contact_id": contact_id,
+        "assignment_id": assignment_id,
+        "step": step,
+        "context": context or {},
+        "status": Delivery.pending.value,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": send_at or now,
+    }
 
 
 def queue(session: Session, rows: list[dict]) -> list[int]:
@@ -39,9 +61,12 @@ def queue(session: Session, rows: list[dict]) -> list[int]:
 
 def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[tuple[int, str]]:
     """(id, channel) of the rows due by `now`, the longest waiting first."""
-    query = (select(Notification.id, Notification.channel)
-             .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
-             .order_by(Notification.next_attempt_at, Notification.id).limit(limit))
+    query = (
+        select(Notification.id, Notification.channel)
+        .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+    )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
     return [tuple(r) for r in session.exec(query)]
@@ -51,10 +76,16 @@ def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None 
 # `now` is the run's moment (a replay's --as-of); `claimed_at` the wall clock, which the lease reads.
 _CLAIM = (
     update(Notification)
-    .where(Notification.id == bindparam("row_id"), Notification.status.in_(RETRYABLE),
-           Notification.next_attempt_at <= bindparam("now", type_=UTCDateTime))
-    .values(status=Delivery.sending, claimed_at=bindparam("claimed_at", type_=UTCDateTime),
-            attempts=Notification.attempts + 1)
+    .where(
+        Notification.id == bindparam("row_id"),
+        Notification.status.in_(RETRYABLE),
+        Notification.next_attempt_at <= bindparam("now", type_=UTCDateTime),
+    )
+    .values(
+        status=Delivery.sending,
+        claimed_at=bindparam("claimed_at", type_=UTCDateTime),
+        attempts=Notification.attempts + 1,
+    )
 )
 
 
@@ -64,7 +95,8 @@ def claim(session: Session, row_id: int, *, now: datetime, claimed_at: datetime)
 
 
 _SENT = (
-    update(Notification).where(Notification.id == bindparam("row_id"))
+    update(Notification)
+    .where(Notification.id == bindparam("row_id"))
     .values(status=Delivery.sent, sent_at=bindparam("now", type_=UTCDateTime), last_error=None)
 )
 
@@ -74,8 +106,18 @@ def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
     session.execute(_SENT, {"row_id": row_id, "now": now})
 
 
-def fail(session: Session, row: Notification, *, now: datetime, error: str, permanent: bool = False,
-         unknown: bool = False, sms_fallback: bool, policy: Policy, tz: ZoneInfo) -> None:
+def fail(
+    session: Session,
+    row: Notification,
+    *,
+    now: datetime,
+    error: str,
+    permanent: bool = False,
+    unknown: bool = False,
+    sms_fallback: bool,
+    policy: Policy,
+    tz: ZoneInfo,
+) -> None:
     """Record a failed attempt on a claimed row; schedule the retry or, when the row's kind has an
     SMS form (`sms_fallback`, from the registry in notifications/kinds.py), the SMS fallback.
 
@@ -89,38 +131,79 @@ def fail(session: Session, row: Notification, *, now: datetime, error: str, perm
         row.unknown_outcomes += 1
     if unknown and row.unknown_outcomes > UNKNOWN_RESENDS:
         row.status = Delivery.unknown
-        record(session, now=now, actor="system", channel="system", action="notification.unknown",
-               entity="notification", entity_id=row.id, kind=row.kind, delivery=row.channel,
-               contact=row.contact_id, assignment=row.assignment_id, attempts=row.attempts)
+        record(
+            session,
+            now=now,
+            actor="system",
+            channel="system",
+            action="notification.unknown",
+            entity="notification",
+            entity_id=row.id,
+            kind=row.kind,
+            delivery=row.channel,
+            contact=row.contact_id,
+            assignment=row.assignment_id,
+            attempts=row.attempts,
+        )
         return
     if (permanent or row.attempts >= d.max_attempts) and not unknown:
         row.status = Delivery.dead
         # No address in the audit row: the contact and the channel say whose to check.
-        record(session, now=now, actor="system", channel="system", action="notification.failed",
-               entity="notification", entity_id=row.id, kind=row.kind, delivery=row.channel,
-               contact=row.contact_id, assignment=row.assignment_id, attempts=row.attempts)
+        record(
+            session,
+            now=now,
+            actor="system",
+            channel="system",
+            action="notification.failed",
+            entity="notification",
+            entity_id=row.id,
+            kind=row.kind,
+            delivery=row.channel,
+            contact=row.contact_id,
+            assignment=row.assignment_id,
+            attempts=row.attempts,
+        )
     else:
         row.status = Delivery.failed
         retry_at = now + d.backoff(row.attempts)
         row.next_attempt_at = policy.outside_quiet_hours(retry_at, tz) if row.channel == "sms" else retry_at
-    if (sms_fallback and row.channel == "email" and not unknown
-            and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after)):
+    if (
+        sms_fallback
+        and row.channel == "email"
+        and not unknown
+        and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after)
+    ):
         _fallback_to_sms(session, row, now=now, policy=policy, tz=tz)
 
 
-def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy,
-                     tz: ZoneInfo) -> None:
+def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy, tz: ZoneInfo) -> None:
     """The same message by SMS, once (its kind has an SMS form). A notice keeps its items; a
     reminder's key is the one its own SMS step would have, so the person gets one SMS."""
     contact = session.get(Contact, row.contact_id) if row.contact_id else None
     if contact is None or not contact.phone:
         return
-    key = (dedupe_key(row.assignment_id, row.step, "sms", contact.phone) if row.assignment_id
-           else f"{row.dedupe_key}>sms:{contact.phone}")
-    queue(session, [message(key, row.kind, "sms", contact.phone, contact_id=contact.id,
-                            assignment_id=row.assignment_id, step=row.step,
-                            context={**row.context, "fallback_for": row.id}, now=now,
-                            send_at=policy.outside_quiet_hours(now, tz))])
+    key = (
+        dedupe_key(row.assignment_id, row.step, "sms", contact.phone)
+        if row.assignment_id
+        else f"{row.dedupe_key}>sms:{contact.phone}"
+    )
+    queue(
+        session,
+        [
+            message(
+                key,
+                row.kind,
+                "sms",
+                contact.phone,
+                contact_id=contact.id,
+                assignment_id=row.assignment_id,
+                step=row.step,
+                context={**row.context, "fallback_for": row.id},
+                now=now,
+                send_at=policy.outside_quiet_hours(now, tz),
+            )
+        ],
+    )
 
 
 def recover_stale(session: Session, *, now: datetime, wall: datetime, policy: Policy) -> int:
@@ -131,10 +214,12 @@ def recover_stale(session: Session, *, now: datetime, wall: datetime, policy: Po
     result = session.execute(
         update(Notification)
         .where(Notification.status == Delivery.sending, Notification.claimed_at < cutoff)
-        .values(status=case((Notification.unknown_outcomes >= UNKNOWN_RESENDS, Delivery.unknown),
-                            else_=Delivery.failed),
-                unknown_outcomes=Notification.unknown_outcomes + 1, next_attempt_at=now,
-                last_error="interrupted while sending: outcome unknown")
+        .values(
+            status=case((Notification.unknown_outcomes >= UNKNOWN_RESENDS, Delivery.unknown), else_=Delivery.failed),
+            unknown_outcomes=Notification.unknown_outcomes + 1,
+            next_attempt_at=now,
+            last_error="interrupted while sending: outcome unknown",
+        )
     )
     return result.rowcount
 
@@ -146,10 +231,14 @@ def retry(session: Session, row_id: int, *, now: datetime, duplicate_ok: bool = 
     if row is None:
         raise NotFound(f"không có tin số {row_id} trong hộp thư đi")
     if row.status == Delivery.unknown and not duplicate_ok:
-        raise Refused(f"tin {row_id} có thể đã đến người nhận (máy chủ không xác nhận): gửi lại có thể gây "
-                      "trùng lặp; dùng --duplicate-ok nếu vẫn muốn gửi lại")
+        raise Refused(
+            f"tin {row_id} có thể đã đến người nhận (máy chủ không xác nhận): gửi lại có thể gây "
+            "trùng lặp; dùng --duplicate-ok nếu vẫn muốn gửi lại"
+        )
     if row.status not in (Delivery.failed, Delivery.dead, Delivery.cancelled, Delivery.unknown):
-        raise Refused(f"tin {row_id} đang ở trạng thái {row.status}: chỉ gửi lại tin lỗi, không gửi được, "
-                      "đã huỷ hoặc chưa rõ kết quả")
+        raise Refused(
+            f"tin {row_id} đang ở trạng thái {row.status}: chỉ gửi lại tin lỗi, không gửi được, "
+            "đã huỷ hoặc chưa rõ kết quả"
+        )
     row.status, row.next_attempt_at = Delivery.pending, now
     return row

@@ -1,4 +1,5 @@
 """Plan the reminders due now into the outbox: one row per (assignment, step, channel, recipient)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -32,8 +33,9 @@ class Planned(NamedTuple):
         return dedupe_key(self.assignment_id, self.step.occasion, self.channel, self.recipient)
 
 
-def due_rows(session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar,
-             body_ids: list[int] | None = None) -> list[tuple[int, int, str, date | str]]:
+def due_rows(
+    session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar, body_ids: list[int] | None = None
+) -> list[tuple[int, int, str, date | str]]:
     """(id, body id, duty ref, effective due) of the open assignments that may have a step due:
     due within the longest look-ahead, or overdue.
 
@@ -45,8 +47,7 @@ def due_rows(session: Session, *, today: date, policy: Policy, calendar: Working
     lookahead = max(-min(steps) for steps, _ in [policy.default_rule, *map(policy.for_duty, policy.overrides)])
     horizon = calendar.add_working_days(today, lookahead)
     query = (
-        select(Assignment.id, Assignment.body_id, Duty.ref,
-               type_coerce(EFFECTIVE_DUE, String))
+        select(Assignment.id, Assignment.body_id, Duty.ref, type_coerce(EFFECTIVE_DUE, String))
         .join(Duty, Duty.id == Assignment.duty_id)
         .where(Assignment.state.in_(OPEN_STATES), Assignment.due <= horizon, Assignment.period_start <= today)
     )
@@ -63,8 +64,16 @@ def recipients_by_body(session: Session, bodies: set[int]) -> dict[int, list[tup
     return {b: [(c.id, c.email, c.phone) for c in roster.first(b, Role.focal, Role.head)] for b in bodies}
 
 
-def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo,
-         body_ids: list[int] | None = None, on_error: OnError | None = None) -> list[Planned]:
+def plan(
+    session: Session,
+    *,
+    now: datetime,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    tz: ZoneInfo,
+    body_ids: list[int] | None = None,
+    on_error: OnError | None = None,
+) -> list[Planned]:
     """What should go out now, to whom and how (no writes). An assignment whose step cannot be
     decided (a date out of range) is passed to `on_error` with the exception, and the others are
     planned; without `on_error` the exception propagates."""
@@ -76,8 +85,9 @@ def plan(session: Session, *, now: datetime, policy: Policy, calendar: WorkingCa
     decisions = []
     bodies = set()
     failed = Failures(on_error)
-    for assignment_id, body_id, ref, due in due_rows(session, today=today, policy=policy, calendar=calendar,
-                                                     body_ids=body_ids):
+    for assignment_id, body_id, ref, due in due_rows(
+        session, today=today, policy=policy, calendar=calendar, body_ids=body_ids
+    ):
         by_due = decided[ref] if ref in decided else decided[None]
         decision = by_due.get(due, False)
         if decision is False:
@@ -112,8 +122,22 @@ def enqueue(session: Session, planned: list[Planned], *, now: datetime, policy: 
     if not planned:
         return 0
     sms_time = policy.outside_quiet_hours(now, tz)
-    return len(outbox.queue(session, [
-        outbox.message(p.dedupe_key, p.step.kind, p.channel, p.recipient, contact_id=p.contact_id,
-                       assignment_id=p.assignment_id, step=p.step.occasion, now=now,
-                       send_at=sms_time if p.channel == "sms" else None)
-        for p in planned]))
+    return len(
+        outbox.queue(
+            session,
+            [
+                outbox.message(
+                    p.dedupe_key,
+                    p.step.kind,
+                    p.channel,
+                    p.recipient,
+                    contact_id=p.contact_id,
+                    assignment_id=p.assignment_id,
+                    step=p.step.occasion,
+                    now=now,
+                    send_at=sms_time if p.channel == "sms" else None,
+                )
+                for p in planned
+            ],
+        )
+    )

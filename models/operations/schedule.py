@@ -1,4 +1,5 @@
 """Materialization: every duty × every period of its plan → assignment rows with working-day dues."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -30,8 +31,14 @@ class Successions:
     def holder(self, body_id: int, ref: str, on: date) -> int:
         seen = {body_id}
         while True:
-            nxt = next((s.to_body_id for s in reversed(self._by_body.get(body_id, []))
-                        if s.effective_from <= on and (s.duty_refs is None or ref in s.duty_refs)), None)
+            nxt = next(
+                (
+                    s.to_body_id
+                    for s in reversed(self._by_body.get(body_id, []))
+                    if s.effective_from <= on and (s.duty_refs is None or ref in s.duty_refs)
+                ),
+                None,
+            )
             if nxt is None or nxt in seen:  # no hand-over, or a cycle: stop where we are
                 return body_id
             seen.add(nxt)
@@ -44,8 +51,15 @@ def due_rule(duty: Duty, plan: Plan) -> DueRule:
     return DueRule(days_after_cutoff=plan.report_days_after_cutoff)
 
 
-def materialize(session: Session, *, until: date, now: datetime, calendar: WorkingCalendar,
-                actor: str = "system", channel: str = "cli") -> int:
+def materialize(
+    session: Session,
+    *,
+    until: date,
+    now: datetime,
+    calendar: WorkingCalendar,
+    actor: str = "system",
+    channel: str = "cli",
+) -> int:
     """Create the assignments of every period that has started by `until`. Returns how many are new.
 
     Idempotent on (duty, period): a rerun, or two runs at once, create nothing twice.
@@ -55,20 +69,35 @@ def materialize(session: Session, *, until: date, now: datetime, calendar: Worki
     for plan in session.exec(select(Plan)):
         duties = session.exec(select(Duty).where(Duty.plan_id == plan.id, Duty.retired_revision.is_(None)))
         for duty in duties:
-            for period, nominal in plan_periods(duty.cadence, due_rule(duty, plan), plan.period_start,
-                                                plan.period_end):
+            for period, nominal in plan_periods(duty.cadence, due_rule(duty, plan), plan.period_start, plan.period_end):
                 if period.start > until:
                     break
                 due = calendar.roll_forward(nominal)
-                rows.append({
-                    "duty_id": duty.id, "body_id": successions.holder(duty.body_id, duty.ref, due),
-                    "period": period.key, "period_start": period.start, "period_end": period.end,
-                    "due": due, "state": "open", "escalation_level": 0, "created_at": now,
-                })
+                rows.append(
+                    {
+                        "duty_id": duty.id,
+                        "body_id": successions.holder(duty.body_id, duty.ref, due),
+                        "period": period.key,
+                        "period_start": period.start,
+                        "period_end": period.end,
+                        "due": due,
+                        "state": "open",
+                        "escalation_level": 0,
+                        "created_at": now,
+                    }
+                )
     created = 0
     if rows:
         stmt = insert_ignoring_conflicts(session, Assignment, ["duty_id", "period"])
         created = len(session.execute(stmt.returning(Assignment.id), rows).all())
-    record(session, now=now, actor=actor, channel=channel, action="schedule.materialized",
-           entity="assignment", until=until, created=created)
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="schedule.materialized",
+        entity="assignment",
+        until=until,
+        created=created,
+    )
     return created

@@ -4,6 +4,7 @@ A cookie's signature proves dondoc issued it, not that it is still wanted: the s
 logout and a password change end. Failed logins are counted per address and per client in one
 atomic statement, before the password is checked, so parallel attempts cannot outrun the count.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,8 +26,9 @@ def start_session(session: Session, contact_id: int, *, now: datetime, hours: in
     """A new session for the contact; returns the token for the cookie. Only its digest is stored,
     so a copy of the database opens no session."""
     token = secrets.token_urlsafe(32)
-    session.add(PortalSession(id=_digest(token), contact_id=contact_id, created_at=now,
-                              expires_at=now + timedelta(hours=hours)))
+    session.add(
+        PortalSession(id=_digest(token), contact_id=contact_id, created_at=now, expires_at=now + timedelta(hours=hours))
+    )
     return token
 
 
@@ -35,20 +37,24 @@ def live_session(session: Session, token: object, contact_id: int, *, now: datet
     if not isinstance(token, str):
         return False
     row = session.get(PortalSession, _digest(token))
-    return (row is not None and row.contact_id == contact_id and row.revoked_at is None
-            and now < row.expires_at)
+    return row is not None and row.contact_id == contact_id and row.revoked_at is None and now < row.expires_at
 
 
 def end_session(session: Session, token: str, *, now: datetime) -> None:
-    session.execute(update(PortalSession).where(PortalSession.id == _digest(token), PortalSession.revoked_at.is_(None))
-                    .values(revoked_at=now))
+    session.execute(
+        update(PortalSession)
+        .where(PortalSession.id == _digest(token), PortalSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
 
 
 def end_sessions(session: Session, contact_id: int, *, now: datetime) -> int:
     """End every live session of a contact (a new password: a stolen cookie stops working); how many."""
-    return session.execute(update(PortalSession).where(PortalSession.contact_id == contact_id,
-                                                       PortalSession.revoked_at.is_(None))
-                           .values(revoked_at=now)).rowcount
+    return session.execute(
+        update(PortalSession)
+        .where(PortalSession.contact_id == contact_id, PortalSession.revoked_at.is_(None))
+        .values(revoked_at=now)
+    ).rowcount
 
 
 def count_attempt(session: Session, key: str, *, now: datetime, window: timedelta) -> int:
@@ -58,10 +64,13 @@ def count_attempt(session: Session, key: str, *, now: datetime, window: timedelt
     insert = dialect_insert(session, LoginThrottle).values(key=key, window_start=now, attempts=1)
     fresh = insert.excluded  # the row this attempt would start, its values typed as the columns
     expired = LoginThrottle.window_start <= now - window
-    statement = insert.on_conflict_do_update(index_elements=["key"], set_={
-        "attempts": case((expired, fresh.attempts), else_=LoginThrottle.attempts + 1),
-        "window_start": case((expired, fresh.window_start), else_=LoginThrottle.window_start),
-    }).returning(LoginThrottle.attempts)
+    statement = insert.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "attempts": case((expired, fresh.attempts), else_=LoginThrottle.attempts + 1),
+            "window_start": case((expired, fresh.window_start), else_=LoginThrottle.window_start),
+        },
+    ).returning(LoginThrottle.attempts)
     return session.execute(statement).scalar_one()
 
 
@@ -71,5 +80,8 @@ def forget_attempts(session: Session, key: str) -> None:
 
 def refund_attempt(session: Session, key: str) -> None:
     """Take back one counted attempt: it succeeded, and only failures should use up the budget."""
-    session.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
-                    .values(attempts=LoginThrottle.attempts - 1))
+    session.execute(
+        update(LoginThrottle)
+        .where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
+        .values(attempts=LoginThrottle.attempts - 1)
+    )

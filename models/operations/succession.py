@@ -5,6 +5,7 @@ Open assignments due from that date move to the successor; submitted and finishe
 the body that did the work, so history keeps the original body. Later periods are created for
 the successor by materialization (`Successions.holder`).
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -21,9 +22,19 @@ from models.tables.org import Body, Succession
 from models.tables.plan import Duty
 
 
-def succeed(session: Session, from_code: str, to_code: str, *, effective_from: date, now: datetime,
-            duty_refs: list[str] | None = None, moves_coordinator: bool = False, note: str | None = None,
-            actor: str = "cli", channel: str = "cli") -> tuple[Succession, int]:
+def succeed(
+    session: Session,
+    from_code: str,
+    to_code: str,
+    *,
+    effective_from: date,
+    now: datetime,
+    duty_refs: list[str] | None = None,
+    moves_coordinator: bool = False,
+    note: str | None = None,
+    actor: str = "cli",
+    channel: str = "cli",
+) -> tuple[Succession, int]:
     """Record the succession and move the open assignments due from `effective_from`; returns
     the row and how many assignments moved."""
     bodies = {b.code: b for b in session.exec(select(Body).where(Body.code.in_([from_code, to_code])))}
@@ -38,22 +49,41 @@ def succeed(session: Session, from_code: str, to_code: str, *, effective_from: d
         unknown = sorted(set(duty_refs) - held)
         if unknown:
             raise Refused(f"{from_code} không có nhiệm vụ {', '.join(unknown)}")
-    row = Succession(from_body_id=old.id, to_body_id=new.id, effective_from=effective_from,
-                     duty_refs=sorted(duty_refs) if duty_refs else None, moves_coordinator=moves_coordinator,
-                     note=note, created_at=now)
+    row = Succession(
+        from_body_id=old.id,
+        to_body_id=new.id,
+        effective_from=effective_from,
+        duty_refs=sorted(duty_refs) if duty_refs else None,
+        moves_coordinator=moves_coordinator,
+        note=note,
+        created_at=now,
+    )
     session.add(row)
     session.flush()
-    moving = (select(Assignment.id).join(Duty, Duty.id == Assignment.duty_id)
-              .where(Assignment.body_id == old.id, Assignment.state.in_(OPEN_STATES),
-                     EFFECTIVE_DUE >= effective_from))
+    moving = (
+        select(Assignment.id)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .where(Assignment.body_id == old.id, Assignment.state.in_(OPEN_STATES), effective_from <= EFFECTIVE_DUE)
+    )
     if duty_refs:
         moving = moving.where(Duty.ref.in_(duty_refs))
     ids = list(session.exec(moving))
     if ids:
         session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(body_id=new.id))
-    record(session, now=now, actor=actor, channel=channel, action="body.succeeded", entity="body",
-           entity_id=old.id, to=to_code, effective_from=effective_from.isoformat(), duties=row.duty_refs,
-           coordinator=moves_coordinator, moved=len(ids))
+    record(
+        session,
+        now=now,
+        actor=actor,
+        channel=channel,
+        action="body.succeeded",
+        entity="body",
+        entity_id=old.id,
+        to=to_code,
+        effective_from=effective_from.isoformat(),
+        duties=row.duty_refs,
+        coordinator=moves_coordinator,
+        moved=len(ids),
+    )
     return row, len(ids)
 
 
@@ -83,16 +113,30 @@ def apply_overlay(session: Session, path: Path, *, now: datetime, actor: str = "
     try:
         overlay = _Overlay.model_validate(data or {})
     except ValidationError as exc:
-        raise InputError([Problem(str(path), "invalid-succession", format_path(e["loc"]), line_of(lines, e["loc"]),
-                                  e["msg"]) for e in exc.errors()]) from exc
+        raise InputError(
+            [
+                Problem(str(path), "invalid-succession", format_path(e["loc"]), line_of(lines, e["loc"]), e["msg"])
+                for e in exc.errors()
+            ]
+        ) from exc
     done = []
     for i, e in enumerate(overlay.successions):
         try:
-            _, moved = succeed(session, e.from_, e.to, effective_from=e.effective_from, now=now, duty_refs=e.duties,
-                               moves_coordinator=e.coordinator, note=e.note, actor=actor)
+            _, moved = succeed(
+                session,
+                e.from_,
+                e.to,
+                effective_from=e.effective_from,
+                now=now,
+                duty_refs=e.duties,
+                moves_coordinator=e.coordinator,
+                note=e.note,
+                actor=actor,
+            )
         except (LookupError, Refused) as exc:
             loc = ("successions", i)
-            raise InputError([Problem(str(path), "invalid-succession", format_path(loc), line_of(lines, loc),
-                                      str(exc).strip("'\""))]) from exc
+            raise InputError(
+                [Problem(str(path), "invalid-succession", format_path(loc), line_of(lines, loc), str(exc).strip("'\""))]
+            ) from exc
         done.append((e.from_, e.to, moved))
     return done

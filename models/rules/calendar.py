@@ -1,4 +1,5 @@
 """Working days in Vietnam: weekends and public holidays (the `holidays` package), plus local fixes."""
+
 from __future__ import annotations
 
 from bisect import bisect_left

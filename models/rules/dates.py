@@ -1,4 +1,5 @@
 """Dates a person types: bounded by the plan they are about."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -14,7 +15,8 @@ def check_typed_date(plan: Plan, day: date, *, label: str, margin_days: int, tod
     first = plan.period_start - timedelta(days=margin_days)
     last = plan.period_end + timedelta(days=margin_days)
     if not first <= day <= last:
-        raise DateRefused(f"{label} {day:%d/%m/%Y} nằm ngoài khoảng cho phép của kế hoạch: từ {first:%d/%m/%Y} "
-                          f"đến {last:%d/%m/%Y}")
+        raise DateRefused(
+            f"{label} {day:%d/%m/%Y} nằm ngoài khoảng cho phép của kế hoạch: từ {first:%d/%m/%Y} đến {last:%d/%m/%Y}"
+        )
     if today is not None and day > today:
         raise DateRefused(f"{label} {day:%d/%m/%Y} chưa đến: không thể sau hôm nay ({today:%d/%m/%Y})")

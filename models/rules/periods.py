@@ -1,4 +1,5 @@
 """Reporting periods (Nghị định 09/2019/NĐ-CP, art. 12) and nominal due dates. Pure functions."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,7 +23,7 @@ class DueRule:
     days_after_cutoff: int | None = None
     days_after_start: int | None = None
 
-    def nominal(self, period: ReportingPeriod) -> date:
+    def nominal(self, period: ReportingPeriod) -> dt.date:
         """The due date before moving it off weekends and holidays."""
         if self.date is not None:
             return self.date
@@ -60,9 +61,7 @@ def candidate_periods(cadence: str, first_year: int, last_year: int) -> list[Rep
     raise ValueError(f"unknown cadence {cadence!r}")
 
 
-def plan_periods(
-    cadence: str, rule: DueRule, plan_start: date, plan_end: date
-) -> list[tuple[ReportingPeriod, date]]:
+def plan_periods(cadence: str, rule: DueRule, plan_start: date, plan_end: date) -> list[tuple[ReportingPeriod, date]]:
     """The periods of a duty within a plan, with their nominal due dates.
 
     A period belongs to the plan when its nominal due date falls within the plan's period: the

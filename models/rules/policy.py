@@ -1,4 +1,5 @@
 """The reminder policy (config/policy.yaml) and the pure decision of what is due to be sent now."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,8 +73,10 @@ class Level(_Strict):
     notify: list[Audience] = Field(min_length=1)
 
 
-DEFAULT_LEVELS = (Level(level=1, after=1, notify=["head", "coordinator"]),
-                  Level(level=2, after=10, notify=["leadership"]))
+DEFAULT_LEVELS = (
+    Level(level=1, after=1, notify=["head", "coordinator"]),
+    Level(level=2, after=10, notify=["leadership"]),
+)
 
 
 class Escalation(_Strict):
@@ -123,8 +126,12 @@ class Policy(_Strict):
         try:
             return cls.model_validate(data or {})
         except ValidationError as exc:
-            raise InputError([Problem(str(path), "invalid-policy", format_path(e["loc"]),
-                                      line_of(lines, e["loc"]), e["msg"]) for e in exc.errors()]) from exc
+            raise InputError(
+                [
+                    Problem(str(path), "invalid-policy", format_path(e["loc"]), line_of(lines, e["loc"]), e["msg"])
+                    for e in exc.errors()
+                ]
+            ) from exc
 
     @property
     def default_rule(self) -> tuple[list[int], int]:
@@ -158,7 +165,7 @@ class Step:
 
     @property
     def occasion(self) -> str:
-        """"T-3@2025-06-18": part of the dedupe key, so each step is sent once for a due date, and an
+        """ "T-3@2025-06-18": part of the dedupe key, so each step is sent once for a due date, and an
         extension (a new due date) starts a new ladder instead of meeting the old one's keys."""
         return f"{self.name}@{self.due.isoformat()}"
 
@@ -171,8 +178,9 @@ def step_name(offset: int) -> str:
     return "D0" if offset == 0 else (f"T{offset}" if offset < 0 else f"D+{offset}")
 
 
-def due_steps(a: Assignment, ref: str, policy: Policy, now: datetime, calendar: WorkingCalendar,
-              tz: ZoneInfo) -> list[Step]:
+def due_steps(
+    a: Assignment, ref: str, policy: Policy, now: datetime, calendar: WorkingCalendar, tz: ZoneInfo
+) -> list[Step]:
     """The reminder step due at `now` for `a`: the latest one whose day has come, or none.
 
     Pure. Computed from `now`, not from when the sweep was scheduled: five late sweeps in a row
@@ -191,6 +199,7 @@ def step_on(due: date, steps: tuple[int, ...], every: int, today: date, calendar
     sweep decides once per distinct due date, not once per assignment."""
     due = calendar.roll_forward(due)
     elapsed = calendar.working_days_between(due, today)  # negative before the due day
+    offset: int | None
     if elapsed > 0:  # overdue: a nag every `every` working days
         offset = elapsed - elapsed % every
     else:

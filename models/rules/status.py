@@ -3,6 +3,7 @@
 QĐ 42/2014/QĐ-TTg (amended by QĐ 23/2018): done on time / done late; not done within the deadline
 / overdue. Submitted-awaiting-review and returned are shown apart, as coordinators act on them.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Assignments: one duty, for one body, for one reporting period, with a working-day due date."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

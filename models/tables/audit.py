@@ -1,4 +1,5 @@
 """The audit log: every change, by whom, when and through which door. This is the record."""
+
 from __future__ import annotations
 
 from datetime import datetime

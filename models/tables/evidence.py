@@ -1,4 +1,5 @@
 """Evidence that a duty was done: a submission with files, a document reference and figures."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Extensions (gia hạn): every request, decided or not."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Signed links to one assignment's page: the row a token is bound to."""
+
 from __future__ import annotations
 
 from datetime import datetime

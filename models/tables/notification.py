@@ -1,4 +1,5 @@
 """The notification outbox: every message is a row before it is sent, so none is lost."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Bodies (departments, districts, organisations), their contacts, and successions between them."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

@@ -1,4 +1,5 @@
 """Plans, their duties and their targets, as loaded from the catalog."""
+
 from __future__ import annotations
 
 from datetime import date, datetime

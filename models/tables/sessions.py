@@ -1,4 +1,5 @@
 """Portal sessions and login throttles: the server-side state a signed cookie cannot carry."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -4,6 +4,7 @@ latency and memory under 20 concurrent clients.
 
 Everything runs on scratch SQLite databases and a local SMTP server; nothing leaves the machine.
 """
+
 from __future__ import annotations
 
 import os
@@ -57,19 +58,39 @@ def main() -> None:
     Console().print(table)
     print("target: dondoc at least 50% of the raw rate")
 
-    table = Table("assignments", "due rows", "bare SQL s", "plan s (warm)", "plan s (cold)", "ratio",
-                  "peak MB", title="Sweep planning (10k due)")
+    table = Table(
+        "assignments",
+        "due rows",
+        "bare SQL s",
+        "plan s (warm)",
+        "plan s (cold)",
+        "ratio",
+        "peak MB",
+        title="Sweep planning (10k due)",
+    )
     for r in planning.run():
-        table.add_row(f"{r['total']:,}", str(r["bare"]["rows"]), f"{r['bare']['seconds']:.3f}",
-                      f"{r['plan']['seconds']:.3f}", f"{r['plan']['cold']:.3f}",
-                      f"{r['plan']['seconds'] / r['bare']['seconds']:.1f}x", f"{r['plan']['peak_mb']:.0f}")
+        table.add_row(
+            f"{r['total']:,}",
+            str(r["bare"]["rows"]),
+            f"{r['bare']['seconds']:.3f}",
+            f"{r['plan']['seconds']:.3f}",
+            f"{r['plan']['cold']:.3f}",
+            f"{r['plan']['seconds'] / r['bare']['seconds']:.1f}x",
+            f"{r['plan']['peak_mb']:.0f}",
+        )
     Console().print(table)
     print("targets: planning at most 2x the bare query; peak memory under 300 MB at 1M")
 
     from tools.bench import portal, prefect_overhead
 
-    table = Table("assignments", "task runs", "API calls", "events", "sweep s",
-                  title="Prefect overhead of one sweep (1,000 due, no contacts)")
+    table = Table(
+        "assignments",
+        "task runs",
+        "API calls",
+        "events",
+        "sweep s",
+        title="Prefect overhead of one sweep (1,000 due, no contacts)",
+    )
     for r in prefect_overhead.run():
         table.add_row(f"{r['total']:,}", str(r["task_runs"]), str(r["calls"]), str(r["events"]), f"{r['seconds']:.2f}")
     Console().print(table)
@@ -80,8 +101,10 @@ def main() -> None:
     for r in rows:
         table.add_row(r["case"], str(r["n"]), f"{r['p50']:.3f}", f"{r['p95']:.3f}", f"{r['peak']:.0f}")
     Console().print(table)
-    print(f"portal RSS at start: {rows[0]['base']:.0f} MB; peak growth from 1 MB to 5 MB uploads: "
-          f"{rows[2]['peak'] - rows[1]['peak']:.0f} MB (20 clients × 4 MB more = 80 MB if files were held)")
+    print(
+        f"portal RSS at start: {rows[0]['base']:.0f} MB; peak growth from 1 MB to 5 MB uploads: "
+        f"{rows[2]['peak'] - rows[1]['peak']:.0f} MB (20 clients × 4 MB more = 80 MB if files were held)"
+    )
 
 
 if __name__ == "__main__":

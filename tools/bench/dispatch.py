@@ -1,5 +1,6 @@
 """Dispatch rate: 2,000 emails to a local aiosmtpd server through dondoc, beside a raw smtplib loop
 (one connection per message) and a naive loop building one Apprise object per message."""
+
 from __future__ import annotations
 
 import smtplib
@@ -39,10 +40,21 @@ def _prepare(url: str, calendar) -> None:
         materialize(s, until=NOW.date(), now=NOW, calendar=calendar)
         contact = s.exec(select(Contact)).first()
         ids = list(s.exec(select(Assignment.id)))
-        s.add_all(Notification(dedupe_key=f"bench{i}", kind="reminder", channel="email",
-                               recipient=f"u{i}@bench.dondoc.example", contact_id=contact.id,
-                               assignment_id=ids[i % len(ids)], step="T-1", status="pending",
-                               next_attempt_at=NOW, created_at=NOW) for i in range(N))
+        s.add_all(
+            Notification(
+                dedupe_key=f"bench{i}",
+                kind="reminder",
+                channel="email",
+                recipient=f"u{i}@bench.dondoc.example",
+                contact_id=contact.id,
+                assignment_id=ids[i % len(ids)],
+                step="T-1",
+                status="pending",
+                next_attempt_at=NOW,
+                created_at=NOW,
+            )
+            for i in range(N)
+        )
 
 
 def run() -> list[tuple[str, float]]:
@@ -53,8 +65,14 @@ def run() -> list[tuple[str, float]]:
             url = f"sqlite:///{home}/bench.sqlite3"
             rt = Runtime.from_settings()
             _prepare(url, rt.calendar)
-            rt = Runtime(url=url, tz=rt.tz, calendar=rt.calendar, policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
-                         channels=Channels(email_url=smtp.url, sms_url=None, outbox_dir=Path(home)), templates=None)
+            rt = Runtime(
+                url=url,
+                tz=rt.tz,
+                calendar=rt.calendar,
+                policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
+                channels=Channels(email_url=smtp.url, sms_url=None, outbox_dir=Path(home)),
+                templates=None,
+            )
             start = time.perf_counter()
             counts = rt.dispatch(NOW)
             dondoc = time.perf_counter() - start
@@ -64,7 +82,11 @@ def run() -> list[tuple[str, float]]:
         start = time.perf_counter()
         for i in range(N):
             msg = EmailMessage()
-            msg["Subject"], msg["From"], msg["To"] = "[Nhắc việc] V.1.1 – hạn 18/06/2025", "dondoc@x.example", f"r{i}@x.example"
+            msg["Subject"], msg["From"], msg["To"] = (
+                "[Nhắc việc] V.1.1 – hạn 18/06/2025",
+                "dondoc@x.example",
+                f"r{i}@x.example",
+            )
             msg.set_content("Nội dung nhắc việc. " * 40)
             msg.add_alternative(html, subtype="html")
             with smtplib.SMTP("127.0.0.1", smtp.port) as conn:
@@ -79,6 +101,8 @@ def run() -> list[tuple[str, float]]:
         naive = time.perf_counter() - start
     finally:
         smtp.stop()
-    return [("dondoc dispatch (render + Apprise + outbox)", N / dondoc),
-            ("raw smtplib, one connection per message", N / raw),
-            ("naive Apprise object per message, no outbox", N / naive)]
+    return [
+        ("dondoc dispatch (render + Apprise + outbox)", N / dondoc),
+        ("raw smtplib, one connection per message", N / raw),
+        ("naive Apprise object per message, no outbox", N / naive),
+    ]

@@ -1,5 +1,6 @@
 """Sweep planning at 100k and 1M assignments (10k of them due) beside the bare SQL query that
 selects the same due rows; each measured in a fresh process for its peak memory."""
+
 from __future__ import annotations
 
 import json
@@ -52,7 +53,8 @@ else:
                           {"h": "2025-06-24", "t": "2025-06-13"}).all())
       runs.append(time.perf_counter() - start)
     cold = runs[0]
-print(json.dumps({"rows": n, "seconds": min(runs), "cold": cold, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"rows": n, "seconds": min(runs), "cold": cold, "peak_mb": peak_mb}))
 """
 
 
@@ -76,11 +78,23 @@ def _build(url: str, path: str, total: int, *, due_count: int = DUE, contacts: b
                 due, state = date(2023, 1, 1) + timedelta(days=i % 700), "accepted"
             else:
                 due, state = date(2027, 1, 1) + timedelta(days=i % 700), "open"
-            yield (duty_id, body_id, f"S{i}", "2024-12-15", "2025-06-14", due.isoformat(), state, 0,
-                   "2025-01-01 00:00:00.000000")
+            yield (
+                duty_id,
+                body_id,
+                f"S{i}",
+                "2024-12-15",
+                "2025-06-14",
+                due.isoformat(),
+                state,
+                0,
+                "2025-01-01 00:00:00.000000",
+            )
 
-    db.executemany("INSERT INTO assignment (duty_id, body_id, period, period_start, period_end, due, state, "
-                   "escalation_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows())
+    db.executemany(
+        "INSERT INTO assignment (duty_id, body_id, period, period_start, period_end, due, state, "
+        "escalation_level, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows(),
+    )
     db.commit()
     db.execute("ANALYZE")
     db.close()

@@ -4,6 +4,7 @@
 The portal runs as `dondoc portal` in its own process (uvicorn, SQLite), so its memory is its
 own; the clients are httpx in this process.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -80,8 +81,11 @@ async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> 
             for url in links:
                 csrf = CSRF.search((await c.get(url)).text).group(1)
                 start = time.perf_counter()
-                r = await c.post(url, data={"csrf": csrf, "note": "bench"},
-                                 files=[("files", ("bao-cao.pdf", payload, "application/pdf"))])
+                r = await c.post(
+                    url,
+                    data={"csrf": csrf, "note": "bench"},
+                    files=[("files", ("bao-cao.pdf", payload, "application/pdf"))],
+                )
                 upload_times.append(time.perf_counter() - start)
                 if r.status_code != 200:
                     raise RuntimeError(f"upload answered {r.status_code}: {r.text[:200]}")
@@ -90,8 +94,9 @@ async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> 
 
 async def load(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
     per = len(links) // CLIENTS
-    results = await asyncio.gather(*(client_run(links[k * per:(k + 1) * per], pages=pages, payload=payload)
-                                     for k in range(CLIENTS)))
+    results = await asyncio.gather(
+        *(client_run(links[k * per : (k + 1) * per], pages=pages, payload=payload) for k in range(CLIENTS))
+    )
     return [t for p, _ in results for t in p], [t for _, u in results for t in u]
 
 
@@ -99,16 +104,25 @@ def run() -> list[dict]:
     rows = []
     with tempfile.TemporaryDirectory() as home:
         port = free_port()
-        env = {**os.environ, "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/bench.sqlite3",
-               "DONDOC_PORTAL_URL": f"http://127.0.0.1:{port}", "DONDOC_MAX_FILE_MB": "20"}
+        env = {
+            **os.environ,
+            "DONDOC_HOME": home,
+            "DONDOC_DATABASE_URL": f"sqlite:///{home}/bench.sqlite3",
+            "DONDOC_PORTAL_URL": f"http://127.0.0.1:{port}",
+            "DONDOC_MAX_FILE_MB": "20",
+        }
         env.pop("DONDOC_EMAIL_URL", None)  # receipts go to the local outbox
-        for args in (["init"], ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
-                     ["schedule", "--until", "2025-12-31"]):
+        for args in (
+            ["init"],
+            ["directory", "import", str(CONFIG_DIR / "directory.example.csv")],
+            ["schedule", "--until", "2025-12-31"],
+        ):
             subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)
         links = make_links(env, CLIENTS * (5 + 1 + UPLOADS_PER_CLIENT))
-        page_links, one_mb, five_mb = links[:CLIENTS * 5], links[CLIENTS * 5:CLIENTS * 6], links[CLIENTS * 6:]
-        server = subprocess.Popen([str(DONDOC), "portal", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        page_links, one_mb, five_mb = links[: CLIENTS * 5], links[CLIENTS * 5 : CLIENTS * 6], links[CLIENTS * 6 :]
+        server = subprocess.Popen(
+            [str(DONDOC), "portal", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             for _ in range(200):
                 try:
@@ -118,16 +132,30 @@ def run() -> list[dict]:
                     time.sleep(0.05)
             base = rss_mb(server.pid)
             page_times, _ = asyncio.run(load(page_links, pages=PAGES_PER_CLIENT, payload=None))
-            rows.append({"case": f"assignment page, {CLIENTS} clients × {PAGES_PER_CLIENT}", "n": len(page_times),
-                         "p50": statistics.median(page_times), "p95": p95(page_times),
-                         "peak": peak_rss_mb(server.pid), "base": base})
+            rows.append(
+                {
+                    "case": f"assignment page, {CLIENTS} clients × {PAGES_PER_CLIENT}",
+                    "n": len(page_times),
+                    "p50": statistics.median(page_times),
+                    "p95": p95(page_times),
+                    "peak": peak_rss_mb(server.pid),
+                    "base": base,
+                }
+            )
             # 1 MB first, then 5 MB: if the portal held files in memory, the peak would grow ~5×.
             for size_mb, chunk in ((1, one_mb), (5, five_mb)):
                 payload = b"%PDF-1.4\n" + os.urandom(size_mb * 1024 * 1024) + b"\n%%EOF\n"  # complete, or refused
                 _, upload_times = asyncio.run(load(chunk, pages=0, payload=payload))
-                rows.append({"case": f"{size_mb} MB upload, {CLIENTS} clients", "n": len(upload_times),
-                             "p50": statistics.median(upload_times), "p95": p95(upload_times),
-                             "peak": peak_rss_mb(server.pid), "base": base})
+                rows.append(
+                    {
+                        "case": f"{size_mb} MB upload, {CLIENTS} clients",
+                        "n": len(upload_times),
+                        "p50": statistics.median(upload_times),
+                        "p95": p95(upload_times),
+                        "peak": peak_rss_mb(server.pid),
+                        "base": base,
+                    }
+                )
         finally:
             server.terminate()
             server.wait(10)

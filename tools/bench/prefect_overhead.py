@@ -2,6 +2,7 @@
 both): task runs, HTTP calls to the API, events, wall time. Against a real `prefect server
 start`; each sweep in a fresh process. The per-assignment work is SQL and the dispatcher's, so
 what Prefect costs must not grow with the number of assignments."""
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from tools.bench.planning import _build
 from tests.servers import prefect_server
+from tools.bench.planning import _build
 
 DUE = 1_000
 
@@ -46,14 +47,27 @@ def run() -> list[dict]:
             path = f"{home}/sweep-{total}.sqlite3"
             url = f"sqlite:///{path}"
             _build(url, path, total, due_count=DUE, contacts=False)  # no contacts: nothing sent, Prefect alone
-            child = {**env, "PREFECT_API_URL": api, "PREFECT_HOME": f"{home}/client", "DONDOC_DATABASE_URL": url,
-                     "DONDOC_HOME": f"{home}/home-{total}"}
+            child = {
+                **env,
+                "PREFECT_API_URL": api,
+                "PREFECT_HOME": f"{home}/client",
+                "DONDOC_DATABASE_URL": url,
+                "DONDOC_HOME": f"{home}/home-{total}",
+            }
             out = subprocess.run([sys.executable, "-c", MEASURE], env=child, capture_output=True, text=True)
             if out.returncode:
                 raise RuntimeError(out.stderr[-3000:])
             measured = json.loads(out.stdout.strip().splitlines()[-1])
-            tasks = httpx.post(f"{api}/task_runs/filter", json={
-                "flow_runs": {"id": {"any_": [measured["flow_run"]]}}, "limit": 200}).json()
-            results.append({"total": total, "task_runs": len(tasks), "calls": measured["calls"],
-                            "seconds": measured["seconds"], "events": measured["result"]["events"]})
+            tasks = httpx.post(
+                f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [measured["flow_run"]]}}, "limit": 200}
+            ).json()
+            results.append(
+                {
+                    "total": total,
+                    "task_runs": len(tasks),
+                    "calls": measured["calls"],
+                    "seconds": measured["seconds"],
+                    "events": measured["result"]["events"],
+                }
+            )
     return results

@@ -1,4 +1,5 @@
 """Cross-reference checks over validated catalog files: the errors pydantic cannot see alone."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -19,13 +20,19 @@ def check_catalogs(files: list[CatalogFile]) -> list[Problem]:
         for i, body in enumerate(f.catalog.bodies):
             known = bodies.setdefault(body.code, body)
             if known is not body and known != body:
-                problems.append(f.problem(("bodies", i, "code"), "conflicting-body",
-                                          f"body '{body.code}' is defined differently elsewhere"))
+                problems.append(
+                    f.problem(
+                        ("bodies", i, "code"),
+                        "conflicting-body",
+                        f"body '{body.code}' is defined differently elsewhere",
+                    )
+                )
     plans: set[str] = set()
     for f in files:
         if f.catalog.plan.code in plans:
-            problems.append(f.problem(("plan", "code"), "duplicate-plan",
-                                      f"plan '{f.catalog.plan.code}' is defined twice"))
+            problems.append(
+                f.problem(("plan", "code"), "duplicate-plan", f"plan '{f.catalog.plan.code}' is defined twice")
+            )
         plans.add(f.catalog.plan.code)
         problems.extend(_check_file(f, set(bodies)))
     return problems
@@ -58,8 +65,7 @@ def _check_file(f: CatalogFile, body_codes: set[str]) -> list[Problem]:
         need_body(("plan", key), getattr(c.plan, key), groups_allowed=False)
     for name, members in c.groups.items():
         if name in body_codes:
-            out.append(f.problem(("groups", name), "group-shadows-body",
-                                 f"group '{name}' has the code of a body"))
+            out.append(f.problem(("groups", name), "group-shadows-body", f"group '{name}' has the code of a body"))
         for j, code in enumerate(members):
             need_body(("groups", name, j), code, groups_allowed=False)
 
@@ -74,8 +80,13 @@ def _check_file(f: CatalogFile, body_codes: set[str]) -> list[Problem]:
             for j, code in enumerate(getattr(duty, key)):
                 need_body(("duties", i, key, j), code)
         if duty.sensitive and "file" in duty.evidence:
-            out.append(f.problem(("duties", i, "evidence"), "sensitive-files",
-                                 "a sensitive duty accepts a reference and figures, never files"))
+            out.append(
+                f.problem(
+                    ("duties", i, "evidence"),
+                    "sensitive-files",
+                    "a sensitive duty accepts a reference and figures, never files",
+                )
+            )
         if start <= end:
             out.extend(_check_cadence(f, i, c.plan.reporting.days_after_cutoff))
 
@@ -104,8 +115,11 @@ def _check_cadence(f: CatalogFile, i: int, default_days: int) -> list[Problem]:
     offset = (due.days_after_cutoff if due else None) or (due.days_after_start if due else None) or default_days
     if offset >= CADENCE_DAYS[duty.cadence]:
         return bad(f"{offset} days is longer than a {duty.cadence} period: it would fall in the next one")
-    rule = DueRule(days_after_cutoff=default_days) if due is None else DueRule(
-        days_after_cutoff=due.days_after_cutoff, days_after_start=due.days_after_start)
+    rule = (
+        DueRule(days_after_cutoff=default_days)
+        if due is None
+        else DueRule(days_after_cutoff=due.days_after_cutoff, days_after_start=due.days_after_start)
+    )
     if not plan_periods(duty.cadence, rule, plan.period.start, plan.period.end):
         return bad(f"no {duty.cadence} due date falls inside the plan's period")
     return []
@@ -118,13 +132,17 @@ def _check_target(f: CatalogFile, i: int) -> list[Problem]:
         for key in ("threshold", "upper"):
             value = getattr(t, key)
             if value is not None and not 0 <= value <= 100:
-                out.append(f.problem(("targets", i, key), "percent-out-of-range",
-                                     f"{value} is not a percentage between 0 and 100"))
+                out.append(
+                    f.problem(
+                        ("targets", i, key), "percent-out-of-range", f"{value} is not a percentage between 0 and 100"
+                    )
+                )
     if t.unit == Unit.count and t.threshold < 0:
         out.append(f.problem(("targets", i, "threshold"), "negative-count", "a count cannot be negative"))
     if t.upper is not None and t.upper < t.threshold:
         out.append(f.problem(("targets", i, "upper"), "impossible-range", "upper is below threshold"))
     if not plan.period.start <= t.deadline <= plan.period.end:
-        out.append(f.problem(("targets", i, "deadline"), "due-outside-plan",
-                             f"{t.deadline} is outside the plan's period"))
+        out.append(
+            f.problem(("targets", i, "deadline"), "due-outside-plan", f"{t.deadline} is outside the plan's period")
+        )
     return out

@@ -1,10 +1,13 @@
 """Read catalog files: YAML with lines → pydantic → cross-reference checks. Nothing is written here."""
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
@@ -31,7 +34,7 @@ class CatalogFile:
         return Problem(str(self.path), code, format_path(loc), line_of(self.lines, loc), message)
 
 
-def _schema_code(error: dict) -> str:
+def _schema_code(error: Mapping[str, Any]) -> str:
     kind, loc = error["type"], error["loc"]
     if kind == "missing":
         return "missing-field"

@@ -1,4 +1,5 @@
 """The shape of a plan catalog file. Field-level checks live here; cross-references in checks.py."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -51,7 +52,7 @@ class EvidenceKind(StrEnum):
 
 class Unit(StrEnum):
     percent = "percent"
-    count = "count"
+    count = "count"  # type: ignore[assignment]  # the catalog's word, though it shadows str.count
     percent_change = "percent-change"  # year-on-year change, may be negative or above 100
 
 

@@ -1,4 +1,5 @@
 """Read YAML keeping the line of every node, so errors can point at the line to fix."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,7 @@ import yaml
 try:  # libyaml is much faster; fall back to the pure-Python loader
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover
-    from yaml import SafeLoader  # type: ignore[assignment]
+    from yaml import SafeLoader
 
 Loc = tuple[str | int, ...]
 
