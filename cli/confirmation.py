@@ -107,6 +107,7 @@ def link(
     as_of: AsOfOpt = None,
 ) -> None:
     """Print a fresh signed link to an assignment's page, for a coordinator to resend."""
+    from models.operations.audit import CLI
     from models.operations.links import Links, check_subject, issue
     from models.operations.links import revoke as revoke_links
     from models.tables.link import Purpose
@@ -120,7 +121,7 @@ def link(
     with session() as s:
         check_subject(s, assignment_id, contact)
         if revoke:
-            count = revoke_links(s, assignment_id, now=now, actor="cli", channel="cli")
+            count = revoke_links(s, assignment_id, now=now, by=CLI)
             out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
             return
         made = issue(
@@ -130,8 +131,7 @@ def link(
             now=now,
             days=settings.link_days,
             contact_id=contact,
-            actor="cli",
-            channel="cli",
+            by=CLI,
         )
         url = links.url(made)
         expires = made.expires_at.astimezone(settings.tz)

@@ -12,6 +12,7 @@ from prefect.runtime import flow_run
 from config.settings import get_settings
 from models.db import session_scope
 from models.operations.actions import decide_submission
+from models.operations.audit import By
 from models.rules.status import classify
 from notifications.runtime import Runtime
 
@@ -23,7 +24,7 @@ def review_assignment(assignment_id: int, decision: Literal["accept", "return"],
     settings = get_settings()
     runtime = Runtime.from_settings(settings)
     now = datetime.now(settings.tz)
-    actor = f"prefect:flow-run:{flow_run.get_id()}"  # the open-source server has no users: the run says who
+    by = By(f"prefect:flow-run:{flow_run.get_id()}", "prefect")  # the server has no users: the run says who
     with session_scope(settings.db_url) as s:
         a, ids = decide_submission(
             s,
@@ -33,8 +34,7 @@ def review_assignment(assignment_id: int, decision: Literal["accept", "return"],
             policy=runtime.policy,
             tz=settings.tz,
             comment=comment or None,
-            actor=actor,
-            channel="prefect",
+            by=by,
         )
         label = classify(a, now, settings.tz).label
     if ids:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models.errors import LinkRefused, Refused
 from models.operations import actions, extension
-from models.operations.audit import record
+from models.operations.audit import By, record
 from models.operations.confirmation import reported_targets, submissions
 from models.operations.links import PATHS, spend, verify
 from models.rules.status import classify
@@ -72,8 +72,7 @@ def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purp
         record(
             s,
             now=now,
-            actor=_actor(link),
-            channel="portal",
+            by=_by(link),
             action="assignment.viewed",
             entity="assignment",
             entity_id=link.assignment_id,
@@ -133,8 +132,7 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
                     values=values,
                     note=form.get("note"),
                     contact_id=link.contact_id,
-                    actor=_actor(link),
-                    channel="portal",
+                    by=_by(link),
                 )
                 return evidence.id, ids
 
@@ -169,8 +167,7 @@ async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now, page
                 tz=ctx.settings.tz,
                 date_margin_days=ctx.settings.date_margin_days,
                 contact_id=link.contact_id,
-                actor=_actor(link),
-                channel="portal",
+                by=_by(link),
             )
             return ext.requested_due
 
@@ -194,8 +191,9 @@ def link_download(file_id: FileId, prefix: str, token: str, ctx: Ctx, db: Db, no
     return evidence_file(ctx, db, file_id, link.assignment_id)
 
 
-def _actor(link: Link) -> str:
-    return f"contact:{link.contact_id}" if link.contact_id else f"link:{link.id}"
+def _by(link: Link) -> By:
+    """Who acts through a link: its contact, or the link itself when it names none."""
+    return By(f"contact:{link.contact_id}" if link.contact_id else f"link:{link.id}", "portal")
 
 
 def _figures(form: ReceivedForm) -> dict[str, float]:

@@ -11,6 +11,7 @@ from sqlmodel import select
 from starlette.concurrency import run_in_threadpool
 
 from models.operations import actions, extension
+from models.operations.audit import By
 from models.operations.confirmation import submissions
 from models.rules.status import classify
 from models.tables.assignment import Assignment, State
@@ -119,8 +120,7 @@ async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coord
             policy=ctx.runtime.policy,
             tz=ctx.settings.tz,
             comment=comment,
-            actor=f"contact:{reviewer}",
-            channel="portal",
+            by=By(f"contact:{reviewer}", "portal"),
         )
         return assignment_id, ids
 
@@ -140,8 +140,7 @@ async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coor
             policy=ctx.runtime.policy,
             tz=ctx.settings.tz,
             comment=comment,
-            actor=f"contact:{reviewer}",
-            channel="portal",
+            by=By(f"contact:{reviewer}", "portal"),
         )
         return ext.assignment_id, ids
 

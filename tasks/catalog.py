@@ -11,6 +11,7 @@ from config.settings import get_settings
 from models import migrate
 from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
+from models.operations.audit import By
 from models.operations.catalog import sync_catalogs
 from models.operations.schedule import materialize
 from models.rules.calendar import WorkingCalendar
@@ -37,5 +38,5 @@ def create_assignments(now: datetime) -> int:
             until=local_date(now, settings.tz),
             now=now,
             calendar=WorkingCalendar.from_file(settings.calendar_file),
-            channel="prefect",
+            by=By("system", "prefect"),
         )

@@ -19,7 +19,7 @@ from models.db import get_engine, session_scope
 from models.errors import Refused
 from models.intake.catalog.load import load_catalogs
 from models.operations import outbox
-from models.operations.audit import claim_for_events, record_many
+from models.operations.audit import SYSTEM, claim_for_events, record_many
 from models.operations.catalog import sync_catalogs
 from models.operations.directory import import_directory
 from models.operations.isolation import skipped_at
@@ -397,8 +397,7 @@ def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
             s,
             list(range(1, 601)),
             now=T7,
-            actor="system",
-            channel="system",
+            by=SYSTEM,
             action="notification.failed",
             entity="notification",
         )

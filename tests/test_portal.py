@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from models.db import session_scope
+from models.operations.audit import By
 from models.operations.links import revoke
 from models.tables.assignment import Assignment, State
 from models.tables.audit import AuditEntry
@@ -158,7 +159,7 @@ def test_bad_tokens_are_refused(portal):
     expiring = portal.link(aid, days=1)
     revoked = portal.link(portal.assignment(body="cong-an"))
     with session_scope(portal.db) as s:
-        revoke(s, portal.assignment(body="cong-an"), now=portal.clock.now, actor="test", channel="cli")
+        revoke(s, portal.assignment(body="cong-an"), now=portal.clock.now, by=By("test", "cli"))
     with portal.client() as c:
         assert c.get(f"{prefix}/{forged}").status_code == 403
         assert c.get(f"{prefix}/not-a-token").status_code == 403

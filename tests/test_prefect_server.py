@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from models.operations.audit import SYSTEM
 from tests.cli import cli, load_example, status_rows
 from tests.conftest import SQLITE_ONLY
 from tests.servers import SilentServer, prefect_server
@@ -354,8 +355,7 @@ def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, en
             s,
             list(range(first, first + 300)),
             now=datetime.now(UTC),
-            actor="system",
-            channel="system",
+            by=SYSTEM,
             action="notification.failed",
             entity="notification",
         )

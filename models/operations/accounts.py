@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.db import session_scope
 from models.errors import NotFound, Refused
-from models.operations.audit import record
+from models.operations.audit import CLI, By, record
 from models.operations.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
 from models.tables.org import Contact, Succession
 from models.tables.plan import Plan
@@ -51,7 +51,7 @@ def find_by_email(session: Session, email: str) -> Contact | None:
     ).first()
 
 
-def set_password(session: Session, email: str, password: str, *, now: datetime, actor: str = "cli") -> Contact:
+def set_password(session: Session, email: str, password: str, *, now: datetime, by: By = CLI) -> Contact:
     contact = find_by_email(session, email)
     if contact is None:
         raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
@@ -67,8 +67,7 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
     record(
         session,
         now=now,
-        actor=actor,
-        channel="cli",
+        by=by,
         action="account.password_set",
         entity="contact",
         entity_id=contact.id,
@@ -114,8 +113,7 @@ def sign_in(
             record(
                 session,
                 now=now,
-                actor="anonymous",
-                channel=channel,
+                by=By("anonymous", channel),
                 action="account.login_failed",
                 entity="contact",
                 entity_id=contact.id,
@@ -129,8 +127,7 @@ def sign_in(
         record(
             session,
             now=now,
-            actor=f"contact:{contact.id}",
-            channel=channel,
+            by=By(f"contact:{contact.id}", channel),
             action="account.login",
             entity="contact",
             entity_id=contact.id,

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from models.intake.uploads import Upload
 from models.operations import extension, notices
+from models.operations.audit import CLI, By
 from models.operations.confirmation import confirm, review
 from models.rules.policy import Policy
 from models.tables.assignment import Assignment
@@ -33,8 +34,7 @@ def submit(
     values: dict[str, float] | None = None,
     note: str | None = None,
     contact_id: int | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> tuple[Evidence, list[int]]:
     """Record evidence; the submitter (or the body's focal points) gets a receipt."""
     evidence = confirm(
@@ -49,8 +49,7 @@ def submit(
         values=values,
         note=note,
         contact_id=contact_id,
-        actor=actor,
-        channel=channel,
+        by=by,
     )
     ids = notices.enqueue(
         session,
@@ -75,11 +74,10 @@ def decide_submission(
     policy: Policy,
     tz: ZoneInfo,
     comment: str | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> tuple[Assignment, list[int]]:
     """Accept or return; a return is sent to whoever submitted (or the focal points)."""
-    a, evidence = review(session, assignment_id, now=now, accept=accept, comment=comment, actor=actor, channel=channel)
+    a, evidence = review(session, assignment_id, now=now, accept=accept, comment=comment, by=by)
     ids = (
         []
         if accept
@@ -107,12 +105,9 @@ def decide_extension(
     policy: Policy,
     tz: ZoneInfo,
     comment: str | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> tuple[Extension, list[int]]:
-    ext = extension.decide(
-        session, extension_id, approve=approve, now=now, comment=comment, actor=actor, channel=channel
-    )
+    ext = extension.decide(session, extension_id, approve=approve, now=now, comment=comment, by=by)
     ids = notices.enqueue(
         session,
         "extension",

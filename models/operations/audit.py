@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,58 +13,46 @@ from models.db import insert_ignoring_conflicts
 from models.tables.audit import AuditEntry, EventCursor
 
 
+@dataclass(frozen=True)
+class By:
+    """Who acted and through which door: every audit row says both. The actor is "system", "cli",
+    a contact ("contact:12"), a link ("link:7") or a Prefect run; the door "cli", "portal",
+    "prefect" or "system"."""
+
+    actor: str
+    channel: str
+
+
+CLI = By("cli", "cli")
+SYSTEM = By("system", "system")
+# The system's own work asked for from the command line (`dondoc init`, `dondoc schedule`).
+SETUP = By("system", "cli")
+
+
 def record(
-    session: Session,
-    *,
-    now: datetime,
-    actor: str,
-    channel: str,
-    action: str,
-    entity: str,
-    entity_id: int | None = None,
-    **details: Any,
+    session: Session, *, now: datetime, by: By, action: str, entity: str, entity_id: int | None = None, **details: Any
 ) -> AuditEntry:
     entry = AuditEntry(
-        at=now,
-        actor=actor,
-        channel=channel,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        details=details,
+        at=now, actor=by.actor, channel=by.channel, action=action, entity=entity, entity_id=entity_id, details=details
     )
     session.add(entry)
     return entry
 
 
 def record_many(
-    session: Session,
-    ids: list[int],
-    *,
-    now: datetime,
-    actor: str,
-    channel: str,
-    action: str,
-    entity: str,
-    **details: Any,
+    session: Session, ids: list[int], *, now: datetime, by: By, action: str, entity: str, **details: Any
 ) -> None:
     """The same action on many entities, in one statement (a sweep touches hundreds)."""
     if ids:
-        session.execute(
-            insert(AuditEntry),
-            [
-                {
-                    "at": now,
-                    "actor": actor,
-                    "channel": channel,
-                    "action": action,
-                    "entity": entity,
-                    "entity_id": i,
-                    "details": details,
-                }
-                for i in ids
-            ],
-        )
+        row = {
+            "at": now,
+            "actor": by.actor,
+            "channel": by.channel,
+            "action": action,
+            "entity": entity,
+            "details": details,
+        }
+        session.execute(insert(AuditEntry), [{**row, "entity_id": i} for i in ids])
 
 
 def claim_for_events(session: Session, *, limit: int, cursor: str = "prefect") -> list[AuditEntry]:

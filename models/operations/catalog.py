@@ -14,7 +14,7 @@ from sqlmodel import Session, SQLModel, select
 
 from models.intake.catalog.load import CatalogFile
 from models.intake.catalog.schema import Catalog
-from models.operations.audit import record
+from models.operations.audit import SETUP, By, record
 from models.tables.org import Body
 from models.tables.plan import Duty, Plan, Target
 
@@ -37,10 +37,8 @@ def expand(catalog: Catalog, codes: list[str]) -> list[str]:
     return out
 
 
-def sync_catalogs(
-    session: Session, files: list[CatalogFile], *, now: datetime, actor: str = "system", channel: str = "cli"
-) -> list[SyncResult]:
-    audit = {"now": now, "actor": actor, "channel": channel}
+def sync_catalogs(session: Session, files: list[CatalogFile], *, now: datetime, by: By = SETUP) -> list[SyncResult]:
+    audit = {"now": now, "by": by}
     bodies = _sync_bodies(session, files, audit)
     return [_sync_plan(session, f, bodies, audit) for f in files]
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from models.errors import EvidenceRefused, NotFound
 from models.intake.uploads import Upload
-from models.operations.audit import record
+from models.operations.audit import CLI, By, record
 from models.rules.dates import check_typed_date
 from models.tables.assignment import OPEN_STATES, Assignment, State
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
@@ -116,8 +116,7 @@ def confirm(
     values: dict[str, float] | None = None,
     note: str | None = None,
     contact_id: int | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> Evidence:
     """Record evidence for an open (or returned) assignment; it becomes submitted.
 
@@ -155,7 +154,7 @@ def confirm(
     evidence = Evidence(
         assignment_id=a.id,
         contact_id=contact_id,
-        channel=channel,
+        channel=by.channel,
         submitted_at=now,
         document_ref=reference,
         document_date=document_date,
@@ -169,8 +168,7 @@ def confirm(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="assignment.submitted",
         entity="assignment",
         entity_id=a.id,
@@ -188,8 +186,7 @@ def review(
     now: datetime,
     accept: bool,
     comment: str | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> tuple[Assignment, Evidence]:
     """A coordinator accepts (done on time or late, by the submission time) or returns it."""
     a = session.get(Assignment, assignment_id)
@@ -214,8 +211,7 @@ def review(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action=f"assignment.{evidence.review}",
         entity="assignment",
         entity_id=a.id,

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from models.intake.directory import parse_directory
-from models.operations.audit import record
+from models.operations.audit import CLI, By, record
 from models.tables.org import Body, Contact
 
 
@@ -21,13 +21,11 @@ class ImportResult:
     unchanged: int = 0
 
 
-def import_directory(
-    session: Session, path: Path, *, now: datetime, actor: str = "cli", channel: str = "cli"
-) -> ImportResult:
+def import_directory(session: Session, path: Path, *, now: datetime, by: By = CLI) -> ImportResult:
     bodies = {b.code: b for b in session.exec(select(Body))}
     rows = parse_directory(path, set(bodies))
     result = ImportResult()
-    audit = {"now": now, "actor": actor, "channel": channel, "entity": "contact"}
+    audit = {"now": now, "by": by, "entity": "contact"}
     body_ids = {bodies[r.body].id for r in rows}
     existing = {
         (c.body_id, c.role, c.name.casefold()): c
@@ -65,8 +63,7 @@ def import_directory(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="directory.imported",
         entity="contact",
         file=path.name,

@@ -18,7 +18,7 @@ from sqlalchemy import String, type_coerce, update
 from sqlmodel import Session, select
 
 from models.operations import outbox
-from models.operations.audit import record_many
+from models.operations.audit import SYSTEM, record_many
 from models.operations.isolation import Failures, OnError
 from models.operations.org import Roster, acting_body
 from models.rules.calendar import WorkingCalendar
@@ -102,9 +102,7 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
             .returning(Assignment.id)
         ).scalars()
     )
-    record_many(
-        session, ids, now=now, actor="system", channel="system", action="assignment.overdue", entity="assignment"
-    )
+    record_many(session, ids, now=now, by=SYSTEM, action="assignment.overdue", entity="assignment")
     return ids
 
 
@@ -179,8 +177,7 @@ def escalate(
             session,
             raised,
             now=now,
-            actor="system",
-            channel="system",
+            by=SYSTEM,
             action="assignment.escalated",
             entity="assignment",
             level=level,

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from models.errors import NotFound, Refused
-from models.operations.audit import record
+from models.operations.audit import CLI, By, record
 from models.rules.calendar import WorkingCalendar
 from models.rules.dates import check_typed_date
 from models.tables.assignment import OPEN_STATES, Assignment
@@ -38,8 +38,7 @@ def request(
     tz: ZoneInfo,
     date_margin_days: int,
     contact_id: int | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> Extension:
     a = session.get(Assignment, assignment_id)
     if a is None:
@@ -63,15 +62,14 @@ def request(
         requested_due=new_due,
         reason=reason,
         requested_at=now,
-        requested_by=actor,
+        requested_by=by.actor,
     )
     session.add(ext)
     session.flush()
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="extension.requested",
         entity="assignment",
         entity_id=a.id,
@@ -89,8 +87,7 @@ def decide(
     approve: bool,
     now: datetime,
     comment: str | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> Extension:
     ext = session.get(Extension, extension_id)
     if ext is None:
@@ -101,7 +98,7 @@ def decide(
     if not approve and not comment:
         raise Refused("cần nêu lý do không chấp thuận")
     ext.decision = Decision.approved if approve else Decision.refused
-    ext.decided_at, ext.decided_by, ext.comment = now, actor, comment
+    ext.decided_at, ext.decided_by, ext.comment = now, by.actor, comment
     if approve:
         a = session.get(Assignment, ext.assignment_id)
         a.extended_due = ext.requested_due
@@ -109,8 +106,7 @@ def decide(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action=f"extension.{ext.decision}",
         entity="assignment",
         entity_id=ext.assignment_id,

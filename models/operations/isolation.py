@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.operations.audit import record_many
+from models.operations.audit import SYSTEM, record_many
 from models.tables.audit import AuditEntry
 
 OnError = Callable[[list[int], Exception], None]  # (assignment ids, what went wrong)
@@ -43,8 +43,7 @@ def record_skipped(session: Session, ids: list[int], exc: Exception, *, stage: s
         session,
         ids,
         now=now,
-        actor="system",
-        channel="system",
+        by=SYSTEM,
         action="assignment.skipped",
         entity="assignment",
         stage=stage,

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlmodel import Session, select, update
 
 from models.errors import LinkRefused, NotFound
-from models.operations.audit import record
+from models.operations.audit import SYSTEM, By, record
 from models.tables.assignment import Assignment
 from models.tables.link import Link, Purpose
 from models.tables.org import Contact
@@ -46,8 +46,7 @@ def issue(
     now: datetime,
     days: int,
     contact_id: int | None = None,
-    actor: str = "system",
-    channel: str = "system",
+    by: By = SYSTEM,
 ) -> Link:
     link = Link(
         purpose=purpose,
@@ -55,15 +54,14 @@ def issue(
         contact_id=contact_id,
         issued_at=now,
         expires_at=now + timedelta(days=days),
-        issued_by=actor,
+        issued_by=by.actor,
     )
     session.add(link)
     session.flush()
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="link.issued",
         entity="assignment",
         entity_id=assignment_id,
@@ -122,7 +120,7 @@ def spend(session: Session, link: Link, *, now: datetime) -> None:
     session.refresh(link)
 
 
-def revoke(session: Session, assignment_id: int, *, now: datetime, actor: str, channel: str) -> int:
+def revoke(session: Session, assignment_id: int, *, now: datetime, by: By) -> int:
     """Revoke every live link to an assignment; returns how many."""
     result = session.execute(
         update(Link).where(Link.assignment_id == assignment_id, Link.revoked_at.is_(None)).values(revoked_at=now)
@@ -130,8 +128,7 @@ def revoke(session: Session, assignment_id: int, *, now: datetime, actor: str, c
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="link.revoked",
         entity="assignment",
         entity_id=assignment_id,

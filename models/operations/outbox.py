@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from models.db import insert_ignoring_conflicts
 from models.errors import NotFound, Refused
-from models.operations.audit import record
+from models.operations.audit import SYSTEM, record
 from models.rules.policy import Policy
 from models.tables.notification import RETRYABLE, Delivery, Notification, dedupe_key
 from models.tables.org import Contact
@@ -134,8 +134,7 @@ def fail(
         record(
             session,
             now=now,
-            actor="system",
-            channel="system",
+            by=SYSTEM,
             action="notification.unknown",
             entity="notification",
             entity_id=row.id,
@@ -152,8 +151,7 @@ def fail(
         record(
             session,
             now=now,
-            actor="system",
-            channel="system",
+            by=SYSTEM,
             action="notification.failed",
             entity="notification",
             entity_id=row.id,

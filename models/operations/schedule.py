@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from models.db import insert_ignoring_conflicts
-from models.operations.audit import record
+from models.operations.audit import SETUP, By, record
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import DueRule, plan_periods
 from models.tables.assignment import Assignment
@@ -57,8 +57,7 @@ def materialize(
     until: date,
     now: datetime,
     calendar: WorkingCalendar,
-    actor: str = "system",
-    channel: str = "cli",
+    by: By = SETUP,
 ) -> int:
     """Create the assignments of every period that has started by `until`. Returns how many are new.
 
@@ -93,8 +92,7 @@ def materialize(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="schedule.materialized",
         entity="assignment",
         until=until,

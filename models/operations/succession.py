@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from models.errors import InputError, NotFound, Problem, Refused, format_path
-from models.operations.audit import record
+from models.operations.audit import CLI, By, record
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.org import Body, Succession
 from models.tables.plan import Duty
@@ -32,8 +32,7 @@ def succeed(
     duty_refs: list[str] | None = None,
     moves_coordinator: bool = False,
     note: str | None = None,
-    actor: str = "cli",
-    channel: str = "cli",
+    by: By = CLI,
 ) -> tuple[Succession, int]:
     """Record the succession and move the open assignments due from `effective_from`; returns
     the row and how many assignments moved."""
@@ -73,8 +72,7 @@ def succeed(
     record(
         session,
         now=now,
-        actor=actor,
-        channel=channel,
+        by=by,
         action="body.succeeded",
         entity="body",
         entity_id=old.id,
@@ -104,7 +102,7 @@ class _Overlay(BaseModel):
     successions: list[_Entry] = Field(min_length=1)
 
 
-def apply_overlay(session: Session, path: Path, *, now: datetime, actor: str = "cli") -> list[tuple[str, str, int]]:
+def apply_overlay(session: Session, path: Path, *, now: datetime, by: By = CLI) -> list[tuple[str, str, int]]:
     """Apply a YAML file of successions (e.g. config/successions-2025.example.yaml) as one
     transaction: a bad entry names the file, path and line, and nothing is applied."""
     from models.intake.catalog.yamlsource import line_of, load_with_lines
@@ -131,7 +129,7 @@ def apply_overlay(session: Session, path: Path, *, now: datetime, actor: str = "
                 duty_refs=e.duties,
                 moves_coordinator=e.coordinator,
                 note=e.note,
-                actor=actor,
+                by=by,
             )
         except (LookupError, Refused) as exc:
             loc = ("successions", i)
