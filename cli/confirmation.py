@@ -9,17 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli import (
-    ID_RANGE,
-    AsOfOpt,
-    err,
-    get_settings,
-    out,
-    parse_moment,
-    runtime_for,
-    send_now,
-    session,
-)
+from cli import ID_RANGE, AsOfOpt, err, get_settings, out, parse_moment, runtime_for, send_now, session
 
 
 def _value(text: str) -> tuple[str, float]:
@@ -125,13 +115,7 @@ def link(
             out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
             return
         made = issue(
-            s,
-            assignment_id,
-            purpose=Purpose.confirm,
-            now=now,
-            days=settings.link_days,
-            contact_id=contact,
-            by=CLI,
+            s, assignment_id, purpose=Purpose.confirm, now=now, days=settings.link_days, contact_id=contact, by=CLI
         )
         url = links.url(made)
         expires = made.expires_at.astimezone(settings.tz)

@@ -10,17 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli import (
-    ID_RANGE,
-    AsOfOpt,
-    JsonOpt,
-    get_settings,
-    out,
-    parse_moment,
-    print_json,
-    runtime_for,
-    session,
-)
+from cli import ID_RANGE, AsOfOpt, JsonOpt, get_settings, out, parse_moment, print_json, runtime_for, session
 
 app = typer.Typer(help="Hộp thư đi: các tin nhắc việc và kết quả gửi.", invoke_without_command=True)
 

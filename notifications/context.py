@@ -3,6 +3,7 @@ kind of message (which kind uses which: notifications/kinds.py)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -42,6 +43,19 @@ _JOINED = (
     .join(Body, Body.id == Assignment.body_id)
     .join(_coordinator, _coordinator.id == Plan.coordinating_body_id)
 )
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """What a message's values are computed against: the run's moment (a replay's `--as-of`), the
+    working calendar and time zone, and the signer of portal links when the portal is public."""
+
+    now: datetime
+    calendar: WorkingCalendar
+    tz: ZoneInfo
+    links: Links | None = None
+
+
 _ASSIGNMENT = _JOINED.where(Assignment.id == bindparam("assignment_id"))
 _ITEMS = _JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True))).order_by(
     Body.name, Assignment.due, Duty.position
@@ -94,31 +108,22 @@ def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:
     return plan_coordinator.name if acting == plan_coordinator.id else session.get(Body, acting).name
 
 
-def assignment_message_context(
-    session: Session,
-    row: Notification,
-    contact: Contact | None,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    links: Links | None = None,
-) -> dict:
+def assignment_message_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
     """A message about one assignment (a reminder, an overdue nag, a receipt, a return, an
     extension decided): the assignment, what the row carries, and what was submitted or asked."""
     ctx = {
         **assignment_context(
-            session, row.assignment_id, now=now, calendar=calendar, tz=tz, contact=contact, links=links
+            session, row.assignment_id, now=at.now, calendar=at.calendar, tz=at.tz, contact=contact, links=at.links
         ),
         **row.context,
         "step": row.step,
     }
     if "evidence_id" in row.context:  # a receipt or a return: what was submitted
         (ctx["evidence"],) = submissions(session, row.assignment_id, evidence_id=row.context["evidence_id"])
-        ctx["evidence"]["submitted_at"] = ctx["evidence"]["submitted_at"].astimezone(tz)
+        ctx["evidence"]["submitted_at"] = ctx["evidence"]["submitted_at"].astimezone(at.tz)
         ctx["view_url"] = (
-            links.for_contact(session, row.assignment_id, row.contact_id, purpose=Purpose.view, now=now)
-            if links
+            at.links.for_contact(session, row.assignment_id, row.contact_id, purpose=Purpose.view, now=at.now)
+            if at.links
             else None
         )
     if "extension_id" in row.context:
@@ -126,38 +131,22 @@ def assignment_message_context(
     return ctx
 
 
-def alert_context(
-    session: Session,
-    row: Notification,
-    contact: Contact | None,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    links: Links | None = None,
-) -> dict:
+def alert_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
     """An alert to the coordinators: what the row carries, signed by the first plan's coordinator."""
     plan = session.exec(select(Plan).order_by(Plan.id)).first()
     return {
         **row.context,
-        "at": datetime.fromisoformat(row.context["at"]).astimezone(tz),
+        "at": datetime.fromisoformat(row.context["at"]).astimezone(at.tz),
         "state": "open",
         "contact": {"name": contact.name if contact else ""},
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
-        "coordinator": acting_coordinator(session, session.get(Body, plan.coordinating_body_id), local_date(now, tz)),
+        "coordinator": acting_coordinator(
+            session, session.get(Body, plan.coordinating_body_id), local_date(at.now, at.tz)
+        ),
     }
 
 
-def digest_message_context(
-    session: Session,
-    row: Notification,
-    contact: Contact | None,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    links: Links | None = None,
-) -> dict:
+def digest_message_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
     """A weekly digest (`digest-leadership`, `digest-coordinator`), with the figures of the moment
     it was queued (kept in the row, so a retry sends the same figures)."""
     from notifications.digests import digest_context  # matplotlib, only for digests
@@ -166,25 +155,16 @@ def digest_message_context(
         session,
         row.kind.removeprefix("digest-"),
         now=datetime.fromisoformat(row.context["as_of"]),
-        tz=tz,
-        calendar=calendar,
+        tz=at.tz,
+        calendar=at.calendar,
         contact=contact,
     )
 
 
-def escalation_context(
-    session: Session,
-    row: Notification,
-    contact: Contact | None,
-    *,
-    now: datetime,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    links: Links | None = None,
-) -> dict:
+def escalation_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
     """An escalation notice: the items still open, grouped by body, with how late each is."""
     levels = dict(row.context["items"])
-    today = local_date(now, tz)
+    today = local_date(at.now, at.tz)
     bodies: dict[str, dict] = {}
     rows = session.exec(_ITEMS, params={"ids": list(levels)}).all()
     # The notice names one plan and its coordinating body, those of its first item (with one plan
@@ -193,7 +173,7 @@ def escalation_context(
     for a, duty, _, body, _ in rows:
         if a.state not in OPEN_STATES:
             continue  # submitted since: no longer news
-        due = calendar.roll_forward(a.effective_due)
+        due = at.calendar.roll_forward(a.effective_due)
         bodies.setdefault(body.name, {"name": body.name, "label": body.label, "items": []})["items"].append(
             {
                 "assignment_id": a.id,
@@ -201,7 +181,7 @@ def escalation_context(
                 "title": duty.title,
                 "period": period_label(a.period),
                 "due": due,
-                "late": calendar.working_days_between(due, today),
+                "late": at.calendar.working_days_between(due, today),
                 "level": levels[a.id],
                 "returned": a.state == "returned",
             }

@@ -17,18 +17,19 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING
 
 from models.db import session_scope
 from models.operations import outbox
-from models.operations.links import Links
-from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Policy
 from models.tables.notification import Delivery, Notification
-from notifications.channels import Channels, Outcome, Redact
+from notifications.channels import Outcome, Redact
+from notifications.context import Rendering
 from notifications.kinds import KINDS
 from notifications.render import make_message
+
+if TYPE_CHECKING:
+    from notifications.runtime import Runtime
 
 log = logging.getLogger(__name__)
 log.addFilter(Redact())  # an SMTP refusal may quote the address
@@ -62,22 +63,10 @@ class _Run:
 
 
 class _Dispatcher:
-    def __init__(
-        self,
-        url: str,
-        *,
-        now: datetime,
-        clock: Callable[[], datetime],
-        channels: Channels,
-        policy: Policy,
-        calendar: WorkingCalendar,
-        tz: ZoneInfo,
-        templates: Path | None,
-        links: Links | None,
-    ):
-        self.url, self.now, self.clock, self.channels, self.policy = url, now, clock, channels, policy
-        self.calendar, self.tz, self.templates, self.links = calendar, tz, templates, links
-        self.run = _Run(policy)
+    def __init__(self, runtime: Runtime, now: datetime, clock: Callable[[], datetime]):
+        self.runtime, self.clock = runtime, clock
+        self.at = Rendering(now, runtime.calendar, runtime.tz, runtime.links)
+        self.run = _Run(runtime.policy)
 
     def send_one(self, row_id: int, channel: str) -> str | None:
         """The row's status after this attempt; None if another dispatcher has it; LEFT if this
@@ -94,7 +83,7 @@ class _Dispatcher:
             return prepared
         recipient, message = prepared
         try:
-            outcome = self.channels.send(channel, recipient, message)
+            outcome = self.runtime.channels.send(channel, recipient, message)
         except Exception as exc:  # a plugin bug must not leave the row "sending" until it goes stale
             outcome = Outcome(f"{exc.__class__.__name__}: {exc}")
         self.run.heard(channel, outcome)
@@ -103,32 +92,22 @@ class _Dispatcher:
         return self._record(row_id, outcome)
 
     def _claim_and_render(self, row_id: int):
-        with session_scope(self.url) as s:  # the claim commits before the send: others see "sending"
-            if not outbox.claim(s, row_id, now=self.now, claimed_at=self.clock()):
+        with session_scope(self.runtime.url) as s:  # the claim commits before the send: others see "sending"
+            if not outbox.claim(s, row_id, now=self.at.now, claimed_at=self.clock()):
                 return None  # another dispatcher has it
             row = s.get(Notification, row_id)
-            kind = KINDS.get(row.kind)
             try:
+                kind = KINDS.get(row.kind)
                 if kind is None:
                     raise LookupError(f"no message kind {row.kind!r} is registered")
-                context = kind.context(s, row, now=self.now, calendar=self.calendar, tz=self.tz, links=self.links)
+                context = kind.context(s, row, self.at)
                 if not kind.wanted(context):
                     row.status = Delivery.cancelled
                     return row.status
-                message = make_message(row.kind, context, self.templates).prepare(row.channel)
+                message = make_message(row.kind, context, self.runtime.templates).prepare(row.channel)
             except Exception as exc:  # a broken template or record fails this row, not the whole run
                 log.error("outbox row %d could not be rendered: %s", row_id, exc.__class__.__name__)
-                outbox.fail(
-                    s,
-                    row,
-                    now=self.now,
-                    error=f"rendering failed: {exc}",
-                    permanent=True,
-                    sms_fallback=kind is not None and kind.sms,
-                    policy=self.policy,
-                    tz=self.tz,
-                )
-                return row.status
+                return self._fail(s, row, Outcome(f"rendering failed: {exc}", permanent=True))
             return row.recipient, message
 
     def _record(self, row_id: int, outcome: Outcome) -> str:
@@ -136,72 +115,55 @@ class _Dispatcher:
         recorded as such would be sent again."""
         for pause in (*RECORD_RETRIES, None):
             try:
-                with session_scope(self.url) as s:
+                with session_scope(self.runtime.url) as s:
                     if outcome.error is None:
-                        outbox.mark_sent(s, row_id, now=self.now)
+                        outbox.mark_sent(s, row_id, now=self.at.now)
                         return Delivery.sent
-                    row = s.get(Notification, row_id)
-                    kind = KINDS.get(row.kind)
-                    outbox.fail(
-                        s,
-                        row,
-                        now=self.now,
-                        error=outcome.error,
-                        permanent=outcome.permanent,
-                        unknown=outcome.unknown,
-                        sms_fallback=kind is not None and kind.sms,
-                        policy=self.policy,
-                        tz=self.tz,
-                    )
-                    return row.status
+                    return self._fail(s, s.get(Notification, row_id), outcome)
             except Exception as exc:
                 if pause is None:
+                    what = "sent" if outcome.error is None else "failed"
                     log.error(
                         "outbox row %d: the outcome (%s) could not be recorded: %s",
                         row_id,
-                        "sent" if outcome.error is None else "failed",
+                        what,
                         exc.__class__.__name__,
                     )
                     return UNRECORDED
                 time.sleep(pause)
         raise AssertionError("unreachable")
 
+    def _fail(self, session, row: Notification, outcome: Outcome) -> str:
+        kind = KINDS.get(row.kind)
+        outbox.fail(
+            session,
+            row,
+            now=self.at.now,
+            error=outcome.error or "",
+            permanent=outcome.permanent,
+            unknown=outcome.unknown,
+            sms_fallback=kind is not None and kind.sms,
+            policy=self.runtime.policy,
+            tz=self.at.tz,
+        )
+        return row.status
+
 
 def dispatch(
-    url: str,
-    *,
-    now: datetime,
-    channels: Channels,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    templates: Path | None = None,
-    ids: list[int] | None = None,
-    links: Links | None = None,
-    clock: Callable[[], datetime] = wall_clock,
+    runtime: Runtime, *, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
 ) -> Counter:
     """Send every row due by `now` (or those of `ids`); returns counts by final status, with LEFT
     and UNRECORDED. `now` decides what is due; `clock` (the wall clock) measures the leases."""
-    with session_scope(url) as s:
-        recovered = outbox.recover_stale(s, now=now, wall=clock(), policy=policy)
+    with session_scope(runtime.url) as s:
+        recovered = outbox.recover_stale(s, now=now, wall=clock(), policy=runtime.policy)
     if recovered:
         log.warning("%d outbox rows were left sending by a crash: retrying them", recovered)
-    sender = _Dispatcher(
-        url,
-        now=now,
-        clock=clock,
-        channels=channels,
-        policy=policy,
-        calendar=calendar,
-        tz=tz,
-        templates=templates,
-        links=links,
-    )
+    sender = _Dispatcher(runtime, now, clock)
     counts: Counter = Counter()
     tried: set[int] = set()
-    with ThreadPoolExecutor(policy.delivery.concurrency, thread_name_prefix="dondoc-send") as pool:
+    with ThreadPoolExecutor(runtime.policy.delivery.concurrency, thread_name_prefix="dondoc-send") as pool:
         while True:
-            with session_scope(url) as s:
+            with session_scope(runtime.url) as s:
                 ready = [r for r in outbox.ready(s, now=now, limit=BATCH, ids=ids) if r[0] not in tried]
             if not ready:
                 break

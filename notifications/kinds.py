@@ -9,40 +9,24 @@ what it needs (`outbox.fail(..., sms_fallback=kind.sms)`); it never reads this r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from models.operations.links import Links
-from models.rules.calendar import WorkingCalendar
 from models.tables.assignment import OPEN_STATES
 from models.tables.notification import Notification
 from models.tables.org import Contact
 from notifications.context import (
+    Rendering,
     alert_context,
     assignment_message_context,
     digest_message_context,
     escalation_context,
 )
 
-
-class Builder(Protocol):
-    """Builds the values a kind's templates see, for one outbox row."""
-
-    def __call__(
-        self,
-        session: Session,
-        row: Notification,
-        contact: Contact | None,
-        *,
-        now: datetime,
-        calendar: WorkingCalendar,
-        tz: ZoneInfo,
-        links: Links | None,
-    ) -> dict: ...
+# Builds the values a kind's templates see, for one outbox row (and its contact, if any).
+Builder = Callable[[Session, Notification, Contact | None, Rendering], dict]
 
 
 @dataclass(frozen=True)
@@ -56,19 +40,10 @@ class Kind:
     while_open: bool = False
     sms: bool = False
 
-    def context(
-        self,
-        session: Session,
-        row: Notification,
-        *,
-        now: datetime,
-        calendar: WorkingCalendar,
-        tz: ZoneInfo,
-        links: Links | None = None,
-    ) -> dict:
+    def context(self, session: Session, row: Notification, at: Rendering) -> dict:
         """The values `row`'s templates see, read from the database now."""
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
-        return self.build(session, row, contact, now=now, calendar=calendar, tz=tz, links=links)
+        return self.build(session, row, contact, at)
 
     def wanted(self, context: dict) -> bool:
         """Whether the message is still worth sending, by the `state` its context found."""

@@ -115,15 +115,4 @@ class Runtime:
     def dispatch(
         self, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
     ) -> Counter:
-        return dispatch(
-            self.url,
-            now=now,
-            channels=self.channels,
-            policy=self.policy,
-            calendar=self.calendar,
-            tz=self.tz,
-            templates=self.templates,
-            ids=ids,
-            links=self.links,
-            clock=clock,
-        )
+        return dispatch(self, now=now, ids=ids, clock=clock)

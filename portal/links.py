@@ -69,15 +69,7 @@ def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purp
     with db() as s:
         link = _verified(s, ctx, token, purpose, now)
         view = _view(s, ctx, link, now, purpose=purpose, can_submit=can_submit)
-        record(
-            s,
-            now=now,
-            by=_by(link),
-            action="assignment.viewed",
-            entity="assignment",
-            entity_id=link.assignment_id,
-            link=link.id,
-        )
+        record(s, "assignment.viewed", "assignment", link.assignment_id, now=now, by=_by(link), link=link.id)
     return view
 
 

@@ -393,14 +393,7 @@ def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backe
 
 def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
     with session_scope(fault_db) as s:
-        record_many(
-            s,
-            list(range(1, 601)),
-            now=T7,
-            by=SYSTEM,
-            action="notification.failed",
-            entity="notification",
-        )
+        record_many(s, "notification.failed", "notification", list(range(1, 601)), now=T7, by=SYSTEM)
         total = s.exec(select(func.count()).select_from(AuditEntry)).one()
     claimed: list[int] = []
     start = threading.Barrier(4)

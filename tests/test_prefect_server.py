@@ -352,12 +352,7 @@ def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, en
         claim_for_events(s, limit=10**6)  # what loading the plan wrote is not this test's
     with session_scope(env) as s:
         record_many(
-            s,
-            list(range(first, first + 300)),
-            now=datetime.now(UTC),
-            by=SYSTEM,
-            action="notification.failed",
-            entity="notification",
+            s, "notification.failed", "notification", list(range(first, first + 300)), now=datetime.now(UTC), by=SYSTEM
         )
     mirrors = [subprocess.Popen([str(BIN / "python"), "-c", MIRRORS], cwd=ROOT, env=plan_env) for _ in range(2)]
     assert all(m.wait(300) == 0 for m in mirrors)

@@ -64,15 +64,7 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
         raise Refused(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
     contact.password_hash = _hasher.hash(password)
     ended = end_sessions(session, contact.id, now=now)  # a new password shuts out whoever had the old one
-    record(
-        session,
-        now=now,
-        by=by,
-        action="account.password_set",
-        entity="contact",
-        entity_id=contact.id,
-        sessions_ended=ended,
-    )
+    record(session, "account.password_set", "contact", contact.id, now=now, by=by, sessions_ended=ended)
     return contact
 
 
@@ -112,11 +104,11 @@ def sign_in(
         if not (verified and coordinator):
             record(
                 session,
+                "account.login_failed",
+                "contact",
+                contact.id,
                 now=now,
                 by=By("anonymous", channel),
-                action="account.login_failed",
-                entity="contact",
-                entity_id=contact.id,
                 locked=not allowed,
             )
             return None
@@ -124,14 +116,7 @@ def sign_in(
         refund_attempt(session, keys[1])
         if rehashed:
             session.get(Contact, contact.id).password_hash = rehashed
-        record(
-            session,
-            now=now,
-            by=By(f"contact:{contact.id}", channel),
-            action="account.login",
-            entity="contact",
-            entity_id=contact.id,
-        )
+        record(session, "account.login", "contact", contact.id, now=now, by=By(f"contact:{contact.id}", channel))
         return SignedIn(contact.id, contact.name, start_session(session, contact.id, now=now, hours=session_hours))
 
 

@@ -30,8 +30,9 @@ SETUP = By("system", "cli")
 
 
 def record(
-    session: Session, *, now: datetime, by: By, action: str, entity: str, entity_id: int | None = None, **details: Any
+    session: Session, action: str, entity: str, entity_id: int | None = None, *, now: datetime, by: By, **details: Any
 ) -> AuditEntry:
+    """What happened (`action`) to what (`entity` and its id), when and by whom, with its details."""
     entry = AuditEntry(
         at=now, actor=by.actor, channel=by.channel, action=action, entity=entity, entity_id=entity_id, details=details
     )
@@ -40,19 +41,12 @@ def record(
 
 
 def record_many(
-    session: Session, ids: list[int], *, now: datetime, by: By, action: str, entity: str, **details: Any
+    session: Session, action: str, entity: str, ids: list[int], *, now: datetime, by: By, **details: Any
 ) -> None:
     """The same action on many entities, in one statement (a sweep touches hundreds)."""
     if ids:
-        row = {
-            "at": now,
-            "actor": by.actor,
-            "channel": by.channel,
-            "action": action,
-            "entity": entity,
-            "details": details,
-        }
-        session.execute(insert(AuditEntry), [{**row, "entity_id": i} for i in ids])
+        row = {"at": now, "actor": by.actor, "channel": by.channel, "action": action, "entity": entity}
+        session.execute(insert(AuditEntry), [{**row, "entity_id": i, "details": details} for i in ids])
 
 
 def claim_for_events(session: Session, *, limit: int, cursor: str = "prefect") -> list[AuditEntry]:

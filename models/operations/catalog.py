@@ -61,21 +61,16 @@ def _sync_bodies(session: Session, files: list[CatalogFile], audit: dict) -> dic
             body = by_code[code] = Body(code=code, **values)
             session.add(body)
             session.flush()
-            record(session, **audit, action="body.created", entity="body", entity_id=body.id, code=code)
+            record(session, "body.created", "body", body.id, **audit, code=code)
         elif changes := _changes(body, values):
             _apply(body, changes)
-            record(session, **audit, action="body.updated", entity="body", entity_id=body.id, changes=changes)
+            record(session, "body.updated", "body", body.id, **audit, changes=changes)
     for code, spec in specs.items():  # parents once every body has an id
         body = by_code[code]
         parent_id = by_code[spec.parent].id if spec.parent else None
         if body.parent_id != parent_id:
             record(
-                session,
-                **audit,
-                action="body.updated",
-                entity="body",
-                entity_id=body.id,
-                changes={"parent_id": [body.parent_id, parent_id]},
+                session, "body.updated", "body", body.id, **audit, changes={"parent_id": [body.parent_id, parent_id]}
             )
             body.parent_id = parent_id
     session.flush()
@@ -106,17 +101,17 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
         plan = Plan(code=spec.code, revision=1, **values)
         session.add(plan)
         session.flush()
-        record(session, **audit, action="plan.created", entity="plan", entity_id=plan.id, code=spec.code)
+        record(session, "plan.created", "plan", plan.id, **audit, code=spec.code)
     else:
         changes = _changes(plan, values)
         _apply(plan, changes)
         plan.revision += 1
         record(
             session,
+            "plan.revised",
+            "plan",
+            plan.id,
             **audit,
-            action="plan.revised",
-            entity="plan",
-            entity_id=plan.id,
             revision=plan.revision,
             changes={k: v for k, v in changes.items() if k != "loaded_at"},
         )
@@ -196,24 +191,16 @@ def _sync_rows(
             row = table(plan_id=plan.id, **values)
             session.add(row)
             session.flush()
-            record(
-                session,
-                **audit,
-                action=f"{entity}.created",
-                entity=entity,
-                entity_id=row.id,
-                ref=values["ref"],
-                revision=plan.revision,
-            )
+            record(session, f"{entity}.created", entity, row.id, **audit, ref=values["ref"], revision=plan.revision)
             count("created")
         elif changes := _changes(row, values):
             _apply(row, changes)
             record(
                 session,
+                f"{entity}.updated",
+                entity,
+                row.id,
                 **audit,
-                action=f"{entity}.updated",
-                entity=entity,
-                entity_id=row.id,
                 ref=values["ref"],
                 revision=plan.revision,
                 changes=changes,
@@ -222,13 +209,5 @@ def _sync_rows(
     for k, row in existing.items():
         if k not in wanted and row.retired_revision is None:
             row.retired_revision = plan.revision
-            record(
-                session,
-                **audit,
-                action=f"{entity}.retired",
-                entity=entity,
-                entity_id=row.id,
-                ref=row.ref,
-                revision=plan.revision,
-            )
+            record(session, f"{entity}.retired", entity, row.id, **audit, ref=row.ref, revision=plan.revision)
             count("retired")

@@ -167,11 +167,11 @@ def confirm(
     a.state, a.submitted_at = State.submitted, now
     record(
         session,
+        "assignment.submitted",
+        "assignment",
+        a.id,
         now=now,
         by=by,
-        action="assignment.submitted",
-        entity="assignment",
-        entity_id=a.id,
         evidence=evidence.id,
         files=len(stored),
         figures=len(checked),
@@ -180,13 +180,7 @@ def confirm(
 
 
 def review(
-    session: Session,
-    assignment_id: int,
-    *,
-    now: datetime,
-    accept: bool,
-    comment: str | None = None,
-    by: By = CLI,
+    session: Session, assignment_id: int, *, now: datetime, accept: bool, comment: str | None = None, by: By = CLI
 ) -> tuple[Assignment, Evidence]:
     """A coordinator accepts (done on time or late, by the submission time) or returns it."""
     a = session.get(Assignment, assignment_id)
@@ -210,11 +204,11 @@ def review(
         a.state = State.returned
     record(
         session,
+        f"assignment.{evidence.review}",
+        "assignment",
+        a.id,
         now=now,
         by=by,
-        action=f"assignment.{evidence.review}",
-        entity="assignment",
-        entity_id=a.id,
         evidence=evidence.id,
         comment=comment,
     )

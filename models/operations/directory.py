@@ -25,7 +25,7 @@ def import_directory(session: Session, path: Path, *, now: datetime, by: By = CL
     bodies = {b.code: b for b in session.exec(select(Body))}
     rows = parse_directory(path, set(bodies))
     result = ImportResult()
-    audit = {"now": now, "by": by, "entity": "contact"}
+    audit = {"now": now, "by": by}
     body_ids = {bodies[r.body].id for r in rows}
     existing = {
         (c.body_id, c.role, c.name.casefold()): c
@@ -40,7 +40,7 @@ def import_directory(session: Session, path: Path, *, now: datetime, by: By = CL
             contact = Contact(body_id=body_id, role=r.role.value, updated_at=now, **values)
             session.add(contact)
             session.flush()
-            record(session, **audit, action="contact.created", entity_id=contact.id, body=r.body, role=r.role)
+            record(session, "contact.created", "contact", contact.id, **audit, body=r.body, role=r.role)
             result.created += 1
         else:
             changed = sorted(k for k, v in values.items() if getattr(contact, k) != v)
@@ -49,7 +49,7 @@ def import_directory(session: Session, path: Path, *, now: datetime, by: By = CL
                     setattr(contact, k, values[k])
                 contact.updated_at = now
                 # field names only: the audit log carries no phone numbers or addresses in clear
-                record(session, **audit, action="contact.updated", entity_id=contact.id, fields=changed)
+                record(session, "contact.updated", "contact", contact.id, **audit, fields=changed)
                 result.updated += 1
             else:
                 result.unchanged += 1
@@ -58,15 +58,7 @@ def import_directory(session: Session, path: Path, *, now: datetime, by: By = CL
         if contact.id not in kept and contact.active:
             contact.active = False
             contact.updated_at = now
-            record(session, **audit, action="contact.deactivated", entity_id=contact.id)
+            record(session, "contact.deactivated", "contact", contact.id, **audit)
             result.deactivated += 1
-    record(
-        session,
-        now=now,
-        by=by,
-        action="directory.imported",
-        entity="contact",
-        file=path.name,
-        rows=len(rows),
-    )
+    record(session, "directory.imported", "contact", now=now, by=by, file=path.name, rows=len(rows))
     return result

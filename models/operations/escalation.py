@@ -102,7 +102,7 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
             .returning(Assignment.id)
         ).scalars()
     )
-    record_many(session, ids, now=now, by=SYSTEM, action="assignment.overdue", entity="assignment")
+    record_many(session, "assignment.overdue", "assignment", ids, now=now, by=SYSTEM)
     return ids
 
 
@@ -173,13 +173,5 @@ def escalate(
                 .returning(Assignment.id)
             ).scalars()
         )
-        record_many(
-            session,
-            raised,
-            now=now,
-            by=SYSTEM,
-            action="assignment.escalated",
-            entity="assignment",
-            level=level,
-        )
+        record_many(session, "assignment.escalated", "assignment", raised, now=now, by=SYSTEM, level=level)
     return ids

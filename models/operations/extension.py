@@ -68,11 +68,11 @@ def request(
     session.flush()
     record(
         session,
+        "extension.requested",
+        "assignment",
+        a.id,
         now=now,
         by=by,
-        action="extension.requested",
-        entity="assignment",
-        entity_id=a.id,
         extension=ext.id,
         requested_due=new_due.isoformat(),
         reason=reason,
@@ -81,13 +81,7 @@ def request(
 
 
 def decide(
-    session: Session,
-    extension_id: int,
-    *,
-    approve: bool,
-    now: datetime,
-    comment: str | None = None,
-    by: By = CLI,
+    session: Session, extension_id: int, *, approve: bool, now: datetime, comment: str | None = None, by: By = CLI
 ) -> Extension:
     ext = session.get(Extension, extension_id)
     if ext is None:
@@ -105,11 +99,11 @@ def decide(
         a.escalation_level, a.overdue_at = 0, None  # the ladder counts from the new date
     record(
         session,
+        f"extension.{ext.decision}",
+        "assignment",
+        ext.assignment_id,
         now=now,
         by=by,
-        action=f"extension.{ext.decision}",
-        entity="assignment",
-        entity_id=ext.assignment_id,
         extension=ext.id,
         requested_due=ext.requested_due.isoformat(),
         comment=comment,

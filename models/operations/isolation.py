@@ -41,11 +41,11 @@ def record_skipped(session: Session, ids: list[int], exc: Exception, *, stage: s
     """The audit rows of assignments a sweep step skipped: the record of what was not done."""
     record_many(
         session,
+        "assignment.skipped",
+        "assignment",
         ids,
         now=now,
         by=SYSTEM,
-        action="assignment.skipped",
-        entity="assignment",
         stage=stage,
         error=f"{exc.__class__.__name__}: {exc}"[:500],
     )

@@ -60,11 +60,11 @@ def issue(
     session.flush()
     record(
         session,
+        "link.issued",
+        "assignment",
+        assignment_id,
         now=now,
         by=by,
-        action="link.issued",
-        entity="assignment",
-        entity_id=assignment_id,
         link=link.id,
         purpose=str(purpose),
         contact=contact_id,
@@ -125,15 +125,7 @@ def revoke(session: Session, assignment_id: int, *, now: datetime, by: By) -> in
     result = session.execute(
         update(Link).where(Link.assignment_id == assignment_id, Link.revoked_at.is_(None)).values(revoked_at=now)
     )
-    record(
-        session,
-        now=now,
-        by=by,
-        action="link.revoked",
-        entity="assignment",
-        entity_id=assignment_id,
-        links=result.rowcount,
-    )
+    record(session, "link.revoked", "assignment", assignment_id, now=now, by=by, links=result.rowcount)
     return result.rowcount
 
 

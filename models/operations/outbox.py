@@ -133,11 +133,11 @@ def fail(
         row.status = Delivery.unknown
         record(
             session,
+            "notification.unknown",
+            "notification",
+            row.id,
             now=now,
             by=SYSTEM,
-            action="notification.unknown",
-            entity="notification",
-            entity_id=row.id,
             kind=row.kind,
             delivery=row.channel,
             contact=row.contact_id,
@@ -150,11 +150,11 @@ def fail(
         # No address in the audit row: the contact and the channel say whose to check.
         record(
             session,
+            "notification.failed",
+            "notification",
+            row.id,
             now=now,
             by=SYSTEM,
-            action="notification.failed",
-            entity="notification",
-            entity_id=row.id,
             kind=row.kind,
             delivery=row.channel,
             contact=row.contact_id,

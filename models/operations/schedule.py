@@ -51,14 +51,7 @@ def due_rule(duty: Duty, plan: Plan) -> DueRule:
     return DueRule(days_after_cutoff=plan.report_days_after_cutoff)
 
 
-def materialize(
-    session: Session,
-    *,
-    until: date,
-    now: datetime,
-    calendar: WorkingCalendar,
-    by: By = SETUP,
-) -> int:
+def materialize(session: Session, *, until: date, now: datetime, calendar: WorkingCalendar, by: By = SETUP) -> int:
     """Create the assignments of every period that has started by `until`. Returns how many are new.
 
     Idempotent on (duty, period): a rerun, or two runs at once, create nothing twice.
@@ -89,13 +82,5 @@ def materialize(
     if rows:
         stmt = insert_ignoring_conflicts(session, Assignment, ["duty_id", "period"])
         created = len(session.execute(stmt.returning(Assignment.id), rows).all())
-    record(
-        session,
-        now=now,
-        by=by,
-        action="schedule.materialized",
-        entity="assignment",
-        until=until,
-        created=created,
-    )
+    record(session, "schedule.materialized", "assignment", now=now, by=by, until=until, created=created)
     return created

@@ -71,11 +71,11 @@ def succeed(
         session.execute(update(Assignment).where(Assignment.id.in_(ids)).values(body_id=new.id))
     record(
         session,
+        "body.succeeded",
+        "body",
+        old.id,
         now=now,
         by=by,
-        action="body.succeeded",
-        entity="body",
-        entity_id=old.id,
         to=to_code,
         effective_from=effective_from.isoformat(),
         duties=row.duty_refs,
