@@ -36,6 +36,7 @@ def confirm(
     """Confirm an assignment with evidence (the same as the web page does)."""
     from models.intake.uploads import receive_file
     from models.operations.actions import submit
+    from models.operations.confirmation import Submission
 
     settings = get_settings()
     values = dict(_value(v) for v in value or [])
@@ -45,17 +46,15 @@ def confirm(
         with session() as s:
             for p in file or []:  # one by one: a refused file leaves those before it in `uploads` to discard
                 uploads.append(receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes))
+            sent = Submission(files=uploads, reference=reference, values=values, note=note)
             evidence, ids = submit(
                 s,
                 assignment_id,
+                sent,
                 now=parse_moment(as_of, settings),
                 policy=runtime.policy,
                 tz=runtime.tz,
                 date_margin_days=settings.date_margin_days,
-                files=uploads,
-                reference=reference,
-                values=values,
-                note=note,
             )
     finally:
         for u in uploads:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from models.errors import LinkRefused, Refused
 from models.operations import actions, extension
 from models.operations.audit import By, record
-from models.operations.confirmation import reported_targets, submissions
+from models.operations.confirmation import Submission, reported_targets, submissions
 from models.operations.links import PATHS, spend, verify
 from models.rules.status import classify
 from models.tables.assignment import OPEN_STATES, Assignment
@@ -111,19 +111,22 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
             with db() as s:
                 link = _verified(s, ctx, token, Purpose.confirm, now)
                 spend(s, link, now=now)  # in the same transaction: a refusal leaves the link usable
-                evidence, ids = actions.submit(
-                    s,
-                    link.assignment_id,
-                    now=now,
-                    policy=ctx.runtime.policy,
-                    tz=ctx.settings.tz,
-                    date_margin_days=ctx.settings.date_margin_days,
+                sent = Submission(
                     files=form.files,
                     reference=form.get("reference"),
                     document_date=document_date,
                     values=values,
                     note=form.get("note"),
                     contact_id=link.contact_id,
+                )
+                evidence, ids = actions.submit(
+                    s,
+                    link.assignment_id,
+                    sent,
+                    now=now,
+                    policy=ctx.runtime.policy,
+                    tz=ctx.settings.tz,
+                    date_margin_days=ctx.settings.date_margin_days,
                     by=_by(link),
                 )
                 return evidence.id, ids

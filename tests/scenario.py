@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.operations import confirmation
-from models.operations.confirmation import review
+from models.operations.confirmation import Submission, review
 from models.tables.assignment import Assignment, State
 from models.tables.org import Body
 from tests.clock import TZ, at
@@ -41,15 +41,15 @@ def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], i
             if a.due >= today:  # not due yet: nothing submitted
                 mix = 3
             if mix == 0:
-                confirm(s, a.id, now=at(a.due - timedelta(days=2), 9), reference="ok")
+                confirm(s, a.id, Submission(reference="ok"), now=at(a.due - timedelta(days=2), 9))
                 review(s, a.id, now=at(a.due, 15), accept=True)
                 expected[body]["done_on_time"] += 1
             elif mix == 1:
-                confirm(s, a.id, now=at(a.due + timedelta(days=3), 9), reference="muộn")
+                confirm(s, a.id, Submission(reference="muộn"), now=at(a.due + timedelta(days=3), 9))
                 review(s, a.id, now=at(a.due + timedelta(days=4), 9), accept=True)
                 expected[body]["done_late"] += 1
             elif mix == 2:
-                confirm(s, a.id, now=at(a.due - timedelta(days=1), 9), reference="chờ")
+                confirm(s, a.id, Submission(reference="chờ"), now=at(a.due - timedelta(days=1), 9))
                 expected[body]["open"] += 1  # in time, waiting for review: not held against the body
                 awaiting += 1
             else:

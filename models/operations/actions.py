@@ -4,16 +4,14 @@ it gets back when it wants them out at once."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from models.intake.uploads import Upload
 from models.operations import extension, notices
 from models.operations.audit import CLI, By
-from models.operations.confirmation import confirm, review
+from models.operations.confirmation import Submission, confirm, review
 from models.rules.policy import Policy
 from models.tables.assignment import Assignment
 from models.tables.evidence import Evidence
@@ -23,34 +21,16 @@ from models.tables.extension import Extension
 def submit(
     session: Session,
     assignment_id: int,
+    sent: Submission,
     *,
     now: datetime,
     policy: Policy,
     tz: ZoneInfo,
     date_margin_days: int,
-    files: Sequence[Upload] = (),
-    reference: str | None = None,
-    document_date: date | None = None,
-    values: dict[str, float] | None = None,
-    note: str | None = None,
-    contact_id: int | None = None,
     by: By = CLI,
 ) -> tuple[Evidence, list[int]]:
     """Record evidence; the submitter (or the body's focal points) gets a receipt."""
-    evidence = confirm(
-        session,
-        assignment_id,
-        now=now,
-        tz=tz,
-        date_margin_days=date_margin_days,
-        files=files,
-        reference=reference,
-        document_date=document_date,
-        values=values,
-        note=note,
-        contact_id=contact_id,
-        by=by,
-    )
+    evidence = confirm(session, assignment_id, sent, now=now, tz=tz, date_margin_days=date_margin_days, by=by)
     ids = notices.enqueue(
         session,
         "receipt",
@@ -59,7 +39,7 @@ def submit(
         now=now,
         policy=policy,
         tz=tz,
-        contact_id=contact_id,
+        contact_id=sent.contact_id,
         context={"evidence_id": evidence.id},
     )
     return evidence, ids

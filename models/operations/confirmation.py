@@ -7,7 +7,8 @@ The files themselves are received and checked in models/intake/uploads.py.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -103,24 +104,32 @@ class _TakeBackOnRollback:
                 upload.take_back()
 
 
+@dataclass(frozen=True)
+class Submission:
+    """What a focal point sends for an assignment, whichever the door: finished uploads, a document
+    reference and its date, figures by target reference, a note; and who sent it, if known."""
+
+    files: Sequence[Upload] = ()
+    reference: str | None = None
+    document_date: date | None = None
+    values: Mapping[str, float] = field(default_factory=dict)
+    note: str | None = None
+    contact_id: int | None = None
+
+
 def confirm(
     session: Session,
     assignment_id: int,
+    sent: Submission,
     *,
     now: datetime,
     tz: ZoneInfo,
     date_margin_days: int,
-    files: Sequence[Upload] = (),
-    reference: str | None = None,
-    document_date: date | None = None,
-    values: dict[str, float] | None = None,
-    note: str | None = None,
-    contact_id: int | None = None,
     by: By = CLI,
 ) -> Evidence:
     """Record evidence for an open (or returned) assignment; it becomes submitted.
 
-    `files` are finished uploads: they are kept (renamed into the store) only once everything
+    The files are finished uploads: they are kept (renamed into the store) only once everything
     else is valid, and before any row, so a refusal stores nothing and a crash leaves no orphan row;
     if the transaction then fails, the files it brought are taken back. The caller discards them
     if this raises. A document's date lies within the plan's period widened by `date_margin_days`,
@@ -132,13 +141,14 @@ def confirm(
     if a.state not in OPEN_STATES:
         raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: không có gì để xác nhận")
     duty = session.get(Duty, a.duty_id)
+    files, document_date = sent.files, sent.document_date
     if duty.sensitive and files:
         raise EvidenceRefused(
             "nhiệm vụ này liên quan đến dữ liệu cá nhân: chỉ ghi số hiệu văn bản và số liệu "
             "tổng hợp, không gửi tệp hay danh sách người"
         )
-    reference, note = (reference or "").strip() or None, (note or "").strip() or None
-    if not (files or reference or values or note):
+    reference, note = (sent.reference or "").strip() or None, (sent.note or "").strip() or None
+    if not (files or reference or sent.values or note):
         raise EvidenceRefused("cần ít nhất một tệp, số hiệu văn bản, số liệu hoặc ghi chú")
     if document_date is not None:
         check_typed_date(
@@ -148,12 +158,12 @@ def confirm(
             margin_days=date_margin_days,
             today=local_date(now, tz),
         )
-    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), values or {})
+    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), sent.values)
     _TakeBackOnRollback(session, list(files))  # before keeping: a keep() that fails midway is taken back too
     stored = [f.keep() for f in files]
     evidence = Evidence(
         assignment_id=a.id,
-        contact_id=contact_id,
+        contact_id=sent.contact_id,
         channel=by.channel,
         submitted_at=now,
         document_ref=reference,
