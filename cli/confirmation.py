@@ -71,6 +71,7 @@ def review(
 ) -> None:
     """A coordinator accepts or returns a submission (a return is emailed to the focal point)."""
     from models.operations.actions import decide_submission
+    from models.operations.confirmation import Ruling
     from models.rules.status import classify
 
     if accept == (return_reason is not None):
@@ -79,9 +80,8 @@ def review(
     now = parse_moment(as_of, settings)
     runtime = runtime_for(settings)
     with session() as s:
-        a, ids = decide_submission(
-            s, assignment_id, accept=accept, now=now, policy=runtime.policy, tz=runtime.tz, comment=return_reason
-        )
+        ruling = Ruling(accept, return_reason)
+        a, ids = decide_submission(s, assignment_id, ruling, now=now, policy=runtime.policy, tz=runtime.tz)
         label = classify(a, now, settings.tz).label
     send_now(runtime, ids)
     out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")

@@ -51,21 +51,15 @@ def extension_decide(
 ) -> None:
     """A coordinator approves or refuses an extension request (the requester is emailed)."""
     from models.operations.actions import decide_extension
+    from models.operations.confirmation import Ruling
 
     if approve == (refuse is not None):
         raise typer.BadParameter('give either --approve or --refuse "lý do"')
     settings = get_settings()
     runtime = runtime_for(settings)
     with session() as s:
-        ext, ids = decide_extension(
-            s,
-            extension_id,
-            approve=approve,
-            now=parse_moment(as_of, settings),
-            policy=runtime.policy,
-            tz=runtime.tz,
-            comment=refuse,
-        )
+        ruling, now = Ruling(approve, refuse), parse_moment(as_of, settings)
+        ext, ids = decide_extension(s, extension_id, ruling, now=now, policy=runtime.policy, tz=runtime.tz)
         decision = ext.decision
     send_now(runtime, ids)
     out.print(

@@ -13,6 +13,7 @@ from config.settings import get_settings
 from models.db import session_scope
 from models.operations.actions import decide_submission
 from models.operations.audit import By
+from models.operations.confirmation import Ruling
 from models.rules.status import classify
 from notifications.runtime import Runtime
 
@@ -26,16 +27,8 @@ def review_assignment(assignment_id: int, decision: Literal["accept", "return"],
     now = datetime.now(settings.tz)
     by = By(f"prefect:flow-run:{flow_run.get_id()}", "prefect")  # the server has no users: the run says who
     with session_scope(settings.db_url) as s:
-        a, ids = decide_submission(
-            s,
-            assignment_id,
-            accept=decision == "accept",
-            now=now,
-            policy=runtime.policy,
-            tz=settings.tz,
-            comment=comment or None,
-            by=by,
-        )
+        ruling = Ruling(decision == "accept", comment)
+        a, ids = decide_submission(s, assignment_id, ruling, now=now, policy=runtime.policy, tz=settings.tz, by=by)
         label = classify(a, now, settings.tz).label
     if ids:
         runtime.dispatch(now, ids=ids)

@@ -4,6 +4,7 @@ submissions and on extension requests, and the submitted files."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from models.operations import actions, extension
 from models.operations.audit import By
-from models.operations.confirmation import submissions
+from models.operations.confirmation import Ruling, submissions
 from models.rules.status import classify
 from models.tables.assignment import Assignment, State
 from models.tables.extension import Decision, Extension
@@ -84,25 +85,36 @@ async def _decide(
     ctx: Context,
     db: Database,
     form: ReceivedForm,
+    now: datetime,
+    reviewer: int,
+    decide: Callable,
+    subject_id: int,
+    *,
     choices: tuple[str, str],
     unchosen: str,
     missing: str,
-    operation: Callable,
+    assignment_of: Callable,
 ) -> RedirectResponse:
-    """A coordinator's decision, the form and the login already checked: one of two `choices`, then
-    `operation(session, first choice taken?, comment)` -> (assignment id, outbox ids). Back to the page."""
+    """A coordinator's decision, the form and the login already checked: one of two `choices` (the
+    first is yes) and a comment, then `decide` (an action of models.operations.actions) on the
+    subject. Back to the assignment's page; the messages it owes go after the response."""
     decision = form.get("decision")
     if decision not in choices:
         raise ErrorPage(unchosen, 422)
+    ruling = Ruling(decision == choices[0], form.get("comment"))
+    by = By(f"contact:{reviewer}", "portal")
 
-    def decide() -> tuple[int, list[int]]:
+    def run() -> tuple[int, list[int]]:
         with db() as s:
             try:
-                return operation(s, decision == choices[0], form.get("comment"))
+                subject, ids = decide(
+                    s, subject_id, ruling, now=now, policy=ctx.runtime.policy, tz=ctx.settings.tz, by=by
+                )
             except LookupError:
                 raise ErrorPage(missing, 404) from None
+            return assignment_of(subject), ids
 
-    assignment_id, ids = await run_in_threadpool(decide)
+    assignment_id, ids = await run_in_threadpool(run)
     return RedirectResponse(f"/review/{assignment_id}", 303, background=ctx.send_later(ids))
 
 
@@ -111,47 +123,35 @@ async def _decide(
 
 @router.post("/review/{assignment_id}")
 async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    def operation(s, accept, comment):
-        _, ids = actions.decide_submission(
-            s,
-            assignment_id,
-            accept=accept,
-            now=now,
-            policy=ctx.runtime.policy,
-            tz=ctx.settings.tz,
-            comment=comment,
-            by=By(f"contact:{reviewer}", "portal"),
-        )
-        return assignment_id, ids
-
     return await _decide(
-        ctx, db, form, ("accept", "return"), "Chọn chấp nhận hoặc trả lại.", "Không có nhiệm vụ này.", operation
+        ctx,
+        db,
+        form,
+        now,
+        reviewer,
+        actions.decide_submission,
+        assignment_id,
+        choices=("accept", "return"),
+        unchosen="Chọn chấp nhận hoặc trả lại.",
+        missing="Không có nhiệm vụ này.",
+        assignment_of=lambda a: a.id,
     )
 
 
 @router.post("/review/extensions/{extension_id}")
 async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    def operation(s, approve, comment):
-        ext, ids = actions.decide_extension(
-            s,
-            extension_id,
-            approve=approve,
-            now=now,
-            policy=ctx.runtime.policy,
-            tz=ctx.settings.tz,
-            comment=comment,
-            by=By(f"contact:{reviewer}", "portal"),
-        )
-        return ext.assignment_id, ids
-
     return await _decide(
         ctx,
         db,
         form,
-        ("approve", "refuse"),
-        "Chọn chấp thuận hoặc không chấp thuận.",
-        "Không có đề nghị gia hạn này.",
-        operation,
+        now,
+        reviewer,
+        actions.decide_extension,
+        extension_id,
+        choices=("approve", "refuse"),
+        unchosen="Chọn chấp thuận hoặc không chấp thuận.",
+        missing="Không có đề nghị gia hạn này.",
+        assignment_of=lambda ext: ext.assignment_id,
     )
 
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from models.db import session_scope
 from models.operations import confirmation
-from models.operations.confirmation import Submission, review
+from models.operations.confirmation import Ruling, Submission, review
 from models.tables.assignment import Assignment, State
 from models.tables.org import Body
 from tests.clock import TZ, at
@@ -42,11 +42,11 @@ def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], i
                 mix = 3
             if mix == 0:
                 confirm(s, a.id, Submission(reference="ok"), now=at(a.due - timedelta(days=2), 9))
-                review(s, a.id, now=at(a.due, 15), accept=True)
+                review(s, a.id, Ruling(True), now=at(a.due, 15))
                 expected[body]["done_on_time"] += 1
             elif mix == 1:
                 confirm(s, a.id, Submission(reference="muộn"), now=at(a.due + timedelta(days=3), 9))
-                review(s, a.id, now=at(a.due + timedelta(days=4), 9), accept=True)
+                review(s, a.id, Ruling(True), now=at(a.due + timedelta(days=4), 9))
                 expected[body]["done_late"] += 1
             elif mix == 2:
                 confirm(s, a.id, Submission(reference="chờ"), now=at(a.due - timedelta(days=1), 9))

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from models.operations import extension, notices
 from models.operations.audit import CLI, By
-from models.operations.confirmation import Submission, confirm, review
+from models.operations.confirmation import Ruling, Submission, confirm, review
 from models.rules.policy import Policy
 from models.tables.assignment import Assignment
 from models.tables.evidence import Evidence
@@ -31,72 +31,28 @@ def submit(
 ) -> tuple[Evidence, list[int]]:
     """Record evidence; the submitter (or the body's focal points) gets a receipt."""
     evidence = confirm(session, assignment_id, sent, now=now, tz=tz, date_margin_days=date_margin_days, by=by)
-    ids = notices.enqueue(
-        session,
-        "receipt",
-        assignment_id,
-        evidence.id,
-        now=now,
-        policy=policy,
-        tz=tz,
-        contact_id=sent.contact_id,
-        context={"evidence_id": evidence.id},
+    return evidence, notices.enqueue(
+        session, "receipt", assignment_id, evidence.id, now=now, policy=policy, tz=tz, contact_id=sent.contact_id
     )
-    return evidence, ids
 
 
 def decide_submission(
-    session: Session,
-    assignment_id: int,
-    *,
-    accept: bool,
-    now: datetime,
-    policy: Policy,
-    tz: ZoneInfo,
-    comment: str | None = None,
-    by: By = CLI,
+    session: Session, assignment_id: int, ruling: Ruling, *, now: datetime, policy: Policy, tz: ZoneInfo, by: By = CLI
 ) -> tuple[Assignment, list[int]]:
     """Accept or return; a return is sent to whoever submitted (or the focal points)."""
-    a, evidence = review(session, assignment_id, now=now, accept=accept, comment=comment, by=by)
-    ids = (
-        []
-        if accept
-        else notices.enqueue(
-            session,
-            "returned",
-            a.id,
-            evidence.id,
-            now=now,
-            policy=policy,
-            tz=tz,
-            contact_id=evidence.contact_id,
-            context={"evidence_id": evidence.id},
-        )
+    a, evidence = review(session, assignment_id, ruling, now=now, by=by)
+    if ruling.yes:
+        return a, []
+    return a, notices.enqueue(
+        session, "returned", a.id, evidence.id, now=now, policy=policy, tz=tz, contact_id=evidence.contact_id
     )
-    return a, ids
 
 
 def decide_extension(
-    session: Session,
-    extension_id: int,
-    *,
-    approve: bool,
-    now: datetime,
-    policy: Policy,
-    tz: ZoneInfo,
-    comment: str | None = None,
-    by: By = CLI,
+    session: Session, extension_id: int, ruling: Ruling, *, now: datetime, policy: Policy, tz: ZoneInfo, by: By = CLI
 ) -> tuple[Extension, list[int]]:
-    ext = extension.decide(session, extension_id, approve=approve, now=now, comment=comment, by=by)
-    ids = notices.enqueue(
-        session,
-        "extension",
-        ext.assignment_id,
-        ext.id,
-        now=now,
-        policy=policy,
-        tz=tz,
-        contact_id=ext.contact_id,
-        context={"extension_id": ext.id},
+    """Approve or refuse; the requester (or the focal points) hears of it either way."""
+    ext = extension.decide(session, extension_id, ruling, now=now, by=by)
+    return ext, notices.enqueue(
+        session, "extension", ext.assignment_id, ext.id, now=now, policy=policy, tz=tz, contact_id=ext.contact_id
     )
-    return ext, ids

@@ -189,8 +189,24 @@ def confirm(
     return evidence
 
 
+@dataclass(frozen=True)
+class Ruling:
+    """A coordinator's decision on a submission or an extension request: yes (accept, approve) or
+    no (return, refuse), with a comment, which a no must have."""
+
+    yes: bool
+    comment: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "comment", (self.comment or "").strip() or None)
+
+    @property
+    def unexplained(self) -> bool:
+        return not self.yes and not self.comment
+
+
 def review(
-    session: Session, assignment_id: int, *, now: datetime, accept: bool, comment: str | None = None, by: By = CLI
+    session: Session, assignment_id: int, ruling: Ruling, *, now: datetime, by: By = CLI
 ) -> tuple[Assignment, Evidence]:
     """A coordinator accepts (done on time or late, by the submission time) or returns it."""
     a = session.get(Assignment, assignment_id)
@@ -198,17 +214,17 @@ def review(
         raise NotFound(f"không có nhiệm vụ số {assignment_id}")
     if a.state != State.submitted:
         raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: chỉ xem xét bài đã nộp")
-    comment = (comment or "").strip() or None
-    if not accept and not comment:
+    if ruling.unexplained:
         raise EvidenceRefused("cần nêu lý do trả lại")
     evidence = session.exec(
         select(Evidence)
         .where(Evidence.assignment_id == a.id)
         .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())
     ).first()
-    evidence.review, evidence.review_comment = ("accepted" if accept else "returned"), comment
+    assert evidence is not None  # a submitted assignment has its evidence
+    evidence.review, evidence.review_comment = ("accepted" if ruling.yes else "returned"), ruling.comment
     a.reviewed_at = now
-    if accept:
+    if ruling.yes:
         a.state, a.completed_at = State.accepted, evidence.submitted_at
     else:
         a.state = State.returned
@@ -220,9 +236,8 @@ def review(
         now=now,
         by=by,
         evidence=evidence.id,
-        comment=comment,
+        comment=ruling.comment,
     )
-    assert evidence is not None  # a submitted assignment has its evidence
     return a, evidence
 
 

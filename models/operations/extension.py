@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from models.errors import NotFound, Refused
 from models.operations.audit import CLI, By, record
+from models.operations.confirmation import Ruling
 from models.rules.calendar import WorkingCalendar
 from models.rules.dates import check_typed_date
 from models.tables.assignment import OPEN_STATES, Assignment
@@ -80,20 +81,17 @@ def request(
     return ext
 
 
-def decide(
-    session: Session, extension_id: int, *, approve: bool, now: datetime, comment: str | None = None, by: By = CLI
-) -> Extension:
+def decide(session: Session, extension_id: int, ruling: Ruling, *, now: datetime, by: By = CLI) -> Extension:
     ext = session.get(Extension, extension_id)
     if ext is None:
         raise NotFound(f"không có đề nghị gia hạn số {extension_id}")
     if ext.decision != Decision.pending:
         raise Refused(f"đề nghị gia hạn {extension_id} đã được quyết định ({ext.decision})")
-    comment = (comment or "").strip() or None
-    if not approve and not comment:
+    if ruling.unexplained:
         raise Refused("cần nêu lý do không chấp thuận")
-    ext.decision = Decision.approved if approve else Decision.refused
-    ext.decided_at, ext.decided_by, ext.comment = now, by.actor, comment
-    if approve:
+    ext.decision = Decision.approved if ruling.yes else Decision.refused
+    ext.decided_at, ext.decided_by, ext.comment = now, by.actor, ruling.comment
+    if ruling.yes:
         a = session.get(Assignment, ext.assignment_id)
         a.extended_due = ext.requested_due
         a.escalation_level, a.overdue_at = 0, None  # the ladder counts from the new date
@@ -106,7 +104,7 @@ def decide(
         by=by,
         extension=ext.id,
         requested_due=ext.requested_due.isoformat(),
-        comment=comment,
+        comment=ruling.comment,
     )
     return ext
 

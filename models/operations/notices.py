@@ -16,9 +16,14 @@ from models.tables.assignment import Assignment
 from models.tables.notification import dedupe_key
 from models.tables.org import Contact
 
-# How each notice is queued: kind: (occasion prefix, also by SMS when the contact has an email). A
-# return asks for action. The kinds themselves (context, SMS form) are in notifications/kinds.py.
-QUEUED = {"receipt": ("E", False), "returned": ("R", True), "extension": ("X", False)}
+# How each notice is queued: kind: (occasion prefix, what its event is, also by SMS when the contact
+# has an email: a return asks for action). The kinds themselves (context, SMS form) are in
+# notifications/kinds.py.
+QUEUED = {
+    "receipt": ("E", "evidence_id", False),
+    "returned": ("R", "evidence_id", True),
+    "extension": ("X", "extension_id", False),
+}
 
 
 def enqueue(
@@ -31,11 +36,10 @@ def enqueue(
     policy: Policy,
     tz: ZoneInfo,
     contact_id: int | None = None,
-    context: dict | None = None,
 ) -> list[int]:
     """Queue `kind` about event `event_id` to `contact_id`, or to the body's focal points (or
     head) when no contact is known. Returns the new outbox rows' ids."""
-    prefix, sms_too = QUEUED[kind]
+    prefix, event, sms_too = QUEUED[kind]
     contact = session.get(Contact, contact_id) if contact_id else None
     people: Sequence[tuple[int | None, str | None, str | None]]  # (contact id, email, phone)
     if contact is not None and contact.active:
@@ -58,7 +62,7 @@ def enqueue(
                 contact_id=cid,
                 assignment_id=assignment_id,
                 step=occasion,
-                context=context,
+                context={event: event_id},
                 now=now,
                 send_at=sms_at if channel == "sms" else None,
             )
