@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
 
 from config import MAX_ID
 
@@ -63,6 +64,15 @@ def parse_moment(text: str | None, settings: Settings) -> datetime:
 
 def print_json(rows: list[dict[str, Any]]) -> None:
     sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def listing(rows: list[dict[str, Any]], as_json: bool, table: Table, cells: Callable[[dict], list[str]]) -> None:
+    """A listing command's output: the rows as a JSON array with --json, else a table of their cells."""
+    if as_json:
+        return print_json(rows)
+    for r in rows:
+        table.add_row(*cells(r))
+    out.print(table)
 
 
 @contextmanager

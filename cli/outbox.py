@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli import ID_RANGE, AsOfOpt, JsonOpt, get_settings, out, parse_moment, print_json, runtime_for, session
+from cli import ID_RANGE, AsOfOpt, JsonOpt, get_settings, listing, out, parse_moment, runtime_for, session
 
 app = typer.Typer(help="Hộp thư đi: các tin nhắc việc và kết quả gửi.", invoke_without_command=True)
 
@@ -49,15 +49,14 @@ def outbox_list(
 
     with session() as s:
         rows = listings.outbox(s, status=status)
-    if as_json:
-        return print_json(rows)
     table = Table(
         "Mã", "Loại", "Kênh", "Người nhận", "Nhiệm vụ", "Bước", "Trạng thái", "Lần", "Lỗi", title="Hộp thư đi"
     )
-    for r in rows:
+
+    def cells(r: dict) -> list[str]:
         # A message whose fate was unknown at least once may have reached its recipient twice.
         state = r["status"] + (" (có thể trùng)" if r["unknown_outcomes"] and r["status"] == "sent" else "")
-        table.add_row(
+        return [
             str(r["id"]),
             r["kind"],
             r["channel"],
@@ -67,8 +66,9 @@ def outbox_list(
             state,
             str(r["attempts"]),
             escape(r["last_error"] or ""),
-        )
-    out.print(table)
+        ]
+
+    listing(rows, as_json, table, cells)
 
 
 @app.command("retry")

@@ -7,7 +7,7 @@ from datetime import datetime
 import typer
 from rich.table import Table
 
-from cli import BodyOpt, JsonOpt, get_settings, out, print_json, session
+from cli import BodyOpt, JsonOpt, get_settings, listing, out, session
 
 app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
 
@@ -35,12 +35,8 @@ def plan_bodies(as_json: JsonOpt = False) -> None:
 
     with session() as s:
         rows = listings.bodies(s)
-    if as_json:
-        return print_json(rows)
     table = Table("Mã", "Tên cơ quan", "Loại", title="Cơ quan, đơn vị")
-    for r in rows:
-        table.add_row(r["code"], r["name"], r["kind"])
-    out.print(table)
+    listing(rows, as_json, table, lambda r: [r["code"], r["name"], r["kind"]])
 
 
 @app.command("duties")
@@ -50,12 +46,10 @@ def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None) -> None:
 
     with session() as s:
         rows = listings.duties(s, body=body)
-    if as_json:
-        return print_json(rows)
     table = Table("Mục", "Cơ quan", "Nhiệm vụ", "Chu kỳ", title="Nhiệm vụ được giao")
-    for r in rows:
-        table.add_row(r["ref"], r["body"], r["title"], CADENCE_VI.get(r["cadence"], r["cadence"]))
-    out.print(table)
+    listing(
+        rows, as_json, table, lambda r: [r["ref"], r["body"], r["title"], CADENCE_VI.get(r["cadence"], r["cadence"])]
+    )
 
 
 CADENCE_VI = {"once": "một lần", "quarterly": "hằng quý", "semiannual": "6 tháng", "annual": "hằng năm"}
@@ -68,11 +62,15 @@ def plan_targets(as_json: JsonOpt = False) -> None:
 
     with session() as s:
         rows = listings.targets(s)
-    if as_json:
-        return print_json(rows)
-    table = Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu")
-    for r in rows:
+
+    def threshold(r: dict) -> str:
         unit = "%" if r["unit"] == "percent" else ("%/năm" if r["unit"] == "percent-change" else "")
         upper = f"-{r['upper']:g}" if r["upper"] is not None else ""
-        table.add_row(r["ref"], r["measure"], f"≥ {r['threshold']:g}{upper}{unit}")
-    out.print(table)
+        return f"≥ {r['threshold']:g}{upper}{unit}"
+
+    listing(
+        rows,
+        as_json,
+        Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu"),
+        lambda r: [r["ref"], r["measure"], threshold(r)],
+    )

@@ -4,6 +4,7 @@ submissions and on extension requests, and the submitted files."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter
@@ -81,38 +82,54 @@ def review_page(assignment_id: AssignmentId, _reviewer: CoordinatorPage, ctx: Ct
     return page("review.html", **view)
 
 
+@dataclass(frozen=True)
+class _Subject:
+    """What a coordinator decides on: the action (models.operations.actions), the form's two
+    choices (yes first), what to say when none is chosen or the subject is unknown, and the
+    assignment whose page the decision returns to."""
+
+    decide: Callable
+    choices: tuple[str, str]
+    unchosen: str
+    missing: str
+    assignment_of: Callable
+
+
+SUBMISSION = _Subject(
+    actions.decide_submission,
+    ("accept", "return"),
+    "Chọn chấp nhận hoặc trả lại.",
+    "Không có nhiệm vụ này.",
+    lambda a: a.id,
+)
+EXTENSION = _Subject(
+    actions.decide_extension,
+    ("approve", "refuse"),
+    "Chọn chấp thuận hoặc không chấp thuận.",
+    "Không có đề nghị gia hạn này.",
+    lambda ext: ext.assignment_id,
+)
+
+
 async def _decide(
-    ctx: Context,
-    db: Database,
-    form: ReceivedForm,
-    now: datetime,
-    reviewer: int,
-    decide: Callable,
-    subject_id: int,
-    *,
-    choices: tuple[str, str],
-    unchosen: str,
-    missing: str,
-    assignment_of: Callable,
+    subject: _Subject, subject_id: int, form: ReceivedForm, reviewer: int, ctx: Context, db: Database, now: datetime
 ) -> RedirectResponse:
-    """A coordinator's decision, the form and the login already checked: one of two `choices` (the
-    first is yes) and a comment, then `decide` (an action of models.operations.actions) on the
-    subject. Back to the assignment's page; the messages it owes go after the response."""
+    """A coordinator's decision, the form and the login already checked. Back to the assignment's
+    page; the messages the decision owes go after the response."""
     decision = form.get("decision")
-    if decision not in choices:
-        raise ErrorPage(unchosen, 422)
-    ruling = Ruling(decision == choices[0], form.get("comment"))
-    by = By(f"contact:{reviewer}", "portal")
+    if decision not in subject.choices:
+        raise ErrorPage(subject.unchosen, 422)
+    ruling, by = Ruling(decision == subject.choices[0], form.get("comment")), By(f"contact:{reviewer}", "portal")
 
     def run() -> tuple[int, list[int]]:
         with db() as s:
             try:
-                subject, ids = decide(
+                done, ids = subject.decide(
                     s, subject_id, ruling, now=now, policy=ctx.runtime.policy, tz=ctx.settings.tz, by=by
                 )
             except LookupError:
-                raise ErrorPage(missing, 404) from None
-            return assignment_of(subject), ids
+                raise ErrorPage(subject.missing, 404) from None
+            return subject.assignment_of(done), ids
 
     assignment_id, ids = await run_in_threadpool(run)
     return RedirectResponse(f"/review/{assignment_id}", 303, background=ctx.send_later(ids))
@@ -123,36 +140,12 @@ async def _decide(
 
 @router.post("/review/{assignment_id}")
 async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    return await _decide(
-        ctx,
-        db,
-        form,
-        now,
-        reviewer,
-        actions.decide_submission,
-        assignment_id,
-        choices=("accept", "return"),
-        unchosen="Chọn chấp nhận hoặc trả lại.",
-        missing="Không có nhiệm vụ này.",
-        assignment_of=lambda a: a.id,
-    )
+    return await _decide(SUBMISSION, assignment_id, form, reviewer, ctx, db, now)
 
 
 @router.post("/review/extensions/{extension_id}")
 async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    return await _decide(
-        ctx,
-        db,
-        form,
-        now,
-        reviewer,
-        actions.decide_extension,
-        extension_id,
-        choices=("approve", "refuse"),
-        unchosen="Chọn chấp thuận hoặc không chấp thuận.",
-        missing="Không có đề nghị gia hạn này.",
-        assignment_of=lambda ext: ext.assignment_id,
-    )
+    return await _decide(EXTENSION, extension_id, form, reviewer, ctx, db, now)
 
 
 @router.get("/review/files/{file_id}")

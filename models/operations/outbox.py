@@ -131,36 +131,11 @@ def fail(
         row.unknown_outcomes += 1
     if unknown and row.unknown_outcomes > UNKNOWN_RESENDS:
         row.status = Delivery.unknown
-        record(
-            session,
-            "notification.unknown",
-            "notification",
-            row.id,
-            now=now,
-            by=SYSTEM,
-            kind=row.kind,
-            delivery=row.channel,
-            contact=row.contact_id,
-            assignment=row.assignment_id,
-            attempts=row.attempts,
-        )
+        _audit(session, row, "notification.unknown", now)
         return
     if (permanent or row.attempts >= d.max_attempts) and not unknown:
         row.status = Delivery.dead
-        # No address in the audit row: the contact and the channel say whose to check.
-        record(
-            session,
-            "notification.failed",
-            "notification",
-            row.id,
-            now=now,
-            by=SYSTEM,
-            kind=row.kind,
-            delivery=row.channel,
-            contact=row.contact_id,
-            assignment=row.assignment_id,
-            attempts=row.attempts,
-        )
+        _audit(session, row, "notification.failed", now)
     else:
         row.status = Delivery.failed
         retry_at = now + d.backoff(row.attempts)
@@ -172,6 +147,23 @@ def fail(
         and (row.status == Delivery.dead or row.attempts >= d.sms_fallback_after)
     ):
         _fallback_to_sms(session, row, now=now, policy=policy, tz=tz)
+
+
+def _audit(session: Session, row: Notification, action: str, now: datetime) -> None:
+    """A message's fate in the audit log. No address: the contact and the channel say whose to check."""
+    record(
+        session,
+        action,
+        "notification",
+        row.id,
+        now=now,
+        by=SYSTEM,
+        kind=row.kind,
+        delivery=row.channel,
+        contact=row.contact_id,
+        assignment=row.assignment_id,
+        attempts=row.attempts,
+    )
 
 
 def _fallback_to_sms(session: Session, row: Notification, *, now: datetime, policy: Policy, tz: ZoneInfo) -> None:
