@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from models.errors import NotFound
+
+T = TypeVar("T")
 
 
 def _json(value: object) -> str:
@@ -59,6 +64,14 @@ def dialect_insert(session: Session, table: type):
 def insert_ignoring_conflicts(session: Session, table: type, conflict_columns: list[str]):
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL alike: safe when runs overlap."""
     return dialect_insert(session, table).on_conflict_do_nothing(index_elements=conflict_columns)
+
+
+def get_or_refuse(session: Session, table: type[T], row_id: int, missing: str) -> T:
+    """The row with this id, or NotFound with `missing`, the message its user reads."""
+    row = session.get(table, row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 @contextmanager

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-
 import pytest
 
 from config import CONFIG_DIR
 from models.errors import InputError
 from models.rules.policy import Override, Policy, due_steps
-from models.tables.assignment import Assignment, State
+from models.tables.assignment import State
 from tests.clock import TZ, at
+from tests.factories import assignment
 
 POLICY = Policy.from_file(CONFIG_DIR / "policy.yaml")
-
-
-def a(due="2025-06-18", state=State.open, extended=None) -> Assignment:
-    return Assignment(
-        duty_id=1,
-        body_id=1,
-        period="2025-H1",
-        period_start=date(2024, 12, 15),
-        period_end=date(2025, 6, 14),
-        due=date.fromisoformat(due),
-        state=state,
-        extended_due=date.fromisoformat(extended) if extended else None,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
 
 
 def names(assignment, now, ref="V.1.1", policy=POLICY, calendar=None):
@@ -50,31 +35,31 @@ def names(assignment, now, ref="V.1.1", policy=POLICY, calendar=None):
     ],
 )
 def test_steps_by_day(calendar, now, expected):
-    assert names(a(), at(now), calendar=calendar) == expected
+    assert names(assignment(), at(now), calendar=calendar) == expected
 
 
 def test_nothing_for_a_submitted_or_accepted_duty_and_again_once_returned(calendar):
-    assert names(a(state=State.submitted), at("2025-06-23"), calendar=calendar) == []
-    assert names(a(state=State.accepted), at("2025-06-23"), calendar=calendar) == []
-    assert names(a(state=State.returned), at("2025-06-23"), calendar=calendar) == ["D+3"]
+    assert names(assignment(state=State.submitted), at("2025-06-23"), calendar=calendar) == []
+    assert names(assignment(state=State.accepted), at("2025-06-23"), calendar=calendar) == []
+    assert names(assignment(state=State.returned), at("2025-06-23"), calendar=calendar) == ["D+3"]
 
 
 def test_an_extension_moves_the_steps(calendar):
     # Due 30/6 instead of 18/6: on 23/6 it is T-7 (19/6), not D+3.
-    assert names(a(extended="2025-06-30"), at("2025-06-23"), calendar=calendar) == ["T-7"]
-    assert names(a(extended="2025-06-30"), at("2025-06-27"), calendar=calendar) == ["T-1"]
+    assert names(assignment(extended="2025-06-30"), at("2025-06-23"), calendar=calendar) == ["T-7"]
+    assert names(assignment(extended="2025-06-30"), at("2025-06-27"), calendar=calendar) == ["T-1"]
 
 
 def test_per_duty_override(calendar):
-    assert names(a(), at("2025-06-04"), ref="V.BC", calendar=calendar) == ["T-10"]  # V.BC starts earlier
+    assert names(assignment(), at("2025-06-04"), ref="V.BC", calendar=calendar) == ["T-10"]  # V.BC starts earlier
     policy = POLICY.model_copy(update={"overrides": {"X": Override(overdue_every=1)}})
-    assert names(a(), at("2025-06-19"), ref="X", policy=policy, calendar=calendar) == ["D+1"]
+    assert names(assignment(), at("2025-06-19"), ref="X", policy=policy, calendar=calendar) == ["D+1"]
 
 
 def test_steps_across_tet(calendar):
     # Due Monday 3/2/2025, right after Tết: T-1 is Friday 24/1, before the holidays.
-    assert names(a(due="2025-02-03"), at("2025-01-24"), calendar=calendar) == ["T-1"]
-    assert names(a(due="2025-02-03"), at("2025-01-30"), calendar=calendar) == ["T-1"]
+    assert names(assignment(due="2025-02-03"), at("2025-01-24"), calendar=calendar) == ["T-1"]
+    assert names(assignment(due="2025-02-03"), at("2025-01-30"), calendar=calendar) == ["T-1"]
 
 
 def test_quiet_hours_push_sms_to_the_morning():

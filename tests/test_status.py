@@ -10,80 +10,35 @@ from models.operations.board import AssignmentView, board
 from models.rules.status import Status, classify
 from models.tables.assignment import Assignment, State
 from tests.clock import TZ, local
+from tests.factories import assignment
 
 DUE = date(2025, 6, 18)
 
 
-def assignment(state=State.open, submitted=None, reviewed=None, completed=None, extended=None) -> Assignment:
-    return Assignment(
-        duty_id=1,
-        body_id=1,
-        period="2025-H1",
-        period_start=date(2024, 12, 15),
-        period_end=date(2025, 6, 14),
-        due=DUE,
-        extended_due=extended,
-        state=state,
-        submitted_at=submitted,
-        reviewed_at=reviewed,
-        completed_at=completed,
-        created_at=datetime(2025, 1, 1, tzinfo=UTC),
+def accepted(submitted: str, reviewed: str = "2025-06-20T08:00") -> Assignment:
+    """Submitted at `submitted` (local time), accepted at `reviewed`."""
+    return assignment(
+        DUE, State.accepted, submitted=local(submitted), reviewed=local(reviewed), completed=local(submitted)
     )
 
 
 @pytest.mark.parametrize(
     ("a", "now", "expected"),
     [
-        (assignment(), "2025-06-18T23:59", Status.open),  # the whole due day counts
-        (assignment(), "2025-06-19T00:00", Status.overdue),
-        (assignment(extended=date(2025, 6, 30)), "2025-06-25T09:00", Status.open),
-        (assignment(State.submitted, submitted=local("2025-06-17T10:00")), "2025-06-20T09:00", Status.submitted),
+        (assignment(DUE), "2025-06-18T23:59", Status.open),  # the whole due day counts
+        (assignment(DUE), "2025-06-19T00:00", Status.overdue),
+        (assignment(DUE, extended=date(2025, 6, 30)), "2025-06-25T09:00", Status.open),
+        (assignment(DUE, State.submitted, submitted=local("2025-06-17T10:00")), "2025-06-20T09:00", Status.submitted),
         (
-            assignment(State.returned, submitted=local("2025-06-17T10:00"), reviewed=local("2025-06-19T10:00")),
+            assignment(DUE, State.returned, submitted=local("2025-06-17T10:00"), reviewed=local("2025-06-19T10:00")),
             "2025-06-20T09:00",
             Status.returned,
         ),
-        (
-            assignment(
-                State.accepted,
-                submitted=local("2025-06-18T22:00"),
-                reviewed=local("2025-06-20T08:00"),
-                completed=local("2025-06-18T22:00"),
-            ),
-            "2025-06-21T09:00",
-            Status.done_on_time,
-        ),
-        (
-            assignment(
-                State.accepted,
-                submitted=local("2025-06-19T07:00"),
-                reviewed=local("2025-06-20T08:00"),
-                completed=local("2025-06-19T07:00"),
-            ),
-            "2025-06-21T09:00",
-            Status.done_late,
-        ),
+        (accepted("2025-06-18T22:00"), "2025-06-21T09:00", Status.done_on_time),
+        (accepted("2025-06-19T07:00"), "2025-06-21T09:00", Status.done_late),
         # Replaying the past: what happened after `now` is not seen yet.
-        (
-            assignment(
-                State.accepted,
-                submitted=local("2025-06-19T07:00"),
-                reviewed=local("2025-06-20T08:00"),
-                completed=local("2025-06-19T07:00"),
-            ),
-            "2025-06-19T12:00",
-            Status.submitted,
-        ),
-        (
-            assignment(
-                State.accepted,
-                submitted=local("2025-06-19T07:00"),
-                reviewed=local("2025-06-20T08:00"),
-                completed=local("2025-06-19T07:00"),
-            ),
-            "2025-06-18T12:00",
-            Status.open,
-        ),
+        (accepted("2025-06-19T07:00"), "2025-06-19T12:00", Status.submitted),
+        (accepted("2025-06-19T07:00"), "2025-06-18T12:00", Status.open),
     ],
 )
 def test_classify(a, now, expected):
@@ -93,7 +48,7 @@ def test_classify(a, now, expected):
 def test_a_submission_late_in_utc_but_on_time_locally_is_on_time():
     # 16:30 UTC on the due day is 23:30 in Hà Nội: still on time.
     submitted = datetime(2025, 6, 18, 16, 30, tzinfo=UTC)
-    a = assignment(State.accepted, submitted=submitted, reviewed=local("2025-06-20T08:00"), completed=submitted)
+    a = assignment(DUE, State.accepted, submitted=submitted, reviewed=local("2025-06-20T08:00"), completed=submitted)
     assert classify(a, local("2025-06-21T00:00"), TZ) == Status.done_on_time
 
 

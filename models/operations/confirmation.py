@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import event
 from sqlmodel import Session, select
 
-from models.errors import EvidenceRefused, NotFound
+from models.db import get_or_refuse
+from models.errors import EvidenceRefused
 from models.intake.uploads import Upload
 from models.operations.audit import CLI, By, record
 from models.rules.dates import check_typed_date
@@ -135,9 +136,7 @@ def confirm(
     if this raises. A document's date lies within the plan's period widened by `date_margin_days`,
     and not after today.
     """
-    a = session.get(Assignment, assignment_id)
-    if a is None:
-        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    a = get_or_refuse(session, Assignment, assignment_id, f"không có nhiệm vụ số {assignment_id}")
     if a.state not in OPEN_STATES:
         raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: không có gì để xác nhận")
     duty = session.get(Duty, a.duty_id)
@@ -209,9 +208,7 @@ def review(
     session: Session, assignment_id: int, ruling: Ruling, *, now: datetime, by: By = CLI
 ) -> tuple[Assignment, Evidence]:
     """A coordinator accepts (done on time or late, by the submission time) or returns it."""
-    a = session.get(Assignment, assignment_id)
-    if a is None:
-        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    a = get_or_refuse(session, Assignment, assignment_id, f"không có nhiệm vụ số {assignment_id}")
     if a.state != State.submitted:
         raise EvidenceRefused(f"nhiệm vụ {assignment_id} đang ở trạng thái {a.state}: chỉ xem xét bài đã nộp")
     if ruling.unexplained:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models.errors import NotFound, Refused
+from models.db import get_or_refuse
+from models.errors import Refused
 from models.operations.audit import CLI, By, record
 from models.operations.confirmation import Ruling
 from models.rules.calendar import WorkingCalendar
@@ -41,9 +42,7 @@ def request(
     contact_id: int | None = None,
     by: By = CLI,
 ) -> Extension:
-    a = session.get(Assignment, assignment_id)
-    if a is None:
-        raise NotFound(f"không có nhiệm vụ số {assignment_id}")
+    a = get_or_refuse(session, Assignment, assignment_id, f"không có nhiệm vụ số {assignment_id}")
     if a.state not in OPEN_STATES:
         raise Refused(f"nhiệm vụ {assignment_id} không còn mở ({a.state}): không thể xin gia hạn")
     reason = (reason or "").strip()
@@ -82,9 +81,7 @@ def request(
 
 
 def decide(session: Session, extension_id: int, ruling: Ruling, *, now: datetime, by: By = CLI) -> Extension:
-    ext = session.get(Extension, extension_id)
-    if ext is None:
-        raise NotFound(f"không có đề nghị gia hạn số {extension_id}")
+    ext = get_or_refuse(session, Extension, extension_id, f"không có đề nghị gia hạn số {extension_id}")
     if ext.decision != Decision.pending:
         raise Refused(f"đề nghị gia hạn {extension_id} đã được quyết định ({ext.decision})")
     if ruling.unexplained:

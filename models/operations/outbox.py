@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, case, update
 from sqlmodel import Session, select
 
-from models.db import insert_ignoring_conflicts
-from models.errors import NotFound, Refused
+from models.db import get_or_refuse, insert_ignoring_conflicts
+from models.errors import Refused
 from models.operations.audit import SYSTEM, record
 from models.rules.policy import Policy
 from models.tables.notification import RETRYABLE, Delivery, Notification, dedupe_key
@@ -217,9 +217,7 @@ def recover_stale(session: Session, *, now: datetime, wall: datetime, policy: Po
 def retry(session: Session, row_id: int, *, now: datetime, duplicate_ok: bool = False) -> Notification:
     """A coordinator's retry of a failed, dead or cancelled row: due again now, attempts kept. A row
     whose outcome is unknown may have been delivered: it is resent only when `duplicate_ok`."""
-    row = session.get(Notification, row_id)
-    if row is None:
-        raise NotFound(f"không có tin số {row_id} trong hộp thư đi")
+    row = get_or_refuse(session, Notification, row_id, f"không có tin số {row_id} trong hộp thư đi")
     if row.status == Delivery.unknown and not duplicate_ok:
         raise Refused(
             f"tin {row_id} có thể đã đến người nhận (máy chủ không xác nhận): gửi lại có thể gây "
