@@ -105,6 +105,31 @@ def send_now(runtime: Runtime, ids: list[int]) -> None:
         runtime.dispatch(datetime.now(runtime.tz), ids=ids)
 
 
+def decide(
+    action: Callable,
+    subject_id: int,
+    yes: bool,
+    reason: str | None,
+    as_of: str | None,
+    *,
+    usage: str,
+    said: Callable[[Any, datetime, Settings], str],
+) -> None:
+    """A coordinator's decision from the command line: a yes, or a no with its reason (`usage` when
+    neither or both); `action` is models.operations.actions' decide_*; what it owes is sent at once."""
+    from models.operations.confirmation import Ruling
+
+    if yes == (reason is not None):
+        raise typer.BadParameter(usage)
+    settings = get_settings()
+    now, runtime = parse_moment(as_of, settings), runtime_for(settings)
+    with session() as s:
+        done, ids = action(s, subject_id, Ruling(yes, reason), now=now, policy=runtime.policy, tz=runtime.tz)
+        message = said(done, now, settings)
+    send_now(runtime, ids)
+    out.print(f"[green]✓[/green] {message}")
+
+
 # The command groups use the helpers above: imported once these exist.
 from cli import (  # noqa: E402
     assignments,

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cli import ID_RANGE, AsOfOpt, err, get_settings, out, parse_moment, runtime_for, send_now, session
+from cli import ID_RANGE, AsOfOpt, decide, err, get_settings, out, parse_moment, runtime_for, send_now, session
 
 
 def _value(text: str) -> tuple[str, float]:
@@ -71,20 +71,17 @@ def review(
 ) -> None:
     """A coordinator accepts or returns a submission (a return is emailed to the focal point)."""
     from models.operations.actions import decide_submission
-    from models.operations.confirmation import Ruling
     from models.rules.status import classify
 
-    if accept == (return_reason is not None):
-        raise typer.BadParameter('give either --accept or --return "lý do"')
-    settings = get_settings()
-    now = parse_moment(as_of, settings)
-    runtime = runtime_for(settings)
-    with session() as s:
-        ruling = Ruling(accept, return_reason)
-        a, ids = decide_submission(s, assignment_id, ruling, now=now, policy=runtime.policy, tz=runtime.tz)
-        label = classify(a, now, settings.tz).label
-    send_now(runtime, ids)
-    out.print(f"[green]✓[/green] Nhiệm vụ {assignment_id}: {label}.")
+    decide(
+        decide_submission,
+        assignment_id,
+        accept,
+        return_reason,
+        as_of,
+        usage='give either --accept or --return "lý do"',
+        said=lambda a, now, settings: f"Nhiệm vụ {assignment_id}: {classify(a, now, settings.tz).label}.",
+    )
 
 
 def link(
@@ -113,9 +110,7 @@ def link(
             count = revoke_links(s, assignment_id, now=now, by=CLI)
             out.print(f"[green]✓[/green] Đã thu hồi {count} đường dẫn.")
             return
-        made = issue(
-            s, assignment_id, purpose=Purpose.confirm, now=now, days=settings.link_days, contact_id=contact, by=CLI
-        )
+        made = issue(s, assignment_id, Purpose.confirm, now=now, days=settings.link_days, contact_id=contact, by=CLI)
         url = links.url(made)
         expires = made.expires_at.astimezone(settings.tz)
     sys.stdout.write(url + "\n")

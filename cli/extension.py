@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cli import ID_RANGE, AsOfOpt, get_settings, out, parse_moment, runtime_for, send_now, session
+from cli import ID_RANGE, AsOfOpt, decide, get_settings, out, parse_moment, session
 
 app = typer.Typer(help="Gia hạn: xin và quyết định.", no_args_is_help=True)
 
@@ -32,8 +32,8 @@ def extension_request(
         ext = request(
             s,
             assignment_id,
-            new_due=new_due,
-            reason=reason,
+            new_due,
+            reason,
             now=parse_moment(as_of, settings),
             calendar=WorkingCalendar.from_file(settings.calendar_file),
             tz=settings.tz,
@@ -51,18 +51,11 @@ def extension_decide(
 ) -> None:
     """A coordinator approves or refuses an extension request (the requester is emailed)."""
     from models.operations.actions import decide_extension
-    from models.operations.confirmation import Ruling
 
-    if approve == (refuse is not None):
-        raise typer.BadParameter('give either --approve or --refuse "lý do"')
-    settings = get_settings()
-    runtime = runtime_for(settings)
-    with session() as s:
-        ruling, now = Ruling(approve, refuse), parse_moment(as_of, settings)
-        ext, ids = decide_extension(s, extension_id, ruling, now=now, policy=runtime.policy, tz=runtime.tz)
-        decision = ext.decision
-    send_now(runtime, ids)
-    out.print(
-        f"[green]✓[/green] Đề nghị gia hạn số {extension_id}: "
-        + ("chấp thuận." if decision == "approved" else "không chấp thuận.")
-    )
+    def said(ext, now, settings) -> str:
+        return f"Đề nghị gia hạn số {extension_id}: " + (
+            "chấp thuận." if ext.decision == "approved" else "không chấp thuận."
+        )
+
+    usage = 'give either --approve or --refuse "lý do"'
+    decide(decide_extension, extension_id, approve, refuse, as_of, usage=usage, said=said)

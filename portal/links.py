@@ -155,8 +155,8 @@ async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now, page
             ext = extension.request(
                 s,
                 link.assignment_id,
-                new_due=new_due,
-                reason=form.get("reason"),
+                new_due,
+                form.get("reason"),
                 now=now,
                 calendar=ctx.runtime.calendar,
                 tz=ctx.settings.tz,

@@ -69,7 +69,7 @@ class Portal:
     ) -> str:
         with session_scope(self.db) as s:
             return self.links.url(
-                issue(s, assignment_id, purpose=purpose, now=self.clock.now, days=days, contact_id=contact_id)
+                issue(s, assignment_id, purpose, now=self.clock.now, days=days, contact_id=contact_id)
             )
 
     def client(self) -> httpx.Client:

@@ -78,6 +78,20 @@ def backend(fault_db) -> str:
     return "postgres" if fault_db.startswith("postgresql") else "sqlite"
 
 
+RETRIED = "temporary: retried with backoff"
+
+
+@pytest.fixture
+def ledger(backend):
+    """Record a fault in the ledger, on this test's database; returns (delivered, duplicates, lost)."""
+
+    def write(fault: str, expected: list[str], received: Counter, rule: str) -> tuple[int, int, int]:
+        entry = tally(fault, backend, expected, received, rule)
+        return entry.delivered, entry.duplicates, entry.lost
+
+    return write
+
+
 @pytest.fixture
 def gateway():
     gw = SMSGateway()
@@ -117,7 +131,7 @@ def rows(url: str) -> list[Notification]:
 
 
 @pytest.mark.parametrize("stage", ["HELO", "MAIL", "RCPT", "DATA"])
-def test_a_greylisting_451_is_retried_at_every_stage(fault_db, backend, smtp, tmp_path, stage):
+def test_a_greylisting_451_is_retried_at_every_stage(fault_db, smtp, tmp_path, stage, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path)
     assert len(queue_reminders(rt)) == 20
     smtp.fault(stage, "451 4.7.1 Greylisted, try again later", times=20)
@@ -127,31 +141,21 @@ def test_a_greylisting_451_is_retried_at_every_stage(fault_db, backend, smtp, tm
         assert f"SMTP 451 4.7.1 Greylisted, try again later (at {stage})" in row.last_error
         assert row.next_attempt_at == T7 + timedelta(minutes=5)
     assert rt.dispatch(T7 + timedelta(minutes=6)) == Counter({Delivery.sent: 20})
-    entry = tally(
-        f"451 at {stage} (greylisting), 20 reminders",
-        backend,
-        FOCAL,
-        smtp.received_by(),
-        "temporary: retried with backoff",
-    )
-    assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
+    assert ledger(f"451 at {stage} (greylisting), 20 reminders", FOCAL, smtp.received_by(), RETRIED) == (20, 0, 0)
 
 
-def test_greylisted_escalation_notices_are_retried(fault_db, backend, smtp, tmp_path):
+def test_greylisted_escalation_notices_are_retried(fault_db, smtp, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path)
     schedule(rt, D1)
     smtp.fault("RCPT", "421 4.7.0 Try again later, closing connection", times=3)
     assert rt.escalate(D1) == 3
     assert rt.dispatch(D1) == Counter({Delivery.failed: 3})
     assert rt.dispatch(D1 + timedelta(minutes=6)) == Counter({Delivery.sent: 3})
-    entry = tally(
-        "421 at RCPT, escalation notices",
-        backend,
-        [HEAD, COORDINATOR, LEADER],
-        smtp.received_by(),
-        "temporary: retried with backoff",
+    assert ledger("421 at RCPT, escalation notices", [HEAD, COORDINATOR, LEADER], smtp.received_by(), RETRIED) == (
+        3,
+        0,
+        0,
     )
-    assert (entry.delivered, entry.duplicates, entry.lost) == (3, 0, 0)
 
 
 @pytest.mark.parametrize(
@@ -175,7 +179,7 @@ def test_a_5xx_is_final_at_once_and_keeps_its_code(fault_db, smtp, tmp_path, sta
 
 
 @pytest.mark.parametrize("stalls", [1, None], ids=["once", "always"])
-def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, smtp, tmp_path, stalls):
+def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, smtp, tmp_path, stalls, ledger):
     rt = runtime(fault_db, smtp.url_with(cto="1"), tmp_path)
     (row_id, *_) = queue_reminders(rt)
     smtp.fault("DATA", hang=True, store=True, times=stalls)
@@ -195,9 +199,8 @@ def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, s
         assert rt.dispatch(T7 + timedelta(days=2), ids=[row_id]) == Counter()
         with session_scope(fault_db) as s, pytest.raises(Refused, match="duplicate"):
             outbox.retry(s, row_id, now=T7)
-    tally(
+    ledger(
         f"stored, never acknowledged ({'once' if stalls else 'always'})",
-        backend,
         [row.recipient],
         received,
         "unknown: resent once (shown as unknown_outcomes); a second unknown is not resent",
@@ -212,7 +215,7 @@ def test_a_message_stored_but_never_acknowledged_is_unknown(fault_db, backend, s
 # ---- 3. the SMS fallback of an escalation notice renders -------------------------------------------
 
 
-def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, backend, smtp, gateway, tmp_path):
+def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, smtp, gateway, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path, gateway)
     schedule(rt, D1)
     with session_scope(fault_db) as s:
@@ -230,9 +233,8 @@ def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, backend, smt
     assert notices["sms"].status == Delivery.sent, notices["sms"].last_error
     (sms,) = gateway.received
     assert sms["to"] == "+84912345678" and sms["text"].isascii() and len(sms["text"]) <= 160
-    tally(
+    ledger(
         "email refused 550, SMS fallback of a notice",
-        backend,
         ["+84912345678"],
         Counter(p["to"] for p in gateway.received),
         "permanent: SMS instead",
@@ -242,7 +244,7 @@ def test_the_sms_fallback_of_an_escalation_notice_is_sent(fault_db, backend, smt
 # ---- 4. a lease is measured on the wall clock of the claim ------------------------------------------
 
 
-def test_a_send_in_flight_is_not_taken_for_a_crash_by_a_later_replay(fault_db, backend, smtp, tmp_path):
+def test_a_send_in_flight_is_not_taken_for_a_crash_by_a_later_replay(fault_db, smtp, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url_with(cto="3"), tmp_path)
     (row_id, *_) = queue_reminders(rt)
     smtp.fault("MAIL", delay=2, times=1)  # a slow server: the first send takes 2 s
@@ -256,14 +258,8 @@ def test_a_send_in_flight_is_not_taken_for_a_crash_by_a_later_replay(fault_db, b
     first.join()
     (row, *_) = rows(fault_db)
     assert (row.status, row.attempts) == (Delivery.sent, 1)
-    entry = tally(
-        "a replay during a slow send",
-        backend,
-        [row.recipient],
-        smtp.received_by(),
-        "leases on the wall clock of the claim",
-    )
-    assert (entry.delivered, entry.duplicates) == (1, 0)
+    counts = ledger("a replay during a slow send", [row.recipient], smtp.received_by(), "leases on the wall clock")
+    assert counts == (1, 0, 0)
 
 
 def test_a_row_left_sending_by_a_crash_is_retried_after_the_lease(fault_db, smtp, tmp_path):
@@ -305,7 +301,7 @@ def _fail_marking_sent(url: str, row_id: int) -> None:
             )
 
 
-def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, smtp, tmp_path):
+def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, smtp, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path)
     ids = queue_reminders(rt)
     _fail_marking_sent(fault_db, ids[3])
@@ -320,9 +316,8 @@ def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, sm
     rt.dispatch(T7, clock=lambda: later)  # past the lease: resent, as a possible duplicate
     (row,) = [r for r in rows(fault_db) if r.id == ids[3]]
     assert (row.status, row.unknown_outcomes) == (Delivery.sent, 1)
-    tally(
+    ledger(
         "database error after one send",
-        backend,
         FOCAL,
         smtp.received_by(),
         "that row stays sending; resent after the lease (a duplicate, shown)",
@@ -332,7 +327,7 @@ def test_a_database_error_after_a_send_fails_that_row_only(fault_db, backend, sm
 # ---- 6. a relay that never answers costs a bounded time ---------------------------------------------
 
 
-def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, backend, smtp, tmp_path):
+def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, smtp, tmp_path, ledger):
     silent = SilentServer()
     try:
         rt = runtime(fault_db, silent.url + "&cto=0.5", tmp_path)
@@ -344,17 +339,15 @@ def test_a_silent_relay_stops_the_email_channel_after_three_timeouts(fault_db, b
     statuses = Counter((r.status, r.attempts) for r in rows(fault_db))
     assert statuses == Counter({(Delivery.failed, 1): 3, (Delivery.pending, 0): 17})
     runtime(fault_db, smtp.url, tmp_path).dispatch(T7 + timedelta(minutes=6))  # the relay is back
-    entry = tally(
+    assert ledger(
         "a relay that accepts and never answers",
-        backend,
         FOCAL,
         smtp.received_by(),
         "3 timeouts, then the channel rests until the next run",
-    )
-    assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
+    ) == (20, 0, 0)
 
 
-def test_the_send_phase_is_bounded_in_time(fault_db, backend, smtp, tmp_path):
+def test_the_send_phase_is_bounded_in_time(fault_db, smtp, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path, send_seconds=1)
     queue_reminders(rt)
     smtp.fault("DATA", delay=0.3)  # a slow relay: 0.3 s a message
@@ -362,16 +355,15 @@ def test_the_send_phase_is_bounded_in_time(fault_db, backend, smtp, tmp_path):
     assert 1 <= counts[Delivery.sent] < 20 and counts[Delivery.sent] + counts["left"] == 20
     smtp.faults.clear()
     assert rt.dispatch(T7 + timedelta(minutes=1))[Delivery.sent] == counts["left"]  # the rest, next run
-    entry = tally(
-        "slow relay, send phase bounded to 1 s", backend, FOCAL, smtp.received_by(), "left pending for the next run"
-    )
-    assert (entry.delivered, entry.duplicates, entry.lost) == (20, 0, 0)
+    assert ledger(
+        "slow relay, send phase bounded to 1 s", FOCAL, smtp.received_by(), "left pending for the next run"
+    ) == (20, 0, 0)
 
 
 # ---- 7. one bad row is isolated -----------------------------------------------------------------------
 
 
-def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backend, smtp, tmp_path):
+def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, smtp, tmp_path):
     rt = runtime(fault_db, smtp.url, tmp_path)
     schedule(rt, D1)
     with session_scope(fault_db) as s:  # written before dates were bounded
@@ -391,7 +383,7 @@ def test_one_row_with_an_impossible_date_does_not_stop_the_sweep(fault_db, backe
 # ---- 8. concurrent mirrors claim the events cursor atomically ---------------------------------------
 
 
-def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
+def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db):
     with session_scope(fault_db) as s:
         record_many(s, "notification.failed", "notification", list(range(1, 601)), now=T7, by=SYSTEM)
         total = s.exec(select(func.count()).select_from(AuditEntry)).one()
@@ -419,7 +411,7 @@ def test_mirrors_running_at_once_claim_each_audit_row_once(fault_db, backend):
 # ---- 9. an address whose case changed is the same recipient -------------------------------------------
 
 
-def test_an_address_whose_case_changed_is_not_a_new_recipient(fault_db, backend, smtp, tmp_path):
+def test_an_address_whose_case_changed_is_not_a_new_recipient(fault_db, smtp, tmp_path, ledger):
     rt = runtime(fault_db, smtp.url, tmp_path)
     queue_reminders(rt)
     rt.dispatch(T7)
@@ -429,11 +421,6 @@ def test_an_address_whose_case_changed_is_not_a_new_recipient(fault_db, backend,
         import_directory(s, shouting, now=T7)
     rt.enqueue(T7 + timedelta(hours=1))
     rt.dispatch(T7 + timedelta(hours=1))
-    entry = tally(
-        "directory re-imported with DM@ for dm@",
-        backend,
-        FOCAL,
-        Counter(r.to.lower() for r in smtp.received),
-        "addresses compared in lower case",
-    )
-    assert (entry.delivered, entry.duplicates) == (20, 0)
+    received = Counter(r.to.lower() for r in smtp.received)
+    counts = ledger("directory re-imported with DM@ for dm@", FOCAL, received, "addresses compared in lower case")
+    assert counts == (20, 0, 0)

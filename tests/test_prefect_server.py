@@ -60,6 +60,13 @@ def start_serve(env: dict) -> subprocess.Popen:
     )
 
 
+def run_tool(env: dict, program: str, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    """A program of the project's environment (dondoc, python), run to its end from the project's root."""
+    return subprocess.run(
+        [str(BIN / program), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
 def wait_for(predicate, timeout: float = 120, every: float = 0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -165,14 +172,7 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
     cli("confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00")
     cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
-    sweep = subprocess.run(
-        [str(BIN / "dondoc"), "sweep", "--as-of", "2025-06-20T08:00"],
-        cwd=ROOT,
-        env=plan_env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    sweep = run_tool(plan_env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
     assert sweep.returncode == 0, sweep.stderr
     (board,) = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}})
     table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
@@ -216,17 +216,7 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
     serve = start_serve(env)
     try:
         wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
-        applied = [
-            subprocess.run(
-                [str(BIN / "dondoc"), "automations", "apply"],
-                cwd=ROOT,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            for _ in range(2)
-        ]
+        applied = [run_tool(env, "dondoc", "automations", "apply", timeout=120) for _ in range(2)]
         assert all(r.returncode == 0 for r in applied), applied[0].stderr
         assert applied[0].stdout == applied[1].stdout  # the same automations, updated in place
         names = sorted(a["name"] for a in api(prefect_api, "/automations/filter"))
@@ -239,12 +229,11 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
         broken = tmp_path / "plans"
         broken.mkdir()
         (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
-        failed = subprocess.run(
-            [str(BIN / "python"), "-c", "from flows.catalog import catalog_sync; catalog_sync()"],
-            cwd=ROOT,
-            env={**env, "DONDOC_CATALOG_DIR": str(broken)},
-            capture_output=True,
-            text=True,
+        failed = run_tool(
+            {**env, "DONDOC_CATALOG_DIR": str(broken)},
+            "python",
+            "-c",
+            "from flows.catalog import catalog_sync; catalog_sync()",
             timeout=300,
         )
         assert failed.returncode != 0
@@ -274,14 +263,7 @@ def test_a_sweep_killed_with_sigkill_is_marked_crashed_and_reported(plan_env, pr
     serve, silent = start_serve(env), SilentServer()
     try:
         wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
-        applied = subprocess.run(
-            [str(BIN / "dondoc"), "automations", "apply"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        applied = run_tool(env, "dondoc", "automations", "apply", timeout=120)
         assert applied.returncode == 0, applied.stderr
         # The sweep hangs on a relay that never answers, as a real one would before it is killed.
         sweep = subprocess.Popen(

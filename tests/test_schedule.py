@@ -115,24 +115,16 @@ def test_due_dates_across_tet_2025_2026_and_the_30_4_week(loaded, calendar, tmp_
 def test_a_succession_moves_later_periods_to_the_successor(loaded, calendar):
     with session_scope(loaded) as s:
         ids = {b.code: b.id for b in s.exec(select(Body))}
-        s.add(
-            Succession(
-                from_body_id=ids["so-tttt"],
-                to_body_id=ids["so-vhttdl"],
-                effective_from=D("2025-03-01"),
-                duty_refs=["V.4.1"],
-                created_at=NOW,
+        for successor, ref in (("so-vhttdl", "V.4.1"), ("so-yte", "V.4.2")):
+            s.add(
+                Succession(
+                    from_body_id=ids["so-tttt"],
+                    to_body_id=ids[successor],
+                    effective_from=D("2025-03-01"),
+                    duty_refs=[ref],
+                    created_at=NOW,
+                )
             )
-        )
-        s.add(
-            Succession(
-                from_body_id=ids["so-tttt"],
-                to_body_id=ids["so-yte"],
-                effective_from=D("2025-03-01"),
-                duty_refs=["V.4.2"],
-                created_at=NOW,
-            )
-        )
         materialize(s, until=D("2025-12-31"), now=NOW, calendar=calendar)
     due = dues(loaded)
     assert ("V.4.1", "so-tttt", "2024-H2") in due

@@ -225,16 +225,8 @@ def review(
         a.state, a.completed_at = State.accepted, evidence.submitted_at
     else:
         a.state = State.returned
-    record(
-        session,
-        f"assignment.{evidence.review}",
-        "assignment",
-        a.id,
-        now=now,
-        by=by,
-        evidence=evidence.id,
-        comment=ruling.comment,
-    )
+    what = f"assignment.{evidence.review}"
+    record(session, what, "assignment", a.id, now=now, by=by, evidence=evidence.id, comment=ruling.comment)
     return a, evidence
 
 

@@ -38,7 +38,7 @@ class Reached(NamedTuple):
 
 
 def reached(
-    session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar, on_error: OnError | None = None
+    session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar, on_error: OnError
 ) -> list[Reached]:
     """Levels reached by today and not yet told, every level passed (an outage may skip several).
     An item whose lateness cannot be counted goes to `on_error`, as in `reminders.plan`."""
@@ -107,13 +107,7 @@ def mark_overdue(session: Session, *, now: datetime, today: date) -> list[int]:
 
 
 def escalate(
-    session: Session,
-    *,
-    now: datetime,
-    policy: Policy,
-    calendar: WorkingCalendar,
-    tz: ZoneInfo,
-    on_error: OnError | None = None,
+    session: Session, *, now: datetime, policy: Policy, calendar: WorkingCalendar, tz: ZoneInfo, on_error: OnError
 ) -> list[int]:
     """Mark what became overdue, queue today's escalation notices and raise the items' levels, in
     one transaction. Returns the new outbox rows' ids (a rerun finds nothing left to tell)."""

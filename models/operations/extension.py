@@ -32,9 +32,9 @@ def pending(session: Session, assignment_id: int) -> Extension | None:
 def request(
     session: Session,
     assignment_id: int,
-    *,
     new_due: date,
     reason: str,
+    *,
     now: datetime,
     calendar: WorkingCalendar,
     tz: ZoneInfo,
