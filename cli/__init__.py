@@ -40,6 +40,7 @@ AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of tha
 BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
 # An id outside these bounds is a usage error, not an overflow deep in the database driver.
 ID_RANGE = {"min": 1, "max": MAX_ID}
+AssignmentArg = Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).", **ID_RANGE)]
 
 
 def get_settings() -> Settings:

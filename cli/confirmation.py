@@ -9,7 +9,19 @@ from typing import Annotated
 
 import typer
 
-from cli import ID_RANGE, AsOfOpt, decide, err, get_settings, out, parse_moment, runtime_for, send_now, session
+from cli import (
+    ID_RANGE,
+    AsOfOpt,
+    AssignmentArg,
+    decide,
+    err,
+    get_settings,
+    out,
+    parse_moment,
+    runtime_for,
+    send_now,
+    session,
+)
 
 
 def _value(text: str) -> tuple[str, float]:
@@ -23,7 +35,7 @@ def _value(text: str) -> tuple[str, float]:
 
 
 def confirm(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).", **ID_RANGE)],
+    assignment_id: AssignmentArg,
     file: Annotated[
         list[Path] | None,
         typer.Option("--file", exists=True, dir_okay=False, help="PDF, DOCX, XLSX, JPG or PNG; repeat for several."),
@@ -64,7 +76,7 @@ def confirm(
 
 
 def review(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    assignment_id: AssignmentArg,
     accept: Annotated[bool, typer.Option("--accept", help="Accept the submission.")] = False,
     return_reason: Annotated[str | None, typer.Option("--return", help="Return it, saying why.")] = None,
     as_of: AsOfOpt = None,
@@ -85,7 +97,7 @@ def review(
 
 
 def link(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    assignment_id: AssignmentArg,
     contact: Annotated[
         int | None, typer.Option("--contact", help="The contact's id (default: none named).", **ID_RANGE)
     ] = None,

@@ -7,14 +7,14 @@ from typing import Annotated
 
 import typer
 
-from cli import ID_RANGE, AsOfOpt, decide, get_settings, out, parse_moment, session
+from cli import ID_RANGE, AsOfOpt, AssignmentArg, decide, get_settings, out, parse_moment, session
 
 app = typer.Typer(help="Gia hạn: xin và quyết định.", no_args_is_help=True)
 
 
 @app.command("request")
 def extension_request(
-    assignment_id: Annotated[int, typer.Argument(help="The assignment's id.", **ID_RANGE)],
+    assignment_id: AssignmentArg,
     until: Annotated[str, typer.Option("--until", help="The new due date asked for (2025-07-15).")],
     reason: Annotated[str, typer.Option("--reason", help="Why.")],
     as_of: AsOfOpt = None,

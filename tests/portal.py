@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from config.settings import Settings
 from models.db import session_scope
+from models.operations.audit import SYSTEM
 from models.operations.links import Links, issue
 from models.tables.assignment import Assignment
 from models.tables.link import Purpose
@@ -69,7 +70,7 @@ class Portal:
     ) -> str:
         with session_scope(self.db) as s:
             return self.links.url(
-                issue(s, assignment_id, purpose, now=self.clock.now, days=days, contact_id=contact_id)
+                issue(s, assignment_id, purpose, now=self.clock.now, days=days, contact_id=contact_id, by=SYSTEM)
             )
 
     def client(self) -> httpx.Client:

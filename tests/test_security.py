@@ -30,6 +30,7 @@ from config import MAX_ID
 from config.settings import Settings
 from models.db import session_scope
 from models.operations import accounts
+from models.operations.audit import SYSTEM
 from models.operations.links import issue
 from models.tables.audit import AuditEntry
 from models.tables.link import Purpose
@@ -334,7 +335,7 @@ def test_each_install_makes_its_own_key_and_keeps_it(tmp_path):
 def test_the_old_public_key_opens_no_link_and_no_session(portal):
     _set_password()
     with session_scope(portal.db) as s:
-        link = issue(s, portal.assignment(), Purpose.confirm, now=portal.clock.now, days=30)
+        link = issue(s, portal.assignment(), Purpose.confirm, now=portal.clock.now, days=30, contact_id=None, by=SYSTEM)
         forged = URLSafeSerializer(OLD_PUBLIC_SECRET, salt="dondoc.link.confirm").dumps(
             [link.id, int(link.expires_at.timestamp())]
         )

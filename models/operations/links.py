@@ -39,14 +39,7 @@ def check_subject(session: Session, assignment_id: int, contact_id: int | None =
 
 
 def issue(
-    session: Session,
-    assignment_id: int,
-    purpose: Purpose,
-    *,
-    now: datetime,
-    days: int,
-    contact_id: int | None = None,
-    by: By = SYSTEM,
+    session: Session, assignment_id: int, purpose: Purpose, *, now: datetime, days: int, contact_id: int | None, by: By
 ) -> Link:
     link = Link(
         purpose=purpose,
@@ -89,7 +82,7 @@ def current(
         )
         .order_by(Link.id.desc())
     ).first()
-    return link or issue(session, assignment_id, purpose, now=now, days=days, contact_id=contact_id)
+    return link or issue(session, assignment_id, purpose, now=now, days=days, contact_id=contact_id, by=SYSTEM)
 
 
 def verify(session: Session, token: str, *, purpose: Purpose, secret: str, now: datetime) -> Link:

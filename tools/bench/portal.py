@@ -56,6 +56,7 @@ def make_links(env: dict[str, str], count: int) -> list[str]:
 
     from config.settings import get_settings
     from models.db import session_scope
+    from models.operations.audit import SYSTEM
     from models.operations.links import Links, issue
     from models.tables.assignment import Assignment
     from models.tables.link import Purpose
@@ -66,7 +67,7 @@ def make_links(env: dict[str, str], count: int) -> list[str]:
     now = datetime.now(UTC)
     with session_scope(settings.db_url) as s:
         ids = list(s.exec(select(Assignment.id).order_by(Assignment.id).limit(count)))
-        return [links.url(issue(s, i, Purpose.confirm, now=now, days=1)) for i in ids]
+        return [links.url(issue(s, i, Purpose.confirm, now=now, days=1, contact_id=None, by=SYSTEM)) for i in ids]
 
 
 async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
