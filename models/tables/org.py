@@ -18,6 +18,10 @@ class Body(SQLModel, table=True):
     short_name: str | None = None
     kind: str = Field(max_length=20)
     parent_id: int | None = Field(default=None, foreign_key="body.id")
+    # The body's life (a reorganisation creates and ends bodies): nothing is assigned, reminded or
+    # escalated to it outside these dates. None: since before, or until after, anything recorded.
+    active_from: date | None = None
+    active_until: date | None = None
 
     @property
     def label(self) -> str:

@@ -46,6 +46,12 @@ class Duty(SQLModel, table=True):
     due_date: date | None = None
     due_days_after_cutoff: int | None = None
     due_days_after_start: int | None = None
+    # Who set the due date: "plan" (its text, quoted in due_source), "law" (a regulation, named) or
+    # "coordinator" (the coordinating body, where the plan sets none). Shown wherever the date is.
+    due_basis: str = Field(default="coordinator", max_length=12)
+    due_source: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    # A request ("Đề nghị ...") to a body the province does not direct: asked, not ordered.
+    request: bool = False
     nature: str = Field(max_length=12)
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     sensitive: bool = False
