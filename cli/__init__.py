@@ -134,6 +134,7 @@ def decide(
 # The command groups use the helpers above: imported once these exist.
 from cli import (  # noqa: E402
     assignments,
+    calendar,
     confirmation,
     digest,
     directory,
@@ -163,4 +164,5 @@ app.add_typer(outbox.app, name="outbox")
 app.add_typer(org.app, name="org")
 app.add_typer(extension.app, name="extension")
 app.add_typer(local.app, name="local")
+app.add_typer(calendar.app, name="calendar")
 app.add_typer(prefect.automations, name="automations")
