@@ -80,7 +80,7 @@ def materialize(session: Session, *, until: date, now: datetime, calendar: Worki
                 )
     created = 0
     if rows:
-        stmt = insert_ignoring_conflicts(session, Assignment, ["duty_id", "period"])
+        stmt = insert_ignoring_conflicts(session, Assignment, ["duty_id", "period", "body_id"])
         created = len(session.execute(stmt.returning(Assignment.id), rows).all())
     record(session, "schedule.materialized", "assignment", now=now, by=by, until=until, created=created)
     return created

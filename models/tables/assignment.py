@@ -25,7 +25,9 @@ OPEN_STATES = (State.open, State.returned)  # a returned submission is open agai
 
 class Assignment(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("duty_id", "period"),  # the duty row fixes the body: (duty, body, period)
+        # One row per duty, period and holder: a duty split between successors (a district's duties
+        # passing to its communes) gives each its own row for the same period.
+        UniqueConstraint("duty_id", "period", "body_id"),
         Index("ix_assignment_state_due", "state", "due"),  # the daily sweep reads by due date
     )
 

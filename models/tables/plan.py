@@ -46,6 +46,7 @@ class Duty(SQLModel, table=True):
     due_date: date | None = None
     due_days_after_cutoff: int | None = None
     due_days_after_start: int | None = None
+    due_working_days_after_cutoff: int | None = None  # counted on the working calendar from the cut-off
     # Who set the due date: "plan" (its text, quoted in due_source), "law" (a regulation, named) or
     # "coordinator" (the coordinating body, where the plan sets none). Shown wherever the date is.
     due_basis: str = Field(default="coordinator", max_length=12)
