@@ -33,6 +33,7 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
     from rich import box
 
     from models.operations.board import BoardRow, assignment_views, board
+    from models.rules.basis import basis_label
     from models.rules.status import BOARD_ORDER, SHORT_LABELS
 
     settings = get_settings()
@@ -43,16 +44,18 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         return print_json([v.as_json() for v in views])
     stamp = now.astimezone(settings.tz)
     if body:
-        table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Tình trạng", title=f"{body}: đến {stamp:%d/%m/%Y}")
+        table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Căn cứ", "Tình trạng", title=f"{body}: đến {stamp:%d/%m/%Y}")
         for v in views:
-            table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", v.status.label)
+            table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", basis_label(v.basis), v.status.label)
         return out.print(table)
     table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD, collapse_padding=True)
     table.add_column("Cơ quan", min_width=14, max_width=24)
     for st in BOARD_ORDER:
         table.add_column(SHORT_LABELS[st], justify="right", max_width=6)
     table.add_column("Tỷ lệ đúng hạn", justify="right", max_width=6)
-    rows = board(views)
+    # The requests (to bodies the province does not direct) after the total, apart, without a rate.
+    rows = board([v for v in views if not v.request])
+    requests = board([v for v in views if v.request])
     total = BoardRow("", "Tổng cộng", sum((row.counts for row in rows), Counter()))
     for row in [*rows, total]:
         rate = f"{row.on_time_rate:.0%}" if row.on_time_rate is not None else "-"
@@ -61,4 +64,9 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         table.add_row(
             row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), rate, style="bold" if row is total else None
         )
+    if requests:
+        table.add_section()
+        table.add_row("Đề nghị phối hợp:", style="italic")
+        for row in requests:
+            table.add_row(row.body_label, *(str(row.counts[st]) for st in BOARD_ORDER), "")
     out.print(table)

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     catalog_dir: Path = CONFIG_DIR / "plans"
     calendar_file: Path = CONFIG_DIR / "calendar.yaml"
+    organisation_file: Path | None = Field(
+        CONFIG_DIR / "organisation" / "lai-chau.yaml",
+        description="The organisation history (bodies' active dates, successions), applied with the catalogs. "
+        "Empty: none.",
+    )
     policy_file: Path = CONFIG_DIR / "policy.yaml"
     # Apprise URL templates; {email} / {phone} is replaced by the recipient. Unset: the local outbox.
     # Secret because they usually carry a password; they come from the environment, never the repo.
@@ -50,6 +55,11 @@ class Settings(BaseSettings):
     # Dates users type (an extension, a document's date) stay within the plan's period widened by
     # this: a report on the last period comes after its end, a document may precede its issue.
     date_margin_days: int = Field(366, ge=0, le=3660, description="Days around a plan's period a typed date may fall.")
+
+    @field_validator("organisation_file", mode="before")
+    @classmethod
+    def _none_if_empty(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

@@ -1,6 +1,7 @@
 """One body's check, a deployment per body: a task run per duty, named with its reference and
 title, ending in a state named with the duty's status in Vietnamese ("Quá hạn", "Đúng hạn"), and
-a progress artifact: the share of the body's current duties done."""
+a progress artifact: the share of the body's current duties done, and a table of them with what
+falls due, when, and who set the date."""
 
 from __future__ import annotations
 
@@ -8,14 +9,18 @@ from collections import Counter
 from datetime import datetime
 
 from prefect import flow, task
-from prefect.artifacts import create_progress_artifact
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact
 from prefect.states import Completed, State
 
 from config.settings import get_settings
 from models.db import session_scope
-from models.operations.board import current_assignments
+from models.operations.board import DueBasis, current_assignments
+from models.rules.periods import period_label
 from models.rules.status import STATE_NAMES, Status, classify
 from models.tables.assignment import Assignment
+from models.tables.plan import Duty, Plan
+from models.types import local_date
+from notifications.wording import due_phrase
 
 
 @task(name="list-duties", task_run_name="list the duties of {body}")
@@ -30,9 +35,16 @@ def check_duty(assignment_id: int, ref: str, title: str, now: datetime) -> State
     settings = get_settings()
     with session_scope(settings.db_url) as s:
         a = s.get(Assignment, assignment_id)
+        duty = s.get(Duty, a.duty_id)
         status = classify(a, now, settings.tz)
-        due = a.effective_due
-    return Completed(name=STATE_NAMES[status], message=f"{status.label} (hạn {due:%d/%m/%Y})", data=status.value)
+        due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
+        basis = DueBasis(s, local_date(now, settings.tz))(a, duty, s.get(Plan, duty.plan_id))
+    # The date with what falls due on it and who set it, as everywhere it is shown.
+    return Completed(name=STATE_NAMES[status], message=f"{status.label}: {due}. {basis}", data=status.value)
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 @flow(name="body-check", flow_run_name="{body}")
@@ -47,5 +59,19 @@ def check_body(body: str, as_of: datetime | None = None) -> dict[str, int]:
         100 * done / len(states) if states else 100.0,
         key=f"tien-do-{body}",
         description=f"{body}: {done}/{len(states)} nhiệm vụ kỳ hiện tại đã hoàn thành",
+    )
+    create_markdown_artifact(
+        "\n".join(
+            [
+                "| Mục | Nhiệm vụ | Tình trạng, hạn và căn cứ của hạn |",
+                "|---|---|---|",
+                *(
+                    f"| {ref} | {_cell(title)} | {_cell(s.message or '')} |"
+                    for (_, ref, title), s in zip(duties, states, strict=True)
+                ),
+            ]
+        ),
+        key=f"nhiem-vu-{body}",
+        description=f"{body}: các nhiệm vụ kỳ hiện tại, hạn và căn cứ xác định hạn",
     )
     return {STATE_NAMES[k]: v for k, v in statuses.items()}

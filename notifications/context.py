@@ -11,6 +11,7 @@ from sqlalchemy import bindparam
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
+from models.operations.board import DueBasis
 from models.operations.confirmation import submissions
 from models.operations.links import Links
 from models.operations.org import acting_body
@@ -24,6 +25,7 @@ from models.tables.org import Body, Contact
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 from notifications.render import weekday_vi
+from notifications.wording import due_phrase, due_wording, number_notes, request_followup
 
 EVIDENCE_LABELS = {
     "file": "Tệp văn bản (PDF, DOCX, XLSX hoặc ảnh)",
@@ -73,7 +75,9 @@ def assignment_context(
     links: Links | None = None,
 ) -> dict:
     a, duty, plan, body, coordinating = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
-    due = calendar.roll_forward(a.effective_due)
+    due, today = calendar.roll_forward(a.effective_due), local_date(now, tz)
+    period, coordinator = period_label(a.period), acting_coordinator(session, coordinating, today)
+    leadership = session.get(Body, plan.leadership_body_id).name
     return {
         "assignment_id": a.id,
         "state": a.state,
@@ -87,11 +91,26 @@ def assignment_context(
             "text": duty.text,
             "evidence": [EVIDENCE_LABELS.get(e, e) for e in duty.evidence],
         },
-        "period": period_label(a.period),
+        "period": period,
         "due": due,
         "due_weekday": weekday_vi(due),
-        "days_left": calendar.working_days_between(local_date(now, tz), due),
-        "coordinator": acting_coordinator(session, coordinating, local_date(now, tz)),
+        "days_left": calendar.working_days_between(today, due),
+        "coordinator": coordinator,
+        "leadership": leadership,
+        # Who set the date, shown next to it; how the message speaks of what falls due, and whether
+        # it asks (a request) or directs (notifications/wording.py).
+        "basis": DueBasis(session, today)(a, duty, plan),
+        "request": duty.request,
+        "nature": duty.nature,
+        "wording": due_wording(
+            duty.nature,
+            request=duty.request,
+            period=period,
+            due=due,
+            weekday=weekday_vi(due),
+            leadership=leadership,
+            coordinator=coordinator,
+        ),
         # Where a message can still lead to a submission, it carries a signed link for its reader.
         "confirm_url": links.for_contact(
             session, a.id, contact.id if contact else None, purpose=Purpose.confirm, now=now
@@ -162,37 +181,58 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
 
 
 def escalation_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
-    """An escalation notice: the items still open, grouped by body, with how late each is."""
+    """An escalation notice: the items still open, grouped by body, with how late each is; the
+    requests (to bodies the province does not direct) apart, asked for, not ordered; who set each
+    date in numbered notes (the same basis for many items is said once)."""
     levels = dict(row.context["items"])
     today = local_date(at.now, at.tz)
-    bodies: dict[str, dict] = {}
+    bodies: dict[tuple[bool, str], dict] = {}
     rows = session.exec(_ITEMS, params={"ids": list(levels)}).all()
     # The notice names one plan and its coordinating body, those of its first item (with one plan
     # followed, all of them; notices per plan are issue 13's).
     plan, coordinating = (rows[0][2], rows[0][4]) if rows else (None, None)
-    for a, duty, _, body, _ in rows:
+    basis = DueBasis(session, today)
+    for a, duty, item_plan, body, _ in rows:
         if a.state not in OPEN_STATES:
             continue  # submitted since: no longer news
         due = at.calendar.roll_forward(a.effective_due)
-        bodies.setdefault(body.name, {"name": body.name, "label": body.label, "items": []})["items"].append(
+        period = period_label(a.period)
+        group = bodies.setdefault(
+            (duty.request, body.name), {"name": body.name, "label": body.label, "body_id": body.id, "items": []}
+        )
+        group["items"].append(
             {
                 "assignment_id": a.id,
                 "ref": duty.ref,
                 "title": duty.title,
-                "period": period_label(a.period),
+                "period": period,
                 "due": due,
+                "due_text": due_phrase(duty.nature, period, f"{due:%d/%m/%Y}"),
+                "basis": basis(a, duty, item_plan),
                 "late": at.calendar.working_days_between(due, today),
                 "level": levels[a.id],
                 "returned": a.state == "returned",
+                "request": duty.request,
             }
         )
-    items = [i for b in bodies.values() for i in b["items"]]
+    directed = [b for (request, _), b in bodies.items() if not request]
+    requested = [b for (request, _), b in bodies.items() if request]
+    items = [i for b in [*directed, *requested] for i in b["items"]]
+    coordinator = acting_coordinator(session, coordinating, today) if coordinating else ""
+    leadership = session.get(Body, plan.leadership_body_id).name if plan else ""
+    # A request body's own head (if the policy tells heads of requests) is asked by the People's
+    # Committee; the coordinating body is asked to follow its requests up.
+    own = contact is not None and {b["body_id"] for b in requested} == {contact.body_id}
     return {
         "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
         "contact": {"name": contact.name if contact else ""},
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number} if plan else None,
-        "coordinator": acting_coordinator(session, coordinating, today) if coordinating else "",
-        "bodies": list(bodies.values()),
+        "coordinator": coordinator,
+        "bodies": directed,
+        "requested": requested,
+        "labels": list(dict.fromkeys(b["label"] for b in [*directed, *requested])),
+        "request_ask": request_followup(own=own, leadership=leadership, coordinator=coordinator),
+        "notes": number_notes(items),
         "count": len(items),
         "level": max(levels.values()),
         "today": today,

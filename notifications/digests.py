@@ -14,11 +14,13 @@ from models.operations import outbox
 from models.operations.digest import Digest, build
 from models.operations.org import Roster, acting_body
 from models.rules.calendar import WorkingCalendar
+from models.rules.periods import period_label
 from models.rules.status import Status
 from models.tables.org import Body, Contact, Role
 from models.tables.plan import Plan
 from models.types import local_date
 from notifications.chart import ON_TIME_CHART, on_time_chart
+from notifications.wording import due_phrase, number_notes, report_of
 
 
 def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
@@ -56,8 +58,17 @@ def digest_context(
         # A fresh folder per message: the file keeps the name the HTML refers to (cid:...).
         chart = on_time_chart(digest.league, Path(tempfile.mkdtemp(prefix="dondoc-chart-")) / ON_TIME_CHART)
         attachments.append(chart)
+    # Every date listed with what falls due on it and who set it, in numbered notes, in the order
+    # the templates list them: the requests, the escalated items, the coming dates.
+    dated = [*digest.requested_late, *digest.escalated, *digest.upcoming]
+    for item in dated:
+        period = period_label(item["period"])
+        item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
+        item["report"] = report_of(item["nature"], period)
     return {
         "digest": digest,
+        "notes": number_notes(dated),
+        "leadership": session.get(Body, plan.leadership_body_id).name,
         "S": Status,
         "kind": kind,
         "chart": ON_TIME_CHART,

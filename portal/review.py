@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from models.operations import actions, extension
 from models.operations.audit import By
+from models.operations.board import DueBasis
 from models.operations.confirmation import Ruling, submissions
 from models.rules.status import classify
 from models.tables.assignment import Assignment, State
 from models.tables.extension import Decision, Extension
 from models.tables.org import Body
-from models.tables.plan import Duty
+from models.tables.plan import Duty, Plan
 from notifications.context import assignment_context
 from portal.auth import Coordinator, CoordinatorPage
 from portal.deps import AssignmentId, Context, Ctx, Database, Db, ExtensionId, FileId, Form, Now, Page, evidence_file
@@ -56,7 +57,12 @@ def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Pa
         waiting = [
             {"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)} for a, d, b in submitted
         ]
-        asked = [{"ext": e, "a": a, "duty": d, "body": b} for e, a, d, b in pending]
+        # Each date with who set it, as everywhere a date is shown.
+        basis = DueBasis(s, now.astimezone(tz).date())
+        asked = [
+            {"ext": e, "a": a, "duty": d, "body": b, "basis": basis(a, d, s.get(Plan, d.plan_id))}
+            for e, a, d, b in pending
+        ]
     return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))
 
 

@@ -1,5 +1,5 @@
-"""Catalog sync and materialization as Prefect tasks: the same operations as `dondoc init` and
-`dondoc schedule`."""
+"""Catalog sync (with the organisation history) and materialization as Prefect tasks: the same
+operations as `dondoc init` and `dondoc schedule`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from models import migrate
 from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
 from models.operations.audit import By
-from models.operations.catalog import sync_catalogs
+from models.operations.organisation import sync_all
 from models.operations.schedule import materialize
 from models.rules.calendar import WorkingCalendar
 from models.types import local_date
@@ -20,12 +20,14 @@ from models.types import local_date
 
 @task(name="sync-catalogs", task_run_name="sync the plan catalogs")
 def sync(now: datetime) -> dict[str, int]:
-    """Migrate, then load every catalog; a changed one becomes a new plan revision. A malformed
-    catalog fails the task with its file, path and line, and changes nothing."""
+    """Migrate, then load every catalog and the organisation history; a changed catalog becomes a
+    new plan revision. A malformed catalog or organisation file fails the task with its file, path
+    and line, and changes nothing."""
     settings = get_settings()
     migrate.upgrade(settings.db_url)
     with session_scope(settings.db_url) as s:
-        results = sync_catalogs(s, load_catalogs(catalog_paths(settings.catalog_dir)), now=now)
+        catalogs = load_catalogs(catalog_paths(settings.catalog_dir))
+        results, _ = sync_all(s, catalogs, settings.organisation_file, now=now)
     return {r.plan: r.revision for r in results}
 
 

@@ -15,6 +15,7 @@ from sqlmodel import select
 from config.settings import get_settings
 from models.db import session_scope
 from models.operations.audit import claim_for_events
+from models.operations.board import BoardRow
 from models.operations.digest import CATEGORIES, build
 from models.operations.isolation import skipped_at
 from models.rules.calendar import WorkingCalendar
@@ -43,18 +44,22 @@ def board_rows(now: datetime) -> list[dict]:
         digest = build(
             s, kind="leadership", now=now, tz=settings.tz, calendar=WorkingCalendar.from_file(settings.calendar_file)
         )
-    awaiting = Counter(i["body"] for i in digest.awaiting_review)
-    escalated = Counter(i["body"] for i in digest.escalated)
-    return [
-        {
-            "Cơ quan": b.body_label,
+    # Per body, and apart for its requests (to bodies the province does not direct: listed after
+    # the ranking, never in it).
+    awaiting = Counter((i["body"], i["request"]) for i in digest.awaiting_review)
+    escalated = Counter((i["body"], i["request"]) for i in digest.escalated)
+
+    def row(b: BoardRow, request: bool) -> dict:
+        return {
+            "Cơ quan": f"{b.body_label} (đề nghị phối hợp)" if request else b.body_label,
             **{LABELS[c]: b.counts[c] for c in CATEGORIES},
-            "Chờ duyệt": awaiting[b.body_label],
-            "Báo cáo lãnh đạo (cấp 2)": escalated[b.body_label],
-            "Tỷ lệ đúng hạn": FILTERS["percent"](b.on_time_rate),
+            "Chờ duyệt": awaiting[(b.body_label, request)],
+            "Báo cáo lãnh đạo (cấp 2)": escalated[(b.body_label, request)],
+            "Tỷ lệ đúng hạn": "không xếp hạng" if request else FILTERS["percent"](b.on_time_rate),
         }
-        for b in [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
-    ]
+
+    ranked = [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
+    return [row(b, False) for b in ranked] + [row(b, True) for b in digest.requests]
 
 
 @task(name="publish-board", task_run_name="publish the status board")

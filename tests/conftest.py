@@ -122,6 +122,10 @@ def portal(env, smtp, monkeypatch):
     from tests.portal import Portal
     from tests.servers import free_port
 
+    # The plan's own bodies (Sở LĐ-TB&XH coordinating): the portal's round trips, not the 2025
+    # reorganisation, which tests/test_organisation.py follows.
+    monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")
+    get_settings.cache_clear()
     load_example("2025-06-30")
     port = free_port()
     monkeypatch.setenv("DONDOC_PORTAL_URL", f"http://127.0.0.1:{port}")

@@ -20,6 +20,7 @@ from models.tables.org import Body, Contact
 from models.tables.plan import Duty
 from portal.app import create_app
 from tests.clock import TZ
+from tests.dues import H1
 from tests.servers import Clock, PortalServer, Received
 
 START = datetime(2025, 6, 10, 9, 0, tzinfo=TZ)
@@ -49,7 +50,8 @@ class Portal:
     def db(self) -> str:
         return self.settings.db_url
 
-    def assignment(self, body: str = "so-yte", due: date = date(2025, 6, 18), ref: str | None = None) -> int:
+    def assignment(self, body: str = "so-yte", due: date = H1, ref: str | None = None) -> int:
+        """A body's assignment due on `due` (by default the 2025 six-month report's date)."""
         with session_scope(self.db) as s:
             query = (
                 select(Assignment.id)

@@ -13,24 +13,29 @@ from models.operations import confirmation
 from models.operations.confirmation import Ruling, Submission, review
 from models.tables.assignment import Assignment, State
 from models.tables.org import Body
+from models.tables.plan import Duty
 from tests.clock import TZ, at
 
 H1 = date(2025, 1, 1)
 confirm = partial(confirmation.confirm, tz=TZ, date_margin_days=0)  # no document dates here
 
 
-def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], int, int]:
+def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], int, int, dict[str, Counter]]:
     """Before 2025 all done on time. In 2025, by id modulo 4: on time and accepted; late and
     accepted; submitted on time, awaiting review; nothing. Returns, computed from these rules
-    alone, the four categories per body name, the number awaiting review, and the number open
-    and due within two weeks."""
+    alone, the four categories per body name for the duties the province directs, the number
+    awaiting review, the number open and due within two weeks, and the four categories per body
+    name for the requests (to bodies it does not direct: `Duty.request`)."""
     today = as_of.date()
-    expected: dict[str, Counter] = defaultdict(Counter)
+    directed: dict[str, Counter] = defaultdict(Counter)
+    requested: dict[str, Counter] = defaultdict(Counter)
     awaiting, upcoming = 0, 0
     with session_scope(db_url) as s:
         names = {b.id: b.name for b in s.exec(select(Body))}
+        requests = {d.id for d in s.exec(select(Duty).where(Duty.request))}
         for a in s.exec(select(Assignment).where(Assignment.period_start <= today).order_by(Assignment.id)).all():
             body = names[a.body_id]
+            expected = requested if a.duty_id in requests else directed
             if a.due < H1:  # history: submitted the day before, accepted on the due date
                 a.state, a.submitted_at = State.accepted, at(a.due - timedelta(days=1), 9)
                 a.reviewed_at = a.submitted_at + timedelta(days=1)
@@ -55,4 +60,4 @@ def mixed_half_year(db_url: str, as_of: datetime) -> tuple[dict[str, Counter], i
             else:
                 expected[body]["overdue" if a.due < today else "open"] += 1
                 upcoming += today <= a.due <= today + timedelta(days=14)
-    return expected, awaiting, upcoming
+    return directed, awaiting, upcoming, requested

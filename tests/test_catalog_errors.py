@@ -21,6 +21,7 @@ plan:
   period: {start: 2022-01-01, end: 2023-12-31}
   coordinating_body: so-a
   leadership_body: ubnd
+  reporting: {days_after_cutoff: 4, basis: coordinator}
 bodies:
   - {code: ubnd, name: UBND tỉnh, kind: leadership}
   - {code: so-a, name: Sở A, kind: department}
@@ -41,7 +42,7 @@ duties:
     text: Lập kế hoạch triển khai.
     bodies: [so-b]
     cadence: once
-    due: {date: 2022-03-31}
+    due: {basis: coordinator, date: 2022-03-31}
 targets:
   - ref: T.1
     source: Mục T
@@ -70,15 +71,16 @@ VARIANTS = [
      "all-depts"),
     ("unknown parent", "parent: ubnd}", "parent: ubnd-x}", "unknown-body", "parent: ubnd-x"),
     ("duplicate duty ref", "  - ref: D.2", "  - ref: D.1", "duplicate-ref", None),
-    ("once without a date", "    due: {date: 2022-03-31}\n", "", "impossible-cadence", "  - ref: D.2"),
-    ("once with an offset", "due: {date: 2022-03-31}", "due: {days_after_cutoff: 5}", "impossible-cadence",
-     "due: {days_after_cutoff"),
+    ("once without a date", "    due: {basis: coordinator, date: 2022-03-31}\n", "", "impossible-cadence",
+     "  - ref: D.2"),
+    ("once with an offset", "date: 2022-03-31}", "days_after_cutoff: 5}", "impossible-cadence",
+     "days_after_cutoff: 5"),
     ("offset past the period", "    cadence: semiannual",
-     "    cadence: semiannual\n    due: {days_after_cutoff: 200}", "impossible-cadence", "cutoff: 200"),
-    ("due outside the plan", "due: {date: 2022-03-31}", "due: {date: 2030-01-01}", "due-outside-plan",
-     "2030-01-01"),
-    ("two due rules", "due: {date: 2022-03-31}", "due: {date: 2022-03-31, days_after_start: 3}",
-     "invalid-value", "days_after_start: 3"),
+     "    cadence: semiannual\n    due: {days_after_cutoff: 200, basis: coordinator}", "impossible-cadence",
+     "cutoff: 200"),
+    ("due outside the plan", "date: 2022-03-31}", "date: 2030-01-01}", "due-outside-plan", "2030-01-01"),
+    ("two due rules", "date: 2022-03-31}", "date: 2022-03-31, days_after_start: 3}", "invalid-value",
+     "days_after_start: 3"),
     ("percent above 100", "threshold: 70", "threshold: 120", "percent-out-of-range", "threshold: 120"),
     ("range upside down", "threshold: 70", "threshold: 70\n    upper: 50", "impossible-range", "upper: 50"),
     ("sensitive with files", "    cadence: once", "    cadence: once\n    sensitive: true\n    evidence: [file]",
@@ -96,6 +98,28 @@ VARIANTS = [
     ("same plan code as the shipped one", "code: test-plan", "code: lai-chau-pcmd-2021-2025",
      "duplicate-plan", "code: lai-chau"),
     ("a list, not a catalog", BASE, "- just\n- a list\n", "not-a-catalog", None),
+    # Who set a due date: always said; the plan's or a law's word is quoted or named, or refused.
+    ("a plan basis without its quote", "due: {basis: coordinator,", "due: {basis: plan,", "missing-basis-source",
+     "due: {basis: plan"),
+    ("a law basis with a blank source", "due: {basis: coordinator,", "due: {basis: law, source: '  ',",
+     "missing-basis-source", "basis: law"),
+    ("a due without a basis", "due: {basis: coordinator, date", "due: {date", "missing-field", "due: {date"),
+    ("an unknown basis", "basis: coordinator, date", "basis: ministry, date", "invalid-value",
+     "basis: ministry"),
+    ("a plan quote the plan does not hold", "due: {basis: coordinator,",
+     "due: {basis: plan, source: trước ngày 31/3,", "unquoted-basis", "source: trước ngày 31/3"),
+    ("a reporting default with a plan basis it cannot quote", "reporting: {days_after_cutoff: 4, basis: coordinator}",
+     "reporting: {days_after_cutoff: 4, basis: plan, source: định kỳ hằng tháng}", "unquoted-basis",
+     "reporting:"),
+    ("a recurring duty with no rule at all", "  reporting: {days_after_cutoff: 4, basis: coordinator}\n", "",
+     "no-due-rule", "  - ref: D.1"),
+    ("two default rules", "reporting: {days_after_cutoff: 4,", "reporting: {days_after_cutoff: 4, "
+     "working_days_after_cutoff: 2,", "invalid-value", "reporting:"),
+    ("working days past the period", "    cadence: semiannual",
+     "    cadence: semiannual\n    due: {working_days_after_cutoff: 130, basis: coordinator}",
+     "impossible-cadence", "working_days_after_cutoff: 130"),
+    ("a request that is not a yes or no", "    cadence: once", "    cadence: once\n    request: perhaps",
+     "invalid-value", "request: perhaps"),
 ]
 # fmt: on
 
@@ -137,6 +161,15 @@ def test_each_error_is_named_with_its_line(tmp_path, name, old, new, code, marke
     if marker is not None:
         assert problems[0].line == line_of(bad, marker), str(problems[0])
     assert str(path) in str(caught.value) and f"[{code}]" in str(caught.value)
+
+
+def test_a_plan_quote_found_in_the_duty_s_own_text_is_accepted(tmp_path):
+    """ "Lập kế hoạch triển khai." is D.2's own text: quoting it (whitespace aside) is a plan basis."""
+    path = tmp_path / "quoted.yaml"
+    path.write_text(mutate("due: {basis: coordinator,", "due: {basis: plan, source: '  Lập  kế hoạch\n triển khai',"))
+    (f,) = load_catalogs([path])
+    due = f.catalog.duties[1].due
+    assert (due.basis, due.source) == ("plan", "Lập kế hoạch triển khai")
 
 
 def test_not_utf8(tmp_path):

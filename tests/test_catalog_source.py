@@ -6,12 +6,16 @@ Checked against the public plan text kept in tests/data (the product never reads
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
 from config import CONFIG_DIR
+from models.intake.catalog.checks import due_rule
 from models.intake.catalog.load import load_catalogs
 from models.operations.catalog import expand
+from models.rules.basis import BASES
+from models.rules.periods import half_year, year_period
 from tests.conftest import DATA
 
 PLAN_FILE = CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"
@@ -104,11 +108,22 @@ def test_the_thirteen_items_have_their_bodies(catalog):
     assert catalog.plan.leadership_body == "ubnd-tinh"
 
 
-def test_every_body_reports_every_six_months_and_the_labour_department_consolidates(catalog):
+def item_bodies(catalog, item: int) -> set[str]:
+    return {code for d in catalog.duties if d.ref.startswith(f"V.{item}.") for code in expand(catalog, d.bodies)}
+
+
+def test_the_bodies_the_closing_paragraph_names_report_and_the_labour_department_consolidates(catalog):
+    """ "Thủ trưởng các sở, ban, ngành tỉnh; Chủ tịch UBND các huyện, thành phố": not the bodies the
+    plan only requests work from (items 11 and 13), nor UBND tỉnh (it receives), nor Sở LĐ-TB&XH
+    (it consolidates)."""
     report = next(d for d in catalog.duties if d.ref == "V.BC")
     assert "định kỳ 06 tháng 01 năm báo cáo UBND tỉnh" in normalize(report.text)
+    assert "Thủ trưởng các sở, ban, ngành tỉnh; Chủ tịch UBND các huyện, thành phố" in normalize(report.text)
     reporters = set(expand(catalog, report.bodies))
-    assert reporters == {b.code for b in catalog.bodies} - {"ubnd-tinh", "so-ldtbxh"}
+    requested = item_bodies(catalog, 11) | item_bodies(catalog, 13)
+    assert requested == {"vks", "tand", "mttq", "hlhpn", "tinh-doan", "hoi-nong-dan", "hoi-ccb", "ldld"}
+    assert reporters == {b.code for b in catalog.bodies} - {"ubnd-tinh", "so-ldtbxh"} - requested
+    assert item_bodies(catalog, 12) <= reporters  # the districts
     assert report.cadence == "semiannual"
     consolidation = next(d for d in catalog.duties if d.ref == "V.1.5")
     assert consolidation.bodies == ["so-ldtbxh"] and consolidation.cadence == "semiannual"
@@ -121,6 +136,78 @@ def test_special_duties(catalog):
     assert by_ref["V.12.1"].cadence == "annual" and by_ref["V.12.1-5y"].cadence == "once"
     police = by_ref["V.2.3"]
     assert police.sensitive and "file" not in police.evidence  # never a list of persons
+
+
+def test_requests_are_exactly_the_duties_of_items_11_and_13(catalog):
+    """ "11. Đề nghị Viện Kiểm sát ..., Tòa án ...", "13. Đề nghị Mặt trận ...": the only items the plan
+    opens with "Đề nghị"; their duties, and no other, are requests."""
+    section = SRC.text[SECTION_V_START:CLOSING]
+    asked = {int(n) for n in re.findall(r"(\d{1,2})\. Đề nghị", section)}
+    assert asked == {11, 13}
+    requests = {d.ref for d in catalog.duties if d.request}
+    assert requests == {d.ref for d in catalog.duties if d.ref.split(".")[1] in {"11", "13"}}
+    assert requests == {"V.11.1", "V.13.1"}
+
+
+def test_every_due_date_has_a_basis_and_a_plan_basis_quotes_the_plan(catalog):
+    """Every duty's rule (its own, or the plan's default) says who set it; a `plan` basis quotes a
+    clause found in the plan's text, a `law` basis names a regulation."""
+    rules = [(d.ref, d.due or catalog.plan.reporting) for d in catalog.duties]
+    assert all(rule is not None for _, rule in rules)
+    for ref, rule in rules:
+        assert rule.basis in BASES, ref
+        if rule.basis == "plan":
+            assert rule.source and normalize(rule.source) in SRC.text, f"{ref}: the quote is not the plan's"
+        if rule.basis == "law":
+            assert rule.source, ref
+    # The plan's text sets no date at all: every date here is the coordinator's (or a law's).
+    assert {rule.basis for _, rule in rules} == {"coordinator"}
+    assert all(rule.source for _, rule in rules)  # each says why that day
+
+
+def test_titles_hold_no_words_their_paragraph_does_not(catalog):
+    """A title shortens its paragraph; what the catalog adds (a cadence, a period) goes in a comment
+    with its basis. Allowed: connectives, the abbreviation Sở LĐ-TB&XH, and "hằng" for "hàng"."""
+    allowed = {"và", "đối", "với", "gửi", "lđ", "tb", "xh", "hằng"}
+    for d in catalog.duties:
+        words = set(re.findall(r"\w+", d.text.lower())) | allowed
+        extra = [w for w in re.findall(r"\w+", d.title.lower()) if w not in words]
+        assert not extra, f"{d.ref}: {extra} are not in its paragraph"
+
+
+def dues(catalog, ref: str, period, calendar) -> date:
+    index = next(i for i, d in enumerate(catalog.duties) if d.ref == ref)
+    return calendar.roll_forward(due_rule(catalog, index).nominal(period, calendar))
+
+
+@pytest.mark.parametrize("year", range(2021, 2031))
+def test_the_consolidation_falls_between_the_bodies_reports_and_the_ministry(catalog, calendar, year):
+    """On the province's calendar, every year: the bodies report (V.BC), Sở LĐ-TB&XH consolidates
+    (V.1.5) after them, and the yearly report reaches the ministry by 20/12 (Văn bản
+    5109/BLĐTBXH-PCTNXH asked "trước ngày 20/12/2023"). The June report likewise, in order."""
+    for h in (1, 2):
+        period = half_year(year, h)
+        bodies, consolidation = dues(catalog, "V.BC", period, calendar), dues(catalog, "V.1.5", period, calendar)
+        assert period.end < bodies < consolidation, (period.key, bodies, consolidation)
+    assert consolidation <= date(year, 12, 20)
+
+
+@pytest.mark.parametrize("year", range(2021, 2026))
+def test_the_budget_proposal_comes_before_the_peoples_council_votes(catalog, calendar, year):
+    """V.8.1 (Sở Tài chính's proposal of next year's funding) is due after the Prime Minister gives
+    the province its figures (before 20/11) and well before the vote (before 10/12)."""
+    due = dues(catalog, "V.8.1", year_period(year), calendar)
+    assert date(year, 11, 20) <= due < date(year, 12, 10)
+
+
+def test_the_district_plans_follow_the_provinces_own(catalog, calendar):
+    """The province's annual plan came on 15/3/2022 (768/KH-UBND) and 24/01/2025 (434/KH-UBND): the
+    districts' annual plan, and their five-year plan with the first one, come after it."""
+    province = {2022: date(2022, 3, 15), 2025: date(2025, 1, 24)}
+    for year, issued in province.items():
+        assert dues(catalog, "V.12.1", year_period(year), calendar) > issued
+    five_year = next(d for d in catalog.duties if d.ref == "V.12.1-5y")
+    assert five_year.due.date == dues(catalog, "V.12.1", year_period(2022), calendar) == date(2022, 3, 31)
 
 
 def test_targets_of_section_ii(catalog):

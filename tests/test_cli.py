@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from cli import app
 from config import CONFIG_DIR
+from tests.dues import H1, H2
 
 runner = CliRunner()
 ROOT = Path(__file__).resolve().parents[1]
@@ -90,9 +91,9 @@ def test_status_board_reads_in_vietnamese(initialised):
     assert yte.split()[3:] == [*map(str, counts), "0%"]  # the board agrees with the JSON
     assert counts[3] > 0
     listing = run("status", "--as-of", "2025-06-01", "--body", "so-yte")
-    assert "V.BC" in listing and "18/06/2025" in listing  # the 2025-H1 report is due 18/06
-    assert "18/12/2025" not in listing  # 2025-H2 has not begun
-    assert "18/12/2025" in run("status", "--as-of", "2025-06-16", "--body", "so-yte")
+    assert "V.BC" in listing and f"{H1:%d/%m/%Y}" in listing  # the 2025-H1 report (17/06)
+    assert f"{H2:%d/%m/%Y}" not in listing  # 2025-H2, the yearly report, has not begun
+    assert f"{H2:%d/%m/%Y}" in run("status", "--as-of", "2025-06-16", "--body", "so-yte")
 
 
 def test_bad_as_of_is_a_usage_error(initialised):

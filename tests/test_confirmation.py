@@ -12,6 +12,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from tests.cli import cli, status_rows
+from tests.dues import H1
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
@@ -21,7 +22,7 @@ def ready(env):
     cli("init")
     cli("schedule", "--until", "2025-06-30")
     rows = status_rows("2025-06-01", "so-yte")
-    return next(r for r in rows if r["period"] == "2025-H1" and r["due"] == "2025-06-18")
+    return next(r for r in rows if r["period"] == "2025-H1" and r["due"] == H1.isoformat())
 
 
 def status_of(assignment_id: int, as_of: str) -> str:
@@ -50,7 +51,7 @@ def test_confirm_return_resubmit_accept(ready, tmp_path):
     assert status_of(ready["id"], "2025-06-17") == "submitted"
     cli("review", aid, "--return", "Thiếu số liệu", "--as-of", "2025-06-17T09:00")
     assert status_of(ready["id"], "2025-06-17T12:00") == "returned"
-    cli("confirm", aid, "--reference", "130/BC-SYT", "--as-of", "2025-06-20T10:00")  # after 18/6
+    cli("confirm", aid, "--reference", "130/BC-SYT", "--as-of", "2025-06-20T10:00")  # after the due date
     assert "Hoàn thành quá hạn" in cli("review", aid, "--accept", "--as-of", "2025-06-21T08:00")
     assert status_of(ready["id"], "2025-06-22") == "done_late"
     stored = Path(os.environ["DONDOC_HOME"]) / "evidence" / hashlib.sha256(PDF).hexdigest()
@@ -66,7 +67,7 @@ def test_confirm_return_resubmit_accept(ready, tmp_path):
 
 def test_accept_on_time(ready):
     aid = str(ready["id"])
-    cli("confirm", aid, "--reference", "1/BC", "--as-of", "2025-06-18T23:00")
+    cli("confirm", aid, "--reference", "1/BC", "--as-of", f"{H1}T23:00")  # the whole due day counts
     cli("review", aid, "--accept", "--as-of", "2025-06-25T08:00")
     assert status_of(ready["id"], "2025-06-26") == "done_on_time"
 

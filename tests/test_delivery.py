@@ -36,6 +36,7 @@ plan:
   period: {start: 2025-04-01, end: 2025-12-31}
   coordinating_body: so-ldtbxh
   leadership_body: ubnd-tinh
+  reporting: {days_after_cutoff: 4, basis: coordinator}
 bodies:
   - {code: ubnd-tinh, name: Ủy ban nhân dân tỉnh Lai Châu, short_name: UBND tỉnh, kind: leadership}
   - {code: so-ldtbxh, name: Sở Lao động - Thương binh và Xã hội, short_name: Sở LĐ-TB&XH, kind: department}
@@ -54,7 +55,7 @@ duties:
     text: Xây dựng kế hoạch triển khai.
     bodies: [cong-an]
     cadence: once
-    due: {date: 2025-05-05}
+    due: {date: 2025-05-05, basis: coordinator}
 """
 DIRECTORY = """\
 body,name,role,email,phone

@@ -26,6 +26,7 @@ from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from models.tables.extension import Extension
 from tests.cli import cli, load_example, runner, status_rows
 from tests.conftest import SQLITE_ONLY
+from tests.dues import H1
 from tests.portal import PDF
 
 FOCAL = "daumoi@so-yte.dondoc.example"
@@ -118,7 +119,7 @@ def rows(model: type) -> list:
 
 
 def assignment_of(body: str, ref: str) -> int:
-    return next(r["id"] for r in status_rows("2025-06-01", body) if r["ref"] == ref and r["due"] == "2025-06-18")
+    return next(r["id"] for r in status_rows("2025-06-01", body) if r["ref"] == ref and r["due"] == H1.isoformat())
 
 
 @pytest.fixture
@@ -376,7 +377,8 @@ def test_figures_are_checked_against_the_body_and_the_measure_on_the_portal(port
 
 
 def test_figures_are_checked_against_the_body_and_the_measure_on_the_cli(example):
-    health, labour = str(assignment_of("so-yte", "V.6.1")), str(assignment_of("so-ldtbxh", "V.1.1"))
+    # V.1.1 passed to Sở Y tế on 1/3/2025, with the figures Sở LĐ-TB&XH reported (II.4.a.1).
+    health, labour = str(assignment_of("so-yte", "V.6.1")), str(assignment_of("so-yte", "V.1.1"))
     refused = cli("confirm", health, "--value", "II.1.a.1=50", code=1)
     assert "II.1.a.1" in refused and "không báo cáo chỉ tiêu này" in refused
     assert "1.000.000" in cli("confirm", labour, "--value", "II.4.a.1=1e308", code=1)

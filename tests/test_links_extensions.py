@@ -22,6 +22,7 @@ from models.tables.notification import Notification
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, runner, status_rows
 from tests.clock import TZ
+from tests.dues import CALENDAR, H1
 
 PASSWORD = "mật-khẩu-đủ-dài-2025"
 
@@ -30,7 +31,7 @@ PASSWORD = "mật-khẩu-đủ-dài-2025"
 def ready(env):
     load_example("2025-06-30")
     rows = status_rows("2025-06-01", "so-yte")
-    return next(r for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
+    return next(r for r in rows if r["ref"] == "V.6.1" and r["due"] == H1.isoformat())
 
 
 def test_link_prints_a_working_link_and_revoke_closes_it(ready, monkeypatch):
@@ -101,7 +102,7 @@ def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
                 )
             ]
 
-    assert steps_on(date(2025, 6, 13)) == ["T-3@2025-06-18"]
+    assert steps_on(CALENDAR.add_working_days(H1, -3)) == [f"T-3@{H1}"]  # 12/6 for 17/6
     assert "số 1" in cli(
         "extension",
         "request",
@@ -127,9 +128,9 @@ def test_an_approved_extension_restarts_the_reminders_on_the_new_date(ready):
     )
     assert "chấp thuận" in cli("extension", "decide", "1", "--approve", "--as-of", "2025-06-16T09:00")
     assert "đã được quyết định" in cli("extension", "decide", "1", "--refuse", "muộn", code=1)
-    # 25/6: T-3 of 30/6 (with the old date it would be D+5, a nag): a new ladder, sent again.
+    # 25/6: T-3 of 30/6 (with the old date it would be D+6, a nag): a new ladder, sent again.
     # X1: the decision, emailed to the focal points.
-    assert steps_on(date(2025, 6, 25)) == ["T-3@2025-06-18", "X1", "T-3@2025-06-30"]
+    assert steps_on(date(2025, 6, 25)) == [f"T-3@{H1}", "X1", "T-3@2025-06-30"]
     rows = status_rows("2025-06-25")
     assert next(r for r in rows if r["id"] == aid)["status"] == "open"
     assert "phải sau hạn hiện tại (30/06/2025)" in cli(

@@ -7,8 +7,10 @@ import hashlib
 import re
 import unicodedata
 from datetime import date, timedelta
+from html import escape
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from models.db import session_scope
@@ -19,8 +21,11 @@ from models.tables.audit import AuditEntry
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from models.tables.extension import Extension
 from models.tables.link import Link, Purpose
+from models.tables.org import Body
+from models.tables.plan import Duty
 from tests.cli import cli, status_rows
 from tests.conftest import SQLITE_ONLY
+from tests.dues import H1
 from tests.portal import PDF, raw_multipart
 
 FOCAL = "daumoi@so-yte.dondoc.example"
@@ -45,7 +50,7 @@ def test_submit_receipt_return_resubmit_accept(portal):
     with portal.client() as c:
         page = c.get(url)
         assert page.status_code == 200
-        for text in ("V.6.1", "18/06/2025", "Sở Y tế", "Gửi minh chứng", "II.3.a.2b"):
+        for text in ("V.6.1", f"{H1:%d/%m/%Y}", "Sở Y tế", "Gửi minh chứng", "II.3.a.2b"):
             assert text in page.text
         r = portal.submit(
             c,
@@ -94,7 +99,7 @@ def test_submit_receipt_return_resubmit_accept(portal):
     assert "Thiếu số liệu quý II" in returned.part("plain")
     fresh = re.search(r'href="([^"]+/a/[^"]+)"', returned.part("html")).group(1)
     assert fresh != url
-    portal.clock.now = portal.clock.now.replace(day=20)  # after the due date, 18/6
+    portal.clock.now = portal.clock.now.replace(day=20)  # after the due date (H1, 17/6)
     with portal.client() as c:
         r = portal.submit(c, fresh, reference="130/BC-SYT")
         assert r.status_code == 200
@@ -295,6 +300,38 @@ def test_a_sensitive_duty_takes_no_file(portal):
 
 
 @SQLITE_ONLY
+def test_the_page_says_who_set_the_date_what_falls_due_and_what_is_asked(portal):
+    """The basis next to the date, the report due on ongoing work, a request's own name."""
+    clause = "định kỳ 06 tháng 01 năm báo cáo UBND tỉnh (qua Sở Lao động Thương binh và Xã hội để tổng hợp)"
+
+    def first(s, body: str, ref: str) -> Assignment:
+        return s.exec(
+            select(Assignment)
+            .join(Body, Body.id == Assignment.body_id)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .where(Body.code == body, Duty.ref == ref, Assignment.due >= portal.clock.now.date())
+            .order_by(Assignment.due)
+        ).first()
+
+    with session_scope(portal.db) as s:
+        ongoing, asked = first(s, "so-yte", "V.6.1"), first(s, "vks", "V.11.1")
+        s.execute(
+            update(Duty)
+            .where(Duty.id == ongoing.duty_id)
+            .values(due_basis="plan", due_source=clause, nature="continuous", request=False)
+        )
+        s.execute(update(Duty).where(Duty.id == asked.duty_id).values(request=True, nature="task"))
+        ongoing_id, asked_id = ongoing.id, asked.id
+    with portal.client() as c:
+        page = c.get(portal.link(ongoing_id)).text
+        request = c.get(portal.link(asked_id)).text
+    assert escape(f"Hạn theo Kế hoạch số 3742/KH-UBND: “{clause}”.", quote=False) in page
+    assert "Báo cáo kết quả thực hiện nhiệm vụ thường xuyên kỳ 6 tháng đầu năm 2025" in page
+    assert "Hạn gửi báo cáo" in page and "Hạn hoàn thành" not in page and "Xác nhận đã gửi báo cáo" in page
+    assert "Nội dung đề nghị" in request and "Hạn hoàn thành" in request and "Hạn theo " in request
+
+
+@SQLITE_ONLY
 def test_login_is_for_coordinators_only(portal):
     with portal.client() as c:
         assert c.get("/review").status_code == 303  # to the login page
@@ -345,7 +382,7 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
     with session_scope(portal.db) as s:
         assert s.get(Assignment, aid).extended_due == date(2025, 6, 30)
         assert [e.decision for e in s.exec(select(Extension))] == ["approved"]
-    assert _status(aid, "2025-06-25") == "open"  # past 18/6, within the extension
+    assert _status(aid, "2025-06-25") == "open"  # past the due date (17/6), within the extension
 
 
 @SQLITE_ONLY

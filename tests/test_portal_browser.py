@@ -17,6 +17,7 @@ from notifications.runtime import Runtime
 from tests.cli import cli, runner, status_rows
 from tests.clock import TZ
 from tests.conftest import IN_CI, SQLITE_ONLY
+from tests.dues import H1
 from tests.portal import PDF
 
 CHROMIUM = os.environ.get("DONDOC_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,7 +59,8 @@ def statuses(as_of: str) -> dict[int, str]:
 
 
 def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
-    # The morning sweep of 9/6/2025 (T-7 for 18/6): reminders with signed links go out by email.
+    # The morning sweep of 9/6/2025 (the T-7 step for H1, 17/6, until T-3): reminders with signed
+    # links go out by email.
     sweep_at = datetime(2025, 6, 9, 8, 0, tzinfo=TZ)
     runtime = Runtime.from_settings(portal.settings)
     runtime.enqueue(sweep_at)
@@ -71,7 +73,7 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     focal = browser.new_context(viewport={"width": 390, "height": 844})  # a phone
     page = focal.new_page()
     page.goto(link_in(reminder))
-    assert page.get_by_text("mục V.6.1").is_visible() and page.get_by_text("18/06/2025").is_visible()
+    assert page.get_by_text("mục V.6.1").is_visible() and page.get_by_text(f"{H1:%d/%m/%Y}").first.is_visible()
     page.set_input_files("#files", str(report))
     page.fill("#reference", "123/BC-SYT")
     page.fill("[id='value.II.3.a.2b']", "85,5")
@@ -103,7 +105,7 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     assert coordinator.get_by_text("Hoàn thành đúng hạn").first.is_visible()
 
     returned = portal.mail(FOCAL, "[Cần bổ sung]")
-    portal.clock.now = datetime(2025, 6, 20, 10, 0, tzinfo=TZ)  # after the due date, 18/6
+    portal.clock.now = datetime(2025, 6, 20, 10, 0, tzinfo=TZ)  # after the due date (17/6)
     page.goto(link_in(returned))
     assert page.get_by_text("Thiếu số liệu quý II").is_visible()
     page.fill("#reference", "130/BC-SYT")

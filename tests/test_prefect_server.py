@@ -15,9 +15,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from config.settings import get_settings
 from models.operations.audit import SYSTEM
 from tests.cli import cli, load_example, status_rows
 from tests.conftest import SQLITE_ONLY
+from tests.dues import H1
 from tests.servers import SilentServer, prefect_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +39,10 @@ def prefect_api(tmp_path_factory):
 @pytest.fixture
 def plan_env(env, prefect_api, monkeypatch, tmp_path):
     """The plan loaded, the example directory, assignments up to 2025-06-30; the environment a
-    subprocess needs to reach the server."""
+    subprocess needs to reach the server. The plan's own bodies (Sở LĐ-TB&XH coordinating): the
+    Prefect side, not the 2025 reorganisation (tests/test_organisation.py)."""
+    monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")
+    get_settings.cache_clear()
     load_example("2025-06-30")
     child = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     child.update(PREFECT_API_URL=prefect_api, PREFECT_HOME=str(tmp_path / "prefect-client"))
@@ -161,15 +166,15 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
         t["name"]: t["state"]["name"]
         for t in api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})
     }
-    # 20/6/2025: the half-year's report and V.6.1 were due 18/6 and nothing was submitted.
+    # 20/6/2025: the half-year's report and V.6.1 were due 17/6 (H1) and nothing was submitted.
     assert tasks["V.6.1 Thanh tra, kiểm tra điều kiện y tế cơ sở kinh doanh dịch vụ; giảm hại HIV/AIDS"] == "Quá hạn"
-    assert tasks["V.BC Báo cáo định kỳ 6 tháng gửi UBND tỉnh (qua Sở LĐ-TB&XH)"] == "Quá hạn"
+    assert tasks["V.BC Báo cáo định kỳ 06 tháng, 01 năm gửi UBND tỉnh (qua Sở LĐ-TB&XH)"] == "Quá hạn"
     progress = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tien-do-so-yte"]}}})
     assert progress and progress[0]["data"] == 0.0 and progress[0]["flow_run_id"] == flow_run["id"]
 
     # Sở Y tế confirms V.6.1 from the CLI; the coordinator accepts it; then a sweep publishes.
     rows = status_rows("2025-06-20", "so-yte")
-    v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == "2025-06-18")
+    v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == H1.isoformat())
     cli("confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00")
     cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
     sweep = run_tool(plan_env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
@@ -177,7 +182,7 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     (board,) = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}})
     table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
     yte = next(r for r in table if r["Cơ quan"] == "Sở Y tế")
-    assert yte["Hoàn thành đúng hạn"] == 0 and yte["Hoàn thành quá hạn"] == 1  # accepted on 19/6, due 18/6
+    assert yte["Hoàn thành đúng hạn"] == 0 and yte["Hoàn thành quá hạn"] == 1  # accepted on 19/6, due 17/6
     assert yte["Chưa hoàn thành, quá hạn"] == 15 and yte["Chưa hoàn thành, trong hạn"] == 2
     summary = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tong-ket-quet"]}}})
     assert summary and "Thông báo quá hạn" in summary[0]["data"]

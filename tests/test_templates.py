@@ -10,13 +10,18 @@ from config import CONFIG_DIR
 from models.intake.catalog.load import load_catalogs
 from notifications.render import environment, make_message, weekday_vi
 from notifications.sms import fold, is_gsm7
+from notifications.wording import due_wording
 
 CATALOG = load_catalogs([CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"])[0].catalog
 LONGEST_DUTY = max(CATALOG.duties, key=lambda d: len(d.text))
 LONGEST_BODY = max(CATALOG.bodies, key=lambda b: len(b.name))
 
 
-def context(**overrides) -> dict:
+BASIS = "Hạn theo đề nghị của cơ quan thường trực (Sở LĐ-TB&XH): ngày 18 tháng cuối kỳ."
+
+
+def context(*, nature: str = "task", request: bool = False, **overrides) -> dict:
+    """A message's values, as notifications/context.py builds them, for a duty of this `nature`."""
     ctx = {
         "assignment_id": 987654321,
         "plan": {"code": "lai-chau-pcmd-2021-2025", "title": "Kế hoạch phòng, chống mại dâm", "number": "3742/KH-UBND"},
@@ -37,8 +42,24 @@ def context(**overrides) -> dict:
         "confirm_url": None,
         "confirm_command": "dondoc confirm 987654321",
         "step": "T-3",
+        "leadership": "Ủy ban nhân dân tỉnh Lai Châu",
+        "basis": BASIS,
+        "request": request,
+        "nature": nature,
     }
     ctx.update(overrides)
+    ctx.setdefault(
+        "wording",
+        due_wording(
+            nature,
+            request=request,
+            period=ctx["period"],
+            due=ctx["due"],
+            weekday=ctx["due_weekday"],
+            leadership=ctx["leadership"],
+            coordinator=ctx["coordinator"],
+        ),
+    )
     return ctx
 
 
@@ -77,6 +98,32 @@ def test_a_script_in_a_duty_is_escaped_in_html_only(kind):
     assert "<script>" not in m.html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in m.html
     assert "&lt;b&gt;Ai&lt;/b&gt;" in m.html and "&amp; hơn" in m.html
     assert evil in m.text  # plain text is not HTML: shown as written
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("nature", ["task", "report", "continuous"])
+@pytest.mark.parametrize("asked", [False, True])
+def test_what_falls_due_who_set_it_and_how_it_is_asked(kind, nature, asked):
+    """The basis next to the date in both parts, never in the SMS; a report where one falls due; a
+    request asked for, never ordered."""
+    m = make_message(kind, context(nature=nature, request=asked, days_left=-4 if kind == "overdue" else 3))
+    assert BASIS in m.text and BASIS.replace("&", "&amp;") in m.html
+    assert "han theo" not in m.sms.lower() and "tháng cuối kỳ" not in m.sms
+    for part in (m.text, m.html.replace("&amp;", "&")):
+        letter = part.replace(context()["duty"]["text"], "")  # the plan's own words aside
+        if nature == "task":
+            assert "Hạn hoàn thành:" in letter or "Hạn hoàn thành</td>" in letter
+        else:
+            assert "hạn hoàn thành" not in letter.lower() and "Hạn gửi báo cáo" in letter
+        if nature == "continuous":
+            assert "báo cáo kết quả thực hiện nhiệm vụ thường xuyên kỳ 6 tháng cuối năm 2025" in letter.lower()
+        if asked:
+            assert "Ủy ban nhân dân tỉnh Lai Châu trân trọng đề nghị quý cơ quan" in letter
+            assert "Nội dung đề nghị" in letter
+            for order in ("khẩn trương", "yêu cầu", "Đề nghị đơn vị"):
+                assert order not in letter
+        else:
+            assert "quý cơ quan" not in letter
 
 
 def test_a_portal_link_replaces_the_command():

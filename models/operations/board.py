@@ -9,11 +9,44 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from models.operations.org import acting_body
+from models.rules.basis import basis_text
 from models.rules.status import Status, classify, on_time_rate
 from models.tables.assignment import Assignment, State
 from models.tables.org import Body
-from models.tables.plan import Duty
+from models.tables.plan import Duty, Plan
 from models.types import local_date
+
+
+class DueBasis:
+    """Who set an assignment's due date, as one sentence (models/rules/basis.py), on `today`: the
+    coordinating body named is the one acting that day. An approved extension is the coordinating
+    body's date, never the plan's: the original date is named with it. One per listing (it keeps
+    the acting coordinating body of each plan)."""
+
+    def __init__(self, session: Session, today: date):
+        self._session, self._today = session, today
+        self._coordinators: dict[int, str] = {}
+
+    def coordinator(self, plan: Plan) -> str:
+        """The acting coordinating body's label."""
+        if plan.coordinating_body_id not in self._coordinators:
+            acting = self._session.get(Body, acting_body(self._session, plan.coordinating_body_id, self._today))
+            self._coordinators[plan.coordinating_body_id] = acting.label
+        return self._coordinators[plan.coordinating_body_id]
+
+    def kind(self, a: Assignment, duty: Duty) -> str:
+        return "coordinator" if a.extended_due else duty.due_basis
+
+    def source(self, a: Assignment, duty: Duty) -> str:
+        if a.extended_due:
+            return f"đã gia hạn, hạn ban đầu {a.due:%d/%m/%Y}"
+        return duty.due_source
+
+    def __call__(self, a: Assignment, duty: Duty, plan: Plan) -> str:
+        return basis_text(
+            self.kind(a, duty), self.source(a, duty), plan_number=plan.number, coordinator=self.coordinator(plan)
+        )
 
 
 @dataclass(frozen=True)
@@ -28,6 +61,12 @@ class AssignmentView:
     due: date
     status: Status
     escalation_level: int
+    # Who set the due date ("plan", "law", "coordinator"), its source, and the sentence shown.
+    basis: str = "coordinator"
+    basis_source: str = ""
+    basis_text: str = ""
+    nature: str = "task"
+    request: bool = False  # asked of a body the province does not direct: listed apart, not ranked
 
     def as_json(self) -> dict:
         return {
@@ -40,6 +79,11 @@ class AssignmentView:
             "due": self.due.isoformat(),
             "status": self.status.value,
             "escalation_level": self.escalation_level,
+            "basis": self.basis,
+            "basis_source": self.basis_source,
+            "basis_text": self.basis_text,
+            "nature": self.nature,
+            "request": self.request,
         }
 
 
@@ -47,29 +91,37 @@ def assignment_views(
     session: Session, *, now: datetime, tz: ZoneInfo, body: str | None = None, status: Status | None = None
 ) -> list[AssignmentView]:
     """Assignments whose period has begun by `now`, so that a replay shows what existed then."""
+    today = local_date(now, tz)
     query = (
-        select(Assignment, Duty.ref, Duty.title, Body.code, Body.short_name, Body.name)
+        select(Assignment, Duty, Plan, Body.code, Body.short_name, Body.name)
         .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Plan, Plan.id == Duty.plan_id)
         .join(Body, Body.id == Assignment.body_id)
-        .where(Assignment.period_start <= local_date(now, tz))
+        .where(Assignment.period_start <= today)
         .order_by(Assignment.due, Duty.position, Body.code, Assignment.id)
     )
     if body is not None:
         query = query.where(Body.code == body)
+    basis = DueBasis(session, today)
     views = [
         AssignmentView(
             a.id,
             a.duty_id,
-            ref,
-            title,
+            duty.ref,
+            duty.title,
             code,
             short or name,
             a.period,
             a.effective_due,
             classify(a, now, tz),
             a.escalation_level,
+            basis.kind(a, duty),
+            basis.source(a, duty),
+            basis(a, duty, plan),
+            duty.nature,
+            duty.request,
         )
-        for a, ref, title, code, short, name in session.exec(query)
+        for a, duty, plan, code, short, name in session.exec(query)
     ]
     return [v for v in views if status is None or v.status == status]
 

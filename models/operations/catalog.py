@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, SQLModel, select
 
 from models.intake.catalog.load import CatalogFile
-from models.intake.catalog.schema import Catalog
+from models.intake.catalog.schema import Catalog, Due, Reporting
 from models.operations.audit import SETUP, By, record
 from models.tables.org import Body
 from models.tables.plan import Duty, Plan, Target
@@ -92,7 +92,8 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
         "period_end": spec.period.end,
         "coordinating_body_id": bodies[spec.coordinating_body].id,
         "leadership_body_id": bodies[spec.leadership_body].id,
-        "report_days_after_cutoff": spec.reporting.days_after_cutoff,
+        # The default's count only (calendar or working days): every duty row carries its own rule.
+        "report_days_after_cutoff": _default_offset(spec.reporting),
         "catalog_digest": digest,
         "source_file": str(f.path),
         "loaded_at": audit["now"],
@@ -122,9 +123,28 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
     return result
 
 
+def _default_offset(reporting: Reporting | None) -> int:
+    if reporting is None:
+        return 0
+    return reporting.days_after_cutoff or reporting.working_days_after_cutoff or 0
+
+
+def _due_values(rule: Due | Reporting | None) -> dict[str, Any]:
+    """A duty's effective due rule with its basis: its own `due`, else the plan's `reporting`.
+    Written into every row, so that what reads a duty never needs the plan's default."""
+    if rule is None:  # a one-off duty always has a `due`, a recurring one a rule (checks.py)
+        raise ValueError("a duty without a due rule reached the sync")
+    return {
+        **{f"due_{key}": value for key, value in rule.as_rule().items()},
+        "due_basis": rule.basis.value,
+        "due_source": rule.source,
+    }
+
+
 def _duty_rows(catalog: Catalog, bodies: dict[str, Body]) -> dict[tuple, dict[str, Any]]:
     rows = {}
     for position, d in enumerate(catalog.duties):
+        due = _due_values(d.due or catalog.plan.reporting)
         for code in expand(catalog, d.bodies):
             body_id = bodies[code].id
             rows[(d.ref, body_id)] = {
@@ -136,9 +156,8 @@ def _duty_rows(catalog: Catalog, bodies: dict[str, Body]) -> dict[tuple, dict[st
                 "text": " ".join(d.text.split()),
                 "cooperating": expand(catalog, d.cooperating),
                 "cadence": d.cadence.value,
-                "due_date": d.due.date if d.due else None,
-                "due_days_after_cutoff": d.due.days_after_cutoff if d.due else None,
-                "due_days_after_start": d.due.days_after_start if d.due else None,
+                **due,
+                "request": d.request,
                 "nature": d.nature.value,
                 "evidence": [e.value for e in d.evidence],
                 "sensitive": d.sensitive,

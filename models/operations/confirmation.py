@@ -19,6 +19,7 @@ from models.db import get_or_refuse
 from models.errors import EvidenceRefused
 from models.intake.uploads import Upload
 from models.operations.audit import CLI, By, record
+from models.operations.org import stands_for
 from models.rules.dates import check_typed_date
 from models.tables.assignment import OPEN_STATES, Assignment, State
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
@@ -43,19 +44,21 @@ def live_targets(session: Session, plan_id: int) -> list[Target]:
 
 
 def reported_targets(session: Session, plan_id: int, body_code: str) -> list[Target]:
-    """The targets whose figures this body reports, with any duty's evidence."""
-    return [t for t in live_targets(session, plan_id) if body_code in t.reported_by]
+    """The targets whose figures this body reports (or a body it succeeded), with any duty's evidence."""
+    codes = stands_for(session, body_code)
+    return [t for t in live_targets(session, plan_id) if codes & set(t.reported_by)]
 
 
 def check_values(session: Session, plan_id: int, body: Body, values: dict[str, float]) -> list[tuple[Target, float]]:
     """The figures, each for a target the body reports and within what its measure allows."""
     targets = {t.ref: t for t in live_targets(session, plan_id)}
+    codes = stands_for(session, body.code)
     checked: list[tuple[Target, float]] = []
     for ref, value in values.items():
         target = targets.get(ref)
         if target is None:
             raise EvidenceRefused(f"không có chỉ tiêu '{ref}'")
-        if body.code not in target.reported_by:
+        if not codes & set(target.reported_by):
             raise EvidenceRefused(f"{ref}: {body.label} không báo cáo chỉ tiêu này")
         check_figure(target, value)
         checked.append((target, value))

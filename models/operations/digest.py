@@ -4,24 +4,28 @@ Leadership reads four categories (QĐ 42/2014, amended by QĐ 23/2018): done on 
 not done within the deadline, overdue. A submission awaiting review, or returned, is not done:
 it counts as within the deadline or overdue by its due date (a submission made in time is not
 held against the body while it waits for review).
+
+Requests (`Duty.request`: "Đề nghị ..." to bodies the province does not direct) are counted apart,
+per body, and never ranked with the bodies the province directs; the totals and the ranking are
+those of the duties it assigns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from models.operations.board import BoardRow
+from models.operations.board import BoardRow, DueBasis
 from models.rules.calendar import WorkingCalendar
 from models.rules.status import Status, classify
 from models.tables.assignment import Assignment, State
 from models.tables.extension import Decision, Extension
 from models.tables.notification import Delivery, Notification
 from models.tables.org import Body, Contact
-from models.tables.plan import Duty
+from models.tables.plan import Duty, Plan
 from models.types import local_date
 
 CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue)
@@ -48,6 +52,8 @@ class Digest:
     upcoming: list[dict]  # open, due within UPCOMING_DAYS
     failures: list[dict]  # coordinator digest: contacts whose messages could not be delivered
     extensions: list[dict]  # coordinator digest: requests awaiting a decision
+    requests: list[BoardRow] = field(default_factory=list)  # request duties per body, not ranked
+    requested_late: list[dict] = field(default_factory=list)  # request duties past due, nothing received
 
     @property
     def totals(self) -> BoardRow:
@@ -66,20 +72,37 @@ class Digest:
 def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar) -> Digest:
     today = local_date(now, tz)
     rows = session.exec(
-        select(Assignment, Duty.ref, Duty.title, Body.code, Body.name)
+        select(Assignment, Duty, Plan, Body.code, Body.name)
         .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Plan, Plan.id == Duty.plan_id)
         .join(Body, Body.id == Assignment.body_id)
         .where(Assignment.period_start <= today)
         .order_by(Body.name, Assignment.due, Duty.position)
     ).all()
     lines: dict[str, BoardRow] = {}
-    escalated, awaiting, upcoming = [], [], []
+    requests: dict[str, BoardRow] = {}
+    escalated, awaiting, upcoming, requested_late = [], [], [], []
     horizon = today + timedelta(days=UPCOMING_DAYS)
-    for a, ref, title, code, name in rows:
+    basis = DueBasis(session, today)
+    for a, duty, plan, code, name in rows:
         category = leadership_category(a, now, tz)
-        lines.setdefault(code, BoardRow(code, name)).counts[category] += 1
-        item = {"id": a.id, "body": name, "ref": ref, "title": title, "period": a.period, "due": a.effective_due}
+        (requests if duty.request else lines).setdefault(code, BoardRow(code, name)).counts[category] += 1
+        item = {
+            "id": a.id,
+            "body": name,
+            "ref": duty.ref,
+            "title": duty.title,
+            "period": a.period,
+            "due": a.effective_due,
+            "nature": duty.nature,
+            "request": duty.request,
+            "basis": basis(a, duty, plan),
+        }
         is_open = a.state in (State.open, State.returned)
+        if is_open and duty.request and a.effective_due < today:
+            late = calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
+            if late > 0:  # a due day moved off a holiday may still be ahead
+                requested_late.append({**item, "late": late})
         if is_open and a.escalation_level >= 2:
             escalated.append(
                 {**item, "late": calendar.working_days_between(calendar.roll_forward(a.effective_due), today)}
@@ -89,6 +112,7 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
         if is_open and today <= a.effective_due <= horizon:
             upcoming.append(item)
     escalated.sort(key=lambda i: (-i["late"], i["body"], i["ref"]))
+    requested_late.sort(key=lambda i: (i["body"], i["due"], i["ref"]))
     upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"]))
     failures, extensions = [], []
     if kind == "coordinator":
@@ -122,6 +146,8 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
         upcoming,
         failures,
         extensions,
+        sorted(requests.values(), key=lambda b: b.body_label),
+        requested_late,
     )
 
 

@@ -1,5 +1,7 @@
 """Escalation of overdue items: level 1 to the body's head and the coordinating body, level 2 to
 provincial leadership (config/policy.yaml), one message per recipient per day listing the items.
+A request to a body the province does not direct (`Duty.request`) has its own ladder: by default
+the coordinating body only, never provincial leadership.
 
 `Assignment.escalation_level` is the highest level already told. It only rises while the item
 is open (a submission stops it, a return resumes it where it was); an approved extension resets
@@ -20,11 +22,11 @@ from sqlmodel import Session, select
 from models.operations import outbox
 from models.operations.audit import SYSTEM, record_many
 from models.operations.isolation import Failures, OnError
-from models.operations.org import Roster, acting_body
+from models.operations.org import Roster, acting_body, is_active
 from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Level, Policy
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
-from models.tables.org import Contact, Role
+from models.tables.org import Body, Contact, Role, active_on
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 
@@ -43,7 +45,7 @@ def reached(
     """Levels reached by today and not yet told, every level passed (an outage may skip several).
     An item whose lateness cannot be counted goes to `on_error`, as in `reminders.plan`."""
     esc = policy.escalation
-    top = max(len(levels) for levels in [esc.levels, *esc.plans.values(), *esc.duties.values()])
+    top = esc.longest
     rows = (
         session.connection()
         .execute(
@@ -53,6 +55,7 @@ def reached(
                 Assignment.escalation_level,
                 type_coerce(EFFECTIVE_DUE, String),
                 Duty.ref,
+                Duty.request,
                 Plan.code,
                 Plan.coordinating_body_id,
                 Plan.leadership_body_id,
@@ -60,13 +63,16 @@ def reached(
             .join(Duty, Duty.id == Assignment.duty_id)
             .join(Plan, Plan.id == Duty.plan_id)
             .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
+            # Not the items of a body outside its active dates: they stay in its record, untold.
+            .join(Body, Body.id == Assignment.body_id)
+            .where(active_on(today))
         )
         .all()
     )
     elapsed_by_due: dict = {}
     out = []
     failed = Failures(on_error)
-    for aid, body_id, told, due, ref, plan, coordinating, leadership in rows:
+    for aid, body_id, told, due, ref, request, plan, coordinating, leadership in rows:
         elapsed = elapsed_by_due.get(due)
         if elapsed is None:
             try:
@@ -78,7 +84,8 @@ def reached(
         if isinstance(elapsed, Exception):
             failed.add(elapsed, aid)
             continue
-        for level in esc.ladder(plan, ref):
+        # A request has its own ladder (by default the coordinating body only, never leadership).
+        for level in esc.ladder(plan, ref, bool(request)):
             if level.level > told and level.after <= elapsed:
                 out.append(Reached(aid, body_id, level, coordinating, leadership))
     failed.report()
@@ -117,6 +124,9 @@ def escalate(
     if not found:
         return []
     acting = {b: acting_body(session, b, today) for b in {r.coordinating_body_id for r in found}}
+    # The coordinating body acting today, if it is active: a role left with a body that has
+    # ended (no succession recorded) tells no one, and the levels still rise in the audit log.
+    acting = {b: a for b, a in acting.items() if is_active(session, a, today)}
     roster = Roster(session, {r.body_id for r in found} | set(acting.values()) | {r.leadership_body_id for r in found})
     told: dict[int, Contact] = {}
     items: dict[int, set[tuple[int, int]]] = defaultdict(set)  # contact id -> {(assignment, level)}
@@ -124,7 +134,7 @@ def escalate(
         audience = {
             "focal": (r.body_id, Role.focal, Role.head),
             "head": (r.body_id, Role.head, Role.focal),
-            "coordinator": (acting[r.coordinating_body_id], Role.focal, Role.head),
+            "coordinator": (acting.get(r.coordinating_body_id), Role.focal, Role.head),
             "leadership": (r.leadership_body_id, Role.leader, Role.head),
         }
         for who in r.level.notify:

@@ -22,8 +22,22 @@ def bodies(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def due_rule(d: Duty) -> dict[str, Any]:
+    """A duty's due rule as the catalog writes it (days before the cut-off are stored negative)."""
+    if d.due_date is not None:
+        return {"date": d.due_date.isoformat()}
+    if d.due_working_days_after_cutoff is not None:
+        return {"working_days_after_cutoff": d.due_working_days_after_cutoff}
+    if d.due_days_after_start is not None:
+        return {"days_after_start": d.due_days_after_start}
+    if d.due_days_after_cutoff is not None and d.due_days_after_cutoff < 0:
+        return {"days_before_cutoff": -d.due_days_after_cutoff}
+    return {"days_after_cutoff": d.due_days_after_cutoff}
+
+
 def duties(session: Session, *, body: str | None = None) -> list[dict[str, Any]]:
-    """The live duties, one row per responsible body (only `body`'s when given)."""
+    """The live duties, one row per responsible body (only `body`'s when given), each with its due
+    rule and who set it (`basis`, `basis_source`), and whether it is a request."""
     query = (
         select(Duty, Body.code)
         .join(Body, Body.id == Duty.body_id)
@@ -41,6 +55,10 @@ def duties(session: Session, *, body: str | None = None) -> list[dict[str, Any]]
             "title": d.title,
             "text": d.text,
             "cadence": d.cadence,
+            "due": due_rule(d),
+            "basis": d.due_basis,
+            "basis_source": d.due_source,
+            "request": d.request,
             "nature": d.nature,
             "evidence": d.evidence,
             "sensitive": d.sensitive,

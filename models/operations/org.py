@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.tables.org import Contact, Role, Succession
+from models.tables.org import Body, Contact, Role, Succession
 
 
 class Roster:
@@ -15,15 +15,15 @@ class Roster:
     fallback where a body has nobody in the first role (a body without a focal point: its head)."""
 
     def __init__(self, session: Session, body_ids: set[int]):
-        self._by_role: dict[tuple[int, str], list[Contact]] = defaultdict(list)
+        self._by_role: dict[tuple[int | None, str], list[Contact]] = defaultdict(list)
         if body_ids:
             for c in session.exec(
                 select(Contact).where(Contact.body_id.in_(body_ids), Contact.active).order_by(Contact.id)
             ):
                 self._by_role[(c.body_id, c.role)].append(c)
 
-    def first(self, body_id: int, *roles: Role) -> list[Contact]:
-        """The contacts of the first of `roles` the body has anyone in."""
+    def first(self, body_id: int | None, *roles: Role) -> list[Contact]:
+        """The contacts of the first of `roles` the body has anyone in (None: no body, nobody)."""
         return next((found for role in roles if (found := self._by_role[(body_id, role)])), [])
 
     def every(self, body_id: int, *roles: Role) -> list[Contact]:
@@ -31,10 +31,40 @@ class Roster:
 
 
 def acting_body(session: Session, body_id: int, today: date) -> int:
-    """The body that holds a plan-wide role today: the successor, if the role has moved."""
-    moved = session.exec(
-        select(Succession.to_body_id)
-        .where(Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
-        .order_by(Succession.effective_from.desc())
-    ).first()
-    return moved or body_id
+    """The body that holds a plan-wide role today: the successor, if the role has moved (and its
+    successor, if it moved again)."""
+    seen = {body_id}
+    while True:
+        moved = session.exec(
+            select(Succession.to_body_id)
+            .where(Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
+            .order_by(Succession.effective_from.desc(), Succession.id.desc())
+        ).first()
+        if moved is None or moved in seen:
+            return body_id
+        seen.add(moved)
+        body_id = moved
+
+
+def is_active(session: Session, body_id: int, day: date) -> bool:
+    body = session.get(Body, body_id)
+    return body is not None and body.is_active(day)
+
+
+def stands_for(session: Session, body_code: str) -> set[str]:
+    """The body's code and those of the bodies whose duties passed to it, directly or in turn: a
+    successor reports the figures its predecessors reported (Sở Y tế, Sở LĐ-TB&XH's; a commune,
+    its district's)."""
+    ids = {b.id: b.code for b in session.exec(select(Body))}
+    codes = {body_code}
+    todo = [i for i, c in ids.items() if c == body_code]
+    seen: set[int] = set()
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for origin in session.exec(select(Succession.from_body_id).where(Succession.to_body_id == current)):
+            codes.add(ids[origin])
+            todo.append(origin)
+    return codes

@@ -16,7 +16,7 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Policy, Step, step_on
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.notification import dedupe_key
-from models.tables.org import Role
+from models.tables.org import Body, Role, active_on
 from models.tables.plan import Duty
 from models.types import local_date
 
@@ -50,6 +50,10 @@ def due_rows(
         select(Assignment.id, Assignment.body_id, Duty.ref, type_coerce(EFFECTIVE_DUE, String))
         .join(Duty, Duty.id == Assignment.duty_id)
         .where(Assignment.state.in_(OPEN_STATES), Assignment.due <= horizon, Assignment.period_start <= today)
+        # A body outside its active dates is told nothing: its open items stay in the record with
+        # it (the body that held them when due), and its successor's are its successor's.
+        .join(Body, Body.id == Assignment.body_id)
+        .where(active_on(today))
     )
     if body_ids is not None:
         query = query.where(Assignment.body_id.in_(body_ids))

@@ -77,14 +77,20 @@ DEFAULT_LEVELS = (
     Level(level=1, after=1, notify=["head", "coordinator"]),
     Level(level=2, after=10, notify=["leadership"]),
 )
+# A request ("Đề nghị ...", `Duty.request`) to a body the province does not direct (the procuracy,
+# the court, the Fatherland Front): the coordinating body follows it up; it is not reported to the
+# provincial leadership as a failure, nor pressed on the body's head, whom the province does not
+# direct either.
+DEFAULT_REQUEST_LEVELS = (Level(level=1, after=1, notify=["coordinator"]),)
 
 
 class Escalation(_Strict):
     levels: list[Level] = list(DEFAULT_LEVELS)
     plans: dict[str, list[Level]] = {}  # by plan code: replaces `levels` for that plan
     duties: dict[str, list[Level]] = {}  # by duty reference: replaces the plan's for that duty
+    requests: list[Level] = list(DEFAULT_REQUEST_LEVELS)  # the request duties' (a duty's own still wins)
 
-    @field_validator("levels")
+    @field_validator("levels", "requests")
     @classmethod
     def _ascending(cls, levels: list[Level]) -> list[Level]:
         return _ladder(levels)
@@ -94,8 +100,20 @@ class Escalation(_Strict):
     def _each_ascending(cls, ladders: dict[str, list[Level]]) -> dict[str, list[Level]]:
         return {key: _ladder(levels) for key, levels in ladders.items()}
 
-    def ladder(self, plan: str, ref: str) -> tuple[Level, ...]:
-        return tuple(self.duties.get(ref) or self.plans.get(plan) or self.levels)
+    def ladder(self, plan: str, ref: str, request: bool = False) -> tuple[Level, ...]:
+        """A duty's own ladder, else the requests' for a request, else its plan's, else the default:
+        a plan's ladder is written for what the province directs, and does not reach requests. An
+        empty `requests` escalates no request at all."""
+        if self.duties.get(ref):
+            return tuple(self.duties[ref])
+        if request:
+            return tuple(self.requests)
+        return tuple(self.plans.get(plan) or self.levels)
+
+    @property
+    def longest(self) -> int:
+        """The most levels any ladder has: an item told that many is never told again."""
+        return max(len(levels) for levels in [self.levels, self.requests, *self.plans.values(), *self.duties.values()])
 
 
 def _ladder(levels: list[Level]) -> list[Level]:

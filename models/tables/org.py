@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, ColumnElement, UniqueConstraint, and_, or_
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -26,6 +26,19 @@ class Body(SQLModel, table=True):
     @property
     def label(self) -> str:
         return self.short_name or self.name
+
+    def is_active(self, day: date) -> bool:
+        return (self.active_from is None or self.active_from <= day) and (
+            self.active_until is None or day <= self.active_until
+        )
+
+
+def active_on(day: date) -> ColumnElement[bool]:
+    """In SQL: the body (a query over Body) is active on `day`, as `Body.is_active` says."""
+    return and_(
+        or_(Body.active_from.is_(None), Body.active_from <= day),
+        or_(Body.active_until.is_(None), Body.active_until >= day),
+    )
 
 
 class Succession(SQLModel, table=True):

@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from models.errors import Problem
-from models.intake.catalog.schema import BodySpec, Cadence, Unit
+from models.intake.catalog.schema import BodySpec, Cadence, Catalog, DueBasis, Unit
+from models.rules.calendar import WorkingCalendar
 from models.rules.periods import CADENCE_DAYS, DueRule, plan_periods
 
 if TYPE_CHECKING:
@@ -88,7 +89,11 @@ def _check_file(f: CatalogFile, body_codes: set[str]) -> list[Problem]:
                 )
             )
         if start <= end:
-            out.extend(_check_cadence(f, i, c.plan.reporting.days_after_cutoff))
+            out.extend(_check_cadence(f, i))
+        if duty.due is not None:
+            out.extend(_check_quote(f, ("duties", i, "due", "source"), duty.due.basis, duty.due.source, duty.text))
+    if c.plan.reporting is not None:
+        out.extend(_check_quote(f, ("plan", "reporting", "source"), c.plan.reporting.basis, c.plan.reporting.source))
 
     for i, ref in _duplicates(t.ref for t in c.targets):
         out.append(f.problem(("targets", i, "ref"), "duplicate-ref", f"target reference '{ref}' is used twice"))
@@ -99,7 +104,36 @@ def _check_file(f: CatalogFile, body_codes: set[str]) -> list[Problem]:
     return out
 
 
-def _check_cadence(f: CatalogFile, i: int, default_days: int) -> list[Problem]:
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_quote(f: CatalogFile, loc, basis: DueBasis, source: str, own_text: str | None = None) -> list[Problem]:
+    """A `plan` basis quotes the clause that sets the date: it must be the plan's words.
+
+    Where to look: the duty's own text first, else any text the catalog quotes from the plan (duty
+    and target texts, all verbatim: tests/test_catalog_source.py holds them to the plan's text). So
+    the catalog stays the one file the product reads, and a quote cannot be paraphrased unseen.
+    """
+    if basis != DueBasis.plan:
+        return []
+    quote = _normal(source)
+    texts = [own_text] if own_text is not None else []
+    texts += [d.text for d in f.catalog.duties] + [t.text for t in f.catalog.targets]
+    if any(quote in _normal(text) for text in texts):
+        return []
+    where = "the duty's text nor " if own_text is not None else ""
+    message = f"a 'plan' basis must quote the plan: not found in {where}any text the catalog quotes"
+    return [f.problem(loc, "unquoted-basis", message)]
+
+
+def due_rule(catalog: Catalog, i: int) -> DueRule | None:
+    """The rule a duty's dates follow: its own `due`, else the plan's `reporting` (None if neither)."""
+    rule = catalog.duties[i].due or catalog.plan.reporting
+    return None if rule is None else DueRule(**rule.as_rule())
+
+
+def _check_cadence(f: CatalogFile, i: int) -> list[Problem]:
     duty, plan = f.catalog.duties[i], f.catalog.plan
     loc = ("duties", i, "due")
     bad = lambda msg: [f.problem(loc, "impossible-cadence", msg)]  # noqa: E731
@@ -111,16 +145,21 @@ def _check_cadence(f: CatalogFile, i: int, default_days: int) -> list[Problem]:
             return [f.problem(loc, "due-outside-plan", f"{due.date} is outside the plan's period")]
         return []
     if due is not None and due.date is not None:
-        return bad(f"a {duty.cadence} duty recurs: give days_after_cutoff or days_after_start, not a date")
-    offset = (due.days_after_cutoff if due else None) or (due.days_after_start if due else None) or default_days
-    if offset >= CADENCE_DAYS[duty.cadence]:
-        return bad(f"{offset} days is longer than a {duty.cadence} period: it would fall in the next one")
-    rule = (
-        DueRule(days_after_cutoff=default_days)
-        if due is None
-        else DueRule(days_after_cutoff=due.days_after_cutoff, days_after_start=due.days_after_start)
-    )
-    if not plan_periods(duty.cadence, rule, plan.period.start, plan.period.end):
+        return bad(f"a {duty.cadence} duty recurs: give an offset (days or working days), not a date")
+    rule = due_rule(f.catalog, i)
+    if rule is None:
+        message = "a recurring duty without `due` follows the plan's `reporting` rule, and the plan has none"
+        return [f.problem(loc, "no-due-rule", message)]
+    if rule.working_days_after_cutoff is not None:
+        # At least this many calendar days: five working days a week, holidays only add to it.
+        shown, offset, unit = rule.working_days_after_cutoff, rule.working_days_after_cutoff * 7 // 5, "working days"
+    else:
+        offset = rule.days_after_cutoff if rule.days_after_cutoff is not None else rule.days_after_start or 0
+        shown, unit = abs(offset), "days"
+    if abs(offset) >= CADENCE_DAYS[duty.cadence]:
+        return bad(f"{shown} {unit} is longer than a {duty.cadence} period: it would fall in another one")
+    # The package's holidays are enough here: whether a date falls in the plan, not which day exactly.
+    if not plan_periods(duty.cadence, rule, plan.period.start, plan.period.end, WorkingCalendar()):
         return bad(f"no {duty.cadence} due date falls inside the plan's period")
     return []
 

@@ -42,6 +42,8 @@ def _schema_code(error: Mapping[str, Any]) -> str:
         return "unknown-field"
     if loc and loc[-1] == "cadence":
         return "unknown-cadence"
+    if "-" in kind:  # our own (PydanticCustomError), e.g. missing-basis-source; pydantic's use "_"
+        return kind
     return "invalid-value"
 
 

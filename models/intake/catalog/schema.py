@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=40)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -67,9 +68,58 @@ class Period(Strict):
     end: dt.date
 
 
-class Reporting(Strict):
-    # NĐ 09/2019 leaves the submission deadline to the body that sets the regime; 14th + 4 = 18th.
-    days_after_cutoff: int = Field(4, ge=1, le=60)
+class DueBasis(StrEnum):
+    """Who set a due date (models/rules/basis.py says it the way an official reads it)."""
+
+    plan = "plan"  # the plan's text sets it: `source` quotes the clause, verbatim
+    law = "law"  # a regulation sets it: `source` names it (number, article)
+    coordinator = "coordinator"  # the coordinating body sets it where the plan sets none: `source` says why
+
+
+class Based(Strict):
+    """A due rule's basis and source. A `plan` or `law` basis without its source would show officials
+    a date as the plan's or the law's on nobody's word: refused."""
+
+    basis: DueBasis
+    source: str = Field("", validate_default=True)
+
+    @field_validator("source")
+    @classmethod
+    def _sourced(cls, source: str, info: ValidationInfo) -> str:
+        source = " ".join(source.split())
+        basis = info.data.get("basis")
+        if basis == DueBasis.plan and not source:
+            raise PydanticCustomError("missing-basis-source", "a 'plan' basis needs its source: the clause, quoted")
+        if basis == DueBasis.law and not source:
+            raise PydanticCustomError("missing-basis-source", "a 'law' basis needs its source: the regulation, named")
+        return source
+
+
+def _one_rule(rule: BaseModel, keys: tuple[str, ...]) -> None:
+    if sum(getattr(rule, k) is not None for k in keys) != 1:
+        raise ValueError(f"give exactly one of {', '.join(keys)}")
+
+
+class Reporting(Based):
+    """The plan's default due rule: for every recurring duty without its own `due` (the periodic
+    reports, the ongoing duties followed through them). NĐ 09/2019 sets the cut-off (the 14th of the
+    period's last month), not the submission day: that is the regime's choice, hence a basis."""
+
+    days_after_cutoff: int | None = Field(None, ge=1, le=60)
+    working_days_after_cutoff: int | None = Field(None, ge=1, le=40)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Reporting:
+        _one_rule(self, ("days_after_cutoff", "working_days_after_cutoff"))
+        return self
+
+    def as_rule(self) -> dict[str, Any]:
+        return {
+            "date": None,
+            "days_after_cutoff": self.days_after_cutoff,
+            "days_after_start": None,
+            "working_days_after_cutoff": self.working_days_after_cutoff,
+        }
 
 
 class PlanSpec(Strict):
@@ -81,7 +131,7 @@ class PlanSpec(Strict):
     period: Period
     coordinating_body: Code
     leadership_body: Code
-    reporting: Reporting = Reporting()
+    reporting: Reporting | None = None  # needed as soon as a recurring duty has no `due` of its own
 
 
 class BodySpec(Strict):
@@ -92,18 +142,40 @@ class BodySpec(Strict):
     parent: Code | None = None
 
 
-class Due(Strict):
-    """Exactly one rule: a fixed date (once), or days after the period's cut-off or start."""
+class Due(Based):
+    """Exactly one rule: a fixed date (once), days after the period's cut-off or start, days before
+    the cut-off (a day of the month every year, e.g. 20/11 = 24 days before the annual cut-off
+    14/12, leap years or not), or working days after the cut-off (on the province's working
+    calendar); and who set it (`basis`, `source`)."""
 
     date: dt.date | None = None
     days_after_cutoff: int | None = Field(None, ge=0)
+    days_before_cutoff: int | None = Field(None, ge=1)
     days_after_start: int | None = Field(None, ge=0)
+    working_days_after_cutoff: int | None = Field(None, ge=1)
+
+    RULES: ClassVar[tuple[str, ...]] = (
+        "date",
+        "days_after_cutoff",
+        "days_before_cutoff",
+        "days_after_start",
+        "working_days_after_cutoff",
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Due:
-        if sum(v is not None for v in (self.date, self.days_after_cutoff, self.days_after_start)) != 1:
-            raise ValueError("give exactly one of date, days_after_cutoff, days_after_start")
+        _one_rule(self, self.RULES)
         return self
+
+    def as_rule(self) -> dict[str, Any]:
+        """The rule as a duty row stores it: days before the cut-off are a negative offset after it."""
+        after = -self.days_before_cutoff if self.days_before_cutoff is not None else self.days_after_cutoff
+        return {
+            "date": self.date,
+            "days_after_cutoff": after,
+            "days_after_start": self.days_after_start,
+            "working_days_after_cutoff": self.working_days_after_cutoff,
+        }
 
 
 class DutySpec(Strict):
@@ -114,10 +186,13 @@ class DutySpec(Strict):
     bodies: list[Code] = Field(min_length=1)  # each gets its own assignment; group names expand
     cooperating: list[Code] = []
     cadence: Cadence
-    due: Due | None = None  # default: the plan's reporting deadline after each period's cut-off
+    due: Due | None = None  # default: the plan's `reporting` rule, with its basis
     nature: Nature = Nature.task
     evidence: list[EvidenceKind] = Field([EvidenceKind.file, EvidenceKind.reference], min_length=1)
     sensitive: bool = False  # personal data: accept a reference and aggregate figures only
+    # A request ("Đề nghị ...") to a body the province does not direct (the procuracy, the court,
+    # the Front and mass organisations): asked, not ordered, and followed up with the coordinator.
+    request: bool = False
 
 
 class TargetSpec(Strict):
