@@ -9,6 +9,7 @@ them, so `dondoc --help` and `dondoc status` pay for none of what they do not us
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +22,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from config import MAX_ID
+
+# Without PREFECT_API_URL, a flow run starts Prefect's temporary server, which migrates a fresh
+# database first: on a small machine under load that takes longer than Prefect's default 20 s, and
+# the command would fail before doing anything. Read by Prefect when it is first imported.
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 if TYPE_CHECKING:
     from config.settings import Settings
