@@ -16,12 +16,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import InputError, Problem, format_path
 from models.intake.catalog.schema import BodyKind, Code, Text
-from models.intake.catalog.yamlsource import BadScalar, DuplicateKey, Loc, line_of, load_with_lines
+from models.intake.catalog.yamlsource import Loc, line_of, read_yaml_file
 
 
 class OrganisationError(InputError):
@@ -128,17 +127,7 @@ def read_organisation(path: Path) -> Organisation:
     def refused(code: str, where: str, line: int | None, message: str) -> OrganisationError:
         return OrganisationError([Problem(name, code, where, line, message)])
 
-    try:
-        data, lines = load_with_lines(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise refused("encoding", "", None, f"not UTF-8 ({exc.reason})") from exc
-    except DuplicateKey as exc:
-        raise refused("duplicate-key", "", exc.line, str(exc)) from exc
-    except BadScalar as exc:
-        raise refused("invalid-organisation", format_path(exc.loc), exc.line, str(exc)) from exc
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise refused("yaml-syntax", "", line, str(exc.problem)) from exc
+    data, lines = read_yaml_file(path, OrganisationError, "invalid-organisation")
     if data is None:
         return Organisation(path)
     if not isinstance(data, dict):

@@ -15,7 +15,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import holidays
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import InputError, Problem, format_path
@@ -92,24 +91,14 @@ class WorkingCalendar:
         return calendar
 
     def _read(self, path: Path) -> list[DayFix]:
-        from models.intake.catalog.yamlsource import BadScalar, DuplicateKey, line_of, load_with_lines
+        from models.intake.catalog.yamlsource import line_of, read_yaml_file
 
         name = str(path)
 
         def refused(code: str, where: str, line: int | None, message: str) -> CalendarError:
             return CalendarError([Problem(name, code, where, line, message)])
 
-        try:
-            data, lines = load_with_lines(path.read_text(encoding="utf-8"))
-        except UnicodeDecodeError as exc:
-            raise refused("encoding", "", None, f"not UTF-8 ({exc.reason})") from exc
-        except DuplicateKey as exc:
-            raise refused("duplicate-key", "", exc.line, str(exc)) from exc
-        except BadScalar as exc:
-            raise refused("invalid-calendar", format_path(exc.loc), exc.line, str(exc)) from exc
-        except yaml.MarkedYAMLError as exc:
-            line = exc.problem_mark.line + 1 if exc.problem_mark else None
-            raise refused("yaml-syntax", "", line, str(exc.problem)) from exc
+        data, lines = read_yaml_file(path, CalendarError, "invalid-calendar")
         if data is None:
             return []
         if not isinstance(data, dict):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from models.errors import InputError, Problem, format_path
 
 try:  # libyaml is much faster; fall back to the pure-Python loader
     from yaml import CSafeLoader as SafeLoader
@@ -67,3 +70,24 @@ def line_of(lines: dict[Loc, int], loc: Loc) -> int | None:
         if (found := lines.get(tuple(loc[:end]))) is not None:
             return found
     return None
+
+
+def read_yaml_file(path: Path, error: type[InputError], invalid: str) -> tuple[Any, dict[Loc, int]]:
+    """A YAML file's data and lines, or `error` naming the file and line: the one reader of the
+    files people edit (calendar, organisation). `invalid` is the code of a value YAML cannot build."""
+    name = str(path)
+
+    def refused(code: str, where: str, line: int | None, message: str) -> InputError:
+        return error([Problem(name, code, where, line, message)])
+
+    try:
+        return load_with_lines(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise refused("encoding", "", None, f"not UTF-8 ({exc.reason})") from exc
+    except DuplicateKey as exc:
+        raise refused("duplicate-key", "", exc.line, str(exc)) from exc
+    except BadScalar as exc:
+        raise refused(invalid, format_path(exc.loc), exc.line, str(exc)) from exc
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise refused("yaml-syntax", "", line, str(exc.problem)) from exc
