@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from models.errors import CatalogError, Problem, format_path
 from models.intake.catalog.checks import check_catalogs
 from models.intake.catalog.schema import Catalog
-from models.intake.catalog.yamlsource import BadScalar, DuplicateKey, Loc, line_of, load_with_lines
+from models.intake.catalog.yamlsource import Loc, line_of, read_yaml_file
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,7 @@ def _schema_code(error: Mapping[str, Any]) -> str:
 def read_catalog(path: Path) -> CatalogFile:
     """One file, checked on its own. Raises CatalogError naming file, path and line."""
     name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise CatalogError([Problem(name, "encoding", "", None, f"not UTF-8 ({exc.reason})")]) from exc
-    try:
-        data, lines = load_with_lines(text)
-    except DuplicateKey as exc:
-        raise CatalogError([Problem(name, "duplicate-key", "", exc.line, str(exc))]) from exc
-    except BadScalar as exc:
-        raise CatalogError([Problem(name, "invalid-value", format_path(exc.loc), exc.line, str(exc))]) from exc
-    except yaml.MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise CatalogError([Problem(name, "yaml-syntax", "", line, str(exc.problem))]) from exc
+    data, lines = read_yaml_file(path, CatalogError, "invalid-value")
     if not isinstance(data, dict):
         what = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
         raise CatalogError([Problem(name, "not-a-catalog", "", 1, f"the file is {what}")])
