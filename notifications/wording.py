@@ -31,11 +31,12 @@ def capitalised(text: str) -> str:
 
 def report_of(nature: str, period: str) -> str:
     """The report that falls due for a duty, or "" for a task (its completion falls due):
-    "báo cáo kết quả thực hiện nhiệm vụ thường xuyên kỳ 6 tháng đầu năm 2025", "báo cáo kỳ năm 2025"."""
+    "báo cáo kết quả thực hiện nhiệm vụ thường xuyên kỳ 6 tháng đầu năm 2025", "báo cáo năm 2025" (a
+    report is named as officials name it, models/rules/periods.py `report_name`)."""
     if nature == "continuous":
         return f"{CONTINUOUS_REPORT} kỳ {in_sentence(period)}"
     if nature == "report":
-        return f"báo cáo kỳ {in_sentence(period)}"
+        return f"báo cáo {in_sentence(period)}"
     return ""
 
 

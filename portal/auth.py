@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from models.operations.accounts import is_coordinator, sign_in
 from models.operations.sessions import end_session, live_session
 from models.tables.org import Contact
+from models.types import local_date
 from portal.deps import Ctx, Db, Form, Now, Page, form
 from portal.errors import ErrorPage
 
@@ -30,7 +31,7 @@ class SignInRequired(Exception):
     /login (one handler, in `create_app`)."""
 
 
-def signed_in(request: Request, db: Db, now: Now) -> int | None:
+def signed_in(request: Request, ctx: Ctx, db: Db, now: Now) -> int | None:
     """The signed-in coordinator's contact id, or None (and the session's login forgotten). The
     cookie's signature is not enough: its session must still be live on the server (logout and a
     new password end it), and the contact still a coordinator."""
@@ -41,7 +42,7 @@ def signed_in(request: Request, db: Db, now: Now) -> int | None:
             if (
                 contact is not None
                 and live_session(s, request.session.get("sid"), contact.id, now=now)
-                and is_coordinator(s, contact)
+                and is_coordinator(s, contact, local_date(now, ctx.settings.tz))
             ):
                 return contact.id
     for key in SESSION_KEYS:
@@ -87,6 +88,7 @@ async def login(request: Request, form: Form, ctx: Ctx, now: Now, page: Page):
         form.get("email"),
         form.get("password"),
         now=now,
+        today=local_date(now, ctx.settings.tz),
         client=client,
         session_hours=SESSION_HOURS,
     )

@@ -64,6 +64,11 @@ def test_status_and_duty_listings_carry_the_basis_and_the_requests(env):
     consolidation = next(r for r in rows if r["ref"] == "V.1.5" and r["period"] == "2025-H2")
     assert consolidation["due"] == "2025-12-18" and "5109/BLĐTBXH-PCTNXH" in consolidation["basis_source"]
     assert {r["ref"] for r in rows if r["request"]} == {"V.11.1", "V.13.1"}
+    # The coordinating body that set a date is the one acting on it: Sở LĐ-TB&XH until 28/02/2025,
+    # Sở Y tế from 01/03/2025 (the organisation history), whenever the item is read.
+    setter = {r["due"][:4]: r["basis_text"] for r in rows if r["ref"] == "V.1.5" and r["period"].endswith("H2")}
+    assert "(Sở LĐ-TB&XH)" in setter["2021"] and "(Sở LĐ-TB&XH)" in setter["2024"], setter
+    assert "(Sở Y tế)" in setter["2025"], setter
     # V.BC is asked only of the bodies its paragraph names: not of those the plan only requests.
     requested = {r["body"] for r in rows if r["request"]}
     assert not requested & {r["body"] for r in rows if r["ref"] == "V.BC"}

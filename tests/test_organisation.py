@@ -20,12 +20,13 @@ from config.settings import get_settings
 from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
 from models.intake.organisation import OrganisationError
+from models.operations.accounts import is_coordinator
 from models.operations.organisation import sync_all
 from models.operations.schedule import materialize
 from models.tables.assignment import Assignment, State
 from models.tables.audit import AuditEntry
 from models.tables.notification import Notification
-from models.tables.org import Body, Succession
+from models.tables.org import Body, Contact, Succession
 from notifications.runtime import Runtime
 from tests.cli import cli, load_example, status_rows
 from tests.clock import TZ, at
@@ -163,6 +164,20 @@ def test_level_1_goes_to_the_coordinating_body_acting_that_day(example, env):
     told = told_about(env, june["id"])
     assert "daumoi@so-yte.dondoc.example" in told and "thutruong@cong-an.dondoc.example" in told
     assert not {t for t in told if "so-ldtbxh" in t}
+
+
+def test_the_portal_review_passes_with_the_coordinating_role(example, env):
+    """Who may review is decided on the day: Sở LĐ-TB&XH's focal point until 28/02/2025, Sở Y tế's
+    from 01/03/2025; a coordinator marked by hand in the directory keeps the right."""
+    with session_scope(env) as s:
+        labour, health = (
+            s.exec(select(Contact).where(Contact.email == f"daumoi@{code}.dondoc.example")).one()
+            for code in ("so-ldtbxh", "so-yte")
+        )
+        assert is_coordinator(s, labour, date(2025, 2, 28)) and not is_coordinator(s, health, date(2025, 2, 28))
+        assert is_coordinator(s, health, date(2025, 3, 1)) and not is_coordinator(s, labour, date(2025, 3, 1))
+        labour.coordinator = True
+        assert is_coordinator(s, labour, date(2026, 1, 5))
 
 
 def test_nobody_outside_its_active_dates_is_reminded_or_escalated(example, env):

@@ -16,10 +16,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import InputError, Problem, format_path
-from models.intake.catalog.schema import BodyKind, Code, Text
+from models.intake.catalog.schema import BodyKind, Code, Strict, Text
 from models.intake.catalog.yamlsource import Loc, line_of, read_yaml_file
 
 
@@ -29,8 +29,8 @@ class OrganisationError(InputError):
     inactive-predecessor, duplicate-succession, unknown-duty, inconsistent-succession, ..."""
 
 
-class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+class _Entry(Strict):
+    model_config = ConfigDict(**Strict.model_config, populate_by_name=True)
 
     source: str  # the document: number, date, issuing body
     verified: str  # what was checked, where; what was not ("CHƯA XÁC MINH ...")
@@ -81,9 +81,7 @@ class SuccessionEntry(_Entry):
     coordinator: bool = False  # the plans' coordinating role passes to the first of `to`
 
 
-class _File(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class _File(Strict):
     bodies: list[BodyEntry] = []
     lifetimes: list[LifetimeEntry] = []
     successions: list[SuccessionEntry] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.errors import NotFound, Refused
 from models.operations.audit import CLI, By, record
+from models.operations.org import acting_body
 from models.operations.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
-from models.tables.org import Contact, Succession
+from models.tables.org import Contact
 from models.tables.plan import Plan
 
 MIN_PASSWORD = 12
@@ -34,15 +35,16 @@ def _dummy() -> str:
     return _hasher.hash("dondoc-no-such-account")
 
 
-def coordinating_body_ids(session: Session) -> set[int]:
-    """The plans' coordinating bodies, and those the role passed to by a succession."""
-    return set(session.exec(select(Plan.coordinating_body_id))) | set(
-        session.exec(select(Succession.to_body_id).where(Succession.moves_coordinator))
-    )
+def coordinating_body_ids(session: Session, today: date) -> set[int]:
+    """The bodies coordinating a plan on `today`: a plan's own coordinating body, or the body the
+    role has passed to by then (Sở Y tế from 01/03/2025, not Sở LĐ-TB&XH any more)."""
+    return {acting_body(session, body_id, today) for body_id in set(session.exec(select(Plan.coordinating_body_id)))}
 
 
-def is_coordinator(session: Session, contact: Contact) -> bool:
-    return contact.active and (contact.coordinator or contact.body_id in coordinating_body_ids(session))
+def is_coordinator(session: Session, contact: Contact, today: date) -> bool:
+    """A contact may review on `today`: marked as a coordinator in the directory, or working for a
+    body coordinating a plan that day."""
+    return contact.active and (contact.coordinator or contact.body_id in coordinating_body_ids(session, today))
 
 
 def find_by_email(session: Session, email: str) -> Contact | None:
@@ -55,7 +57,7 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
     contact = find_by_email(session, email)
     if contact is None:
         raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
-    if not is_coordinator(session, contact):
+    if not is_coordinator(session, contact, now.date()):  # `now` is local (the CLI passes it so)
         raise Refused(
             f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
             "trong danh bạ (cột coordinator)"
@@ -78,7 +80,15 @@ class SignedIn:
 
 
 def sign_in(
-    url: str, email: str, password: str, *, now: datetime, client: str, session_hours: int, channel: str = "portal"
+    url: str,
+    email: str,
+    password: str,
+    *,
+    now: datetime,
+    today: date,
+    client: str,
+    session_hours: int,
+    channel: str = "portal",
 ) -> SignedIn | None:
     """A session for the coordinator with these credentials, or None, never saying which part was wrong.
 
@@ -94,7 +104,7 @@ def sign_in(
     with session_scope(url) as session:
         allowed = _count(session, keys, now)
         contact = find_by_email(session, address) if address else None
-        coordinator = contact is not None and is_coordinator(session, contact)
+        coordinator = contact is not None and is_coordinator(session, contact, today)
     stored = contact.password_hash if contact else None
     verified = allowed and _verify(stored, password)
     if contact is None:

@@ -19,21 +19,23 @@ from models.types import local_date
 
 
 class DueBasis:
-    """Who set an assignment's due date, as one sentence (models/rules/basis.py), on `today`: the
-    coordinating body named is the one acting that day. An approved extension is the coordinating
+    """Who set an assignment's due date, as one sentence (models/rules/basis.py). The coordinating
+    body named is the one acting on the item's due date: an item of 2021 was set by Sở LĐ-TB&XH,
+    even when read after the role passed to Sở Y tế. An approved extension is the coordinating
     body's date, never the plan's: the original date is named with it. One per listing (it keeps
-    the acting coordinating body of each plan)."""
+    the acting coordinating body of each plan and day)."""
 
     def __init__(self, session: Session, today: date):
         self._session, self._today = session, today
-        self._coordinators: dict[int, str] = {}
+        self._coordinators: dict[tuple[int, date], str] = {}
 
-    def coordinator(self, plan: Plan) -> str:
-        """The acting coordinating body's label."""
-        if plan.coordinating_body_id not in self._coordinators:
-            acting = self._session.get(Body, acting_body(self._session, plan.coordinating_body_id, self._today))
-            self._coordinators[plan.coordinating_body_id] = acting.label
-        return self._coordinators[plan.coordinating_body_id]
+    def coordinator(self, plan: Plan, day: date | None = None) -> str:
+        """The label of the coordinating body acting on `day` (default: today)."""
+        key = (plan.coordinating_body_id, day or self._today)
+        if key not in self._coordinators:
+            acting = self._session.get(Body, acting_body(self._session, *key))
+            self._coordinators[key] = acting.label
+        return self._coordinators[key]
 
     def kind(self, a: Assignment, duty: Duty) -> str:
         return "coordinator" if a.extended_due else duty.due_basis
@@ -45,7 +47,10 @@ class DueBasis:
 
     def __call__(self, a: Assignment, duty: Duty, plan: Plan) -> str:
         return basis_text(
-            self.kind(a, duty), self.source(a, duty), plan_number=plan.number, coordinator=self.coordinator(plan)
+            self.kind(a, duty),
+            self.source(a, duty),
+            plan_number=plan.number,
+            coordinator=self.coordinator(plan, min(a.due, self._today)),
         )
 
 
