@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 from models.errors import InputError, Problem, format_path
 from models.intake.catalog.schema import BodyKind, Code, Strict, Text
@@ -29,7 +29,7 @@ class OrganisationError(InputError):
     inactive-predecessor, duplicate-succession, unknown-duty, inconsistent-succession, ..."""
 
 
-class _Entry(Strict):
+class _Entry(BaseModel):  # the catalog's Strict, by config: ruff sees pydantic's defaults only on BaseModel
     model_config = ConfigDict(**Strict.model_config, populate_by_name=True)
 
     source: str  # the document: number, date, issuing body
@@ -81,7 +81,9 @@ class SuccessionEntry(_Entry):
     coordinator: bool = False  # the plans' coordinating role passes to the first of `to`
 
 
-class _File(Strict):
+class _File(BaseModel):
+    model_config = Strict.model_config
+
     bodies: list[BodyEntry] = []
     lifetimes: list[LifetimeEntry] = []
     successions: list[SuccessionEntry] = []
