@@ -44,6 +44,9 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
 BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+PlanOpt = Annotated[
+    str | None, typer.Option("--plan", help="A plan code (`dondoc plan list`); default: every plan, grouped by plan.")
+]
 # An id outside these bounds is a usage error, not an overflow deep in the database driver.
 ID_RANGE = {"min": 1, "max": MAX_ID}
 AssignmentArg = Annotated[int, typer.Argument(help="The assignment's id (in `dondoc status --json`).", **ID_RANGE)]

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli import AsOfOpt, BodyOpt, JsonOpt, get_settings, out, parse_moment, print_json, session
+from cli import AsOfOpt, BodyOpt, JsonOpt, PlanOpt, err, get_settings, out, parse_moment, print_json, session
 
 
 def schedule(
@@ -28,27 +28,53 @@ def schedule(
     out.print(f"[green]✓[/green] Đã tạo {created} lượt nhiệm vụ mới (đến {last:%d/%m/%Y}).")
 
 
-def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None) -> None:
-    """Where every assignment stands: the board per body, or one body's list."""
-    from rich import box
+def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None, plan: PlanOpt = None) -> None:
+    """Where every assignment stands, plan by plan: the board per body, or one body's list."""
+    from sqlmodel import select
 
-    from models.operations.board import BoardRow, assignment_views, board
-    from models.rules.basis import basis_label
-    from models.rules.status import BOARD_ORDER, SHORT_LABELS
+    from models.operations.board import assignment_views
+    from models.tables.plan import Plan
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
     with session() as s:
-        views = assignment_views(s, now=now, tz=settings.tz, body=body)
+        query = select(Plan).order_by(Plan.id)
+        plans = list(s.exec(query.where(Plan.code == plan) if plan else query))
+        if plan and not plans:
+            err.print(f"Không có kế hoạch {plan} (xem: dondoc plan list).")
+            raise typer.Exit(1)
+        views = assignment_views(s, now=now, tz=settings.tz, body=body, plan=plan)
     if as_json:
         return print_json([v.as_json() for v in views])
     stamp = now.astimezone(settings.tz)
-    if body:
-        table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Căn cứ", "Tình trạng", title=f"{body}: đến {stamp:%d/%m/%Y}")
-        for v in views:
-            table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", basis_label(v.basis), v.status.label)
-        return out.print(table)
-    table = Table(title=f"Tình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}", box=box.SIMPLE_HEAD, collapse_padding=True)
+    for p in plans:
+        mine = [v for v in views if v.plan == p.code]
+        heading = f"{p.title} ({p.number or p.code}, {PLAN_STATES[p.state_on(stamp.date())]})"
+        if body and mine:
+            _body_list(mine, f"{heading}\n{body}: đến {stamp:%d/%m/%Y}")
+        elif not body:
+            _board(mine, f"{heading}\nTình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}")
+
+
+PLAN_STATES = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
+
+
+def _body_list(views: list, title: str) -> None:
+    from models.rules.basis import basis_label
+
+    table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Căn cứ", "Tình trạng", title=title)
+    for v in views:
+        table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", basis_label(v.basis), v.status.label)
+    out.print(table)
+
+
+def _board(views: list, title: str) -> None:
+    from rich import box
+
+    from models.operations.board import BoardRow, board
+    from models.rules.status import BOARD_ORDER, SHORT_LABELS
+
+    table = Table(title=title, box=box.SIMPLE_HEAD, collapse_padding=True)
     table.add_column("Cơ quan", min_width=14, max_width=24)
     for st in BOARD_ORDER:
         table.add_column(SHORT_LABELS[st], justify="right", max_width=6)

@@ -1,14 +1,17 @@
-"""`dondoc init` (migrate, load the plan catalogs and the organisation history) and
-`dondoc plan bodies|duties|targets`."""
+"""`dondoc init` (migrate, load the plan catalogs and the organisation history) and `dondoc plan
+list|close|bodies|duties|targets|draft|check`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from cli import BodyOpt, JsonOpt, get_settings, listing, out, session
+from cli import AsOfOpt, BodyOpt, JsonOpt, err, get_settings, listing, out, parse_moment, print_json, session
 
 app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
 
@@ -35,6 +38,48 @@ def init() -> None:
             else "không đổi"
         )
         out.print(f"[green]✓[/green] Tổ chức bộ máy ({applied.path.name}): {what}")
+
+
+@app.command("list")
+def plan_list(as_json: JsonOpt = False, as_of: AsOfOpt = None) -> None:
+    """Every plan on record: its state (draft, followed up, closed), its parent, its open items."""
+    from models.operations.plans import plans_on
+
+    settings = get_settings()
+    today = parse_moment(as_of, settings).astimezone(settings.tz).date()
+    with session() as s:
+        plans = plans_on(s, today)
+    if as_json:
+        return print_json(plans)
+    states = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
+    table = Table(
+        "Mã", "Số", "Tên", "Thời gian", "Tình trạng", "Kế hoạch cấp trên", "Chưa xong", title=f"Ngày {today:%d/%m/%Y}"
+    )
+    for p in plans:
+        state = states[p["state"]] + (f" từ {date.fromisoformat(p['closed_on']):%d/%m/%Y}" if p["closed_on"] else "")
+        span = f"{date.fromisoformat(p['period_start']):%d/%m/%Y}-{date.fromisoformat(p['period_end']):%d/%m/%Y}"
+        table.add_row(p["code"], p["number"] or "", p["title"], span, state, p["parent"] or "", str(p["open"]))
+    out.print(table)
+
+
+@app.command("close")
+def plan_close(
+    code: Annotated[str, typer.Argument(help="The plan's code (`dondoc plan list`).")], as_of: AsOfOpt = None
+) -> None:
+    """Close a plan from a day (default today): nothing more of it is scheduled, reminded or
+    escalated; what stayed undone stays in the record as not completed, its figures readable."""
+    from models.operations.plans import close_plan
+
+    settings = get_settings()
+    now = parse_moment(as_of, settings)
+    day = now.astimezone(settings.tz).date()
+    with session() as s:
+        plan, left_open = close_plan(s, code, on=day, now=now)
+        title = plan.title
+    out.print(
+        f"[green]✓[/green] {escape(title)}: kết thúc theo dõi từ {day:%d/%m/%Y}; "
+        f"{left_open} nhiệm vụ chưa hoàn thành được giữ nguyên trong hồ sơ."
+    )
 
 
 @app.command("bodies")
@@ -88,3 +133,130 @@ def plan_targets(as_json: JsonOpt = False) -> None:
         Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu"),
         lambda r: [r["ref"], r["measure"], threshold(r)],
     )
+
+
+# `dondoc plan draft` and `dondoc plan check`: a catalog drafted from a plan's document, and
+# catalog files checked before they are loaded. Neither touches the database.
+DraftFileArg = Annotated[Path, typer.Argument(help="The plan's document: .docx, .pdf (with a text layer) or .txt.")]
+DraftOutOpt = Annotated[Path | None, typer.Option("--out", help="Where to write the draft (default: FILE.yaml).")]
+DraftCodeOpt = Annotated[str | None, typer.Option("--code", help="The plan's code (default: from the file name).")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
+
+
+@app.command("draft")
+def plan_draft(
+    file: DraftFileArg, out_path: DraftOutOpt = None, code: DraftCodeOpt = None, force: ForceOpt = False
+) -> None:
+    """Draft a catalog (YAML) from a plan's document, every guess marked "# CẦN XEM LẠI:"."""
+    import re
+
+    from models.intake.draft import DocumentRefused, SectionNotFound, draft_catalog, read_document, render_draft
+    from models.intake.draft.render import review_marks
+    from models.intake.draft.text import ascii_slug
+
+    target = out_path or file.with_suffix(".yaml")
+    if target.exists() and not force:
+        err.print(f"[red]✗[/red] {escape(str(target))} đã có: không ghi đè (thêm --force để ghi đè).", soft_wrap=True)
+        raise typer.Exit(1)
+    if code is not None and not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", code):
+        raise typer.BadParameter(f"'{code}': chỉ gồm chữ thường không dấu, số và dấu gạch ngang, tối đa 40 ký tự")
+    registry, notes = _registry()
+    for note in notes:
+        err.print(f"[yellow]![/yellow] {escape(note)}")
+    try:
+        draft = draft_catalog(read_document(file), registry, code or ascii_slug(file.stem))
+    except DocumentRefused as exc:
+        err.print(f"[red]✗[/red] {escape(str(exc))}\n[red]Không ghi tệp nào.[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    except SectionNotFound as exc:
+        err.print(
+            f"[red]✗[/red] {escape(str(file))}: {escape(str(exc))}\n[red]Không ghi tệp nào.[/red]", soft_wrap=True
+        )
+        raise typer.Exit(1) from None
+    text = render_draft(draft, file.name)
+    target.write_text(text, encoding="utf-8")
+    table = Table("", "Số lượng", "Chi tiết", title=f"Bản nháp danh mục: {draft.plan.values['code']}")
+    table.add_row("Nhiệm vụ", str(len(draft.duties)), "")
+    table.add_row("Chỉ tiêu", str(len(draft.targets)), "")
+    table.add_row("Cơ quan đã có", str(len(draft.matched_bodies)), ", ".join(draft.matched_bodies))
+    table.add_row("Cơ quan mới (đề xuất)", str(len(draft.new_bodies)), ", ".join(draft.new_bodies))
+    table.add_row("Chỗ “CẦN XEM LẠI”", str(review_marks(text)), "")
+    out.print(table)
+    for warning in draft.warnings:
+        err.print(f"[yellow]![/yellow] {escape(warning)}")
+    out.print(
+        f"[green]✓[/green] Đã ghi {escape(str(target))}. Đối chiếu với văn bản, sửa các chỗ “CẦN XEM LẠI”, "
+        f"rồi chạy: dondoc plan check {escape(str(target))}",
+        soft_wrap=True,
+    )
+
+
+def _registry() -> tuple[Any, list[str]]:
+    """The bodies a draft can name: the installed catalogs' and the organisation file's. A file
+    that does not read is skipped with a note: the draft then proposes its bodies as new."""
+    from models.errors import InputError
+    from models.intake.catalog.load import catalog_paths, read_catalog
+    from models.intake.draft import Registry
+    from models.intake.organisation import read_organisation
+
+    settings = get_settings()
+    catalogs, notes = [], []
+    for path in catalog_paths(settings.catalog_dir):
+        try:
+            catalogs.append((str(path), read_catalog(path).catalog))
+        except InputError as exc:
+            notes.append(f"bỏ qua danh mục {path} (lỗi: {exc.problems[0]}): cơ quan của nó không được dùng")
+    org = None
+    if settings.organisation_file is not None and settings.organisation_file.is_file():
+        try:
+            org = read_organisation(settings.organisation_file)
+        except InputError as exc:
+            notes.append(f"bỏ qua tệp tổ chức {settings.organisation_file} (lỗi: {exc.problems[0]})")
+    return Registry.build(catalogs, org), notes
+
+
+CheckFilesArg = Annotated[list[Path], typer.Argument(help="Catalog files (YAML) to check.")]
+AloneOpt = Annotated[
+    bool, typer.Option("--alone", help="Check the files among themselves only, not with the installed catalogs.")
+]
+
+
+@app.command("check")
+def plan_check(files: CheckFilesArg, alone: AloneOpt = False) -> None:
+    """Check catalog files as `dondoc init` would load them (with the installed catalogs and the
+    organisation file): every problem with its file, path and line. Writes nothing."""
+    from models.errors import InputError, Problem
+    from models.intake.catalog.load import catalog_paths, load_catalogs
+    from models.operations.organisation import load_organisation
+
+    settings = get_settings()
+    problems: list[Problem] = [
+        Problem(str(f), "no-file", "", None, "không có tệp này") for f in files if not f.is_file()
+    ]
+    given = {f.resolve() for f in files}
+    others = [] if alone else [p for p in catalog_paths(settings.catalog_dir) if p.resolve() not in given]
+    loaded = []
+    if not problems:
+        try:
+            loaded = load_catalogs([*files, *others])
+        except InputError as exc:
+            problems += exc.problems
+    org_path = None if alone else settings.organisation_file
+    if loaded and org_path is not None and org_path.is_file():
+        try:
+            load_organisation(None, org_path, loaded)
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        for problem in problems:
+            err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
+        err.print(f"[red]{len(problems)} lỗi[/red]: sửa rồi chạy lại. Không ghi gì vào cơ sở dữ liệu.")
+        raise typer.Exit(1)
+    for f in loaded:
+        if f.path.resolve() in given:
+            c = f.catalog
+            out.print(
+                f"[green]✓[/green] {escape(str(f.path))}: hợp lệ ({len(c.duties)} nhiệm vụ, "
+                f"{len(c.targets)} chỉ tiêu, {len(c.bodies)} cơ quan)",
+                soft_wrap=True,
+            )

@@ -38,9 +38,11 @@ def check_duty(assignment_id: int, ref: str, title: str, now: datetime) -> State
         duty = s.get(Duty, a.duty_id)
         status = classify(a, now, settings.tz)
         due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
-        basis = DueBasis(s, local_date(now, settings.tz))(a, duty, s.get(Plan, duty.plan_id))
-    # The date with what falls due on it and who set it, as everywhere it is shown.
-    return Completed(name=STATE_NAMES[status], message=f"{status.label}: {due}. {basis}", data=status.value)
+        plan = s.get(Plan, duty.plan_id)
+        basis = DueBasis(s, local_date(now, settings.tz))(a, duty, plan)
+        of_plan = f"Kế hoạch {plan.number or plan.code}"
+    # The plan, the date with what falls due on it and who set it, as everywhere it is shown.
+    return Completed(name=STATE_NAMES[status], message=f"{of_plan}. {status.label}: {due}. {basis}", data=status.value)
 
 
 def _cell(text: str) -> str:
@@ -63,7 +65,7 @@ def check_body(body: str, as_of: datetime | None = None) -> dict[str, int]:
     create_markdown_artifact(
         "\n".join(
             [
-                "| Mục | Nhiệm vụ | Tình trạng, hạn và căn cứ của hạn |",
+                "| Mục | Nhiệm vụ | Kế hoạch, tình trạng, hạn và căn cứ của hạn |",
                 "|---|---|---|",
                 *(
                     f"| {ref} | {_cell(title)} | {_cell(s.message or '')} |"

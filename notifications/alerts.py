@@ -14,7 +14,7 @@ from models.tables.assignment import Assignment
 from models.tables.org import Body
 from models.tables.plan import Duty
 from models.types import local_date
-from notifications.digests import recipients
+from notifications.digests import coordinators
 
 SHOWN = 20  # items named in a skipped-items alert; the audit log has them all
 
@@ -35,7 +35,7 @@ def enqueue(session: Session, *, key: str, subject: str, detail: str, now: datet
                 context={"subject": subject, "detail": detail, "at": now.isoformat()},
                 now=now,
             )
-            for c in recipients(session, "coordinator", now=now, tz=tz)
+            for c in coordinators(session, now=now, tz=tz)
         ],
     )
 

@@ -151,17 +151,17 @@ def assignment_message_context(session: Session, row: Notification, contact: Con
 
 
 def alert_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:
-    """An alert to the coordinators: what the row carries, signed by the first plan's coordinator."""
-    plan = session.exec(select(Plan).order_by(Plan.id)).first()
+    """An alert to the coordinators about the system itself, not about one plan: signed by the
+    coordinating bodies acting today."""
+    today = local_date(at.now, at.tz)
+    bodies = [session.get(Body, b) for b in dict.fromkeys(session.exec(select(Plan.coordinating_body_id)))]
     return {
         **row.context,
         "at": datetime.fromisoformat(row.context["at"]).astimezone(at.tz),
         "state": "open",
         "contact": {"name": contact.name if contact else ""},
-        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
-        "coordinator": acting_coordinator(
-            session, session.get(Body, plan.coordinating_body_id), local_date(at.now, at.tz)
-        ),
+        "plan": None,
+        "coordinator": ", ".join(dict.fromkeys(acting_coordinator(session, b, today) for b in bodies)),
     }
 
 
@@ -170,12 +170,14 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
     it was queued (kept in the row, so a retry sends the same figures)."""
     from notifications.digests import digest_context  # matplotlib, only for digests
 
+    plan = session.exec(select(Plan).where(Plan.code == row.context["plan"])).one()
     return digest_context(
         session,
         row.kind.removeprefix("digest-"),
         now=datetime.fromisoformat(row.context["as_of"]),
         tz=at.tz,
         calendar=at.calendar,
+        plan=plan,
         contact=contact,
     )
 
@@ -188,8 +190,8 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
     today = local_date(at.now, at.tz)
     bodies: dict[tuple[bool, str], dict] = {}
     rows = session.exec(_ITEMS, params={"ids": list(levels)}).all()
-    # The notice names one plan and its coordinating body, those of its first item (with one plan
-    # followed, all of them; notices per plan are issue 13's).
+    # A notice lists one plan's items (models/operations/escalation.py): it names that plan and
+    # its coordinating body.
     plan, coordinating = (rows[0][2], rows[0][4]) if rows else (None, None)
     basis = DueBasis(session, today)
     for a, duty, item_plan, body, _ in rows:

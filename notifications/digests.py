@@ -4,7 +4,7 @@ the outbox once per recipient per ISO week."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -17,28 +17,42 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.rules.status import Status
 from models.tables.org import Body, Contact, Role
-from models.tables.plan import Plan
+from models.tables.plan import Plan, followed_on
 from models.types import local_date
 from notifications.chart import ON_TIME_CHART, on_time_chart
 from notifications.wording import due_phrase, number_notes, report_of
 
 
-def recipients(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
-    """Leadership: the plan's leadership body's leaders (or its head). Coordinators: the acting
-    coordinating body's focal points and head, and contacts marked coordinator."""
+def followed_plans(session: Session, today: date, code: str | None = None) -> list[Plan]:
+    """The plans a weekly digest is sent for: those followed up today (not a draft, not closed),
+    or the one named (closed or not: its figures stay readable)."""
+    query = select(Plan).order_by(Plan.id)
+    query = query.where(Plan.code == code) if code else query.where(followed_on(today))
+    return list(session.exec(query))
+
+
+def recipients(session: Session, kind: str, plan: Plan, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
+    """A plan's digest. Leadership: its leadership body's leaders (or its head). Coordinators: its
+    acting coordinating body's focal points and head, and contacts marked coordinator."""
     today = local_date(now, tz)
-    plans = session.exec(select(Plan)).all()
     if kind == "leadership":
-        bodies = {p.leadership_body_id for p in plans}
-        roster = Roster(session, bodies)
-        chosen = [c for b in bodies for c in roster.first(b, Role.leader, Role.head)]
+        chosen = Roster(session, {plan.leadership_body_id}).first(plan.leadership_body_id, Role.leader, Role.head)
     else:
-        bodies = {acting_body(session, p.coordinating_body_id, today) for p in plans}
-        roster = Roster(session, bodies)
-        chosen = [c for b in bodies for c in roster.every(b, Role.focal, Role.head)]
+        body = acting_body(session, plan.coordinating_body_id, today)
+        chosen = Roster(session, {body}).every(body, Role.focal, Role.head)
         chosen += session.exec(select(Contact).where(Contact.coordinator, Contact.active)).all()
     unique = {c.id: c for c in chosen}
     return [c for c in unique.values() if c.email]  # a digest is an email: no SMS version
+
+
+def coordinators(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Contact]:
+    """Every plan's coordinators (an alert is about the system, not one plan), each once."""
+    every = [
+        c
+        for plan in session.exec(select(Plan).order_by(Plan.id))
+        for c in recipients(session, "coordinator", plan, now=now, tz=tz)
+    ]
+    return list({c.id: c for c in every}.values())
 
 
 def digest_context(
@@ -48,10 +62,11 @@ def digest_context(
     now: datetime,
     tz: ZoneInfo,
     calendar: WorkingCalendar,
+    plan: Plan,
     contact: Contact | None = None,
 ) -> dict:
-    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar)
-    plan = session.exec(select(Plan).order_by(Plan.id)).first()
+    """One plan's digest: its items only, under its title."""
+    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
     attachments = []
     if digest.league:
@@ -73,7 +88,7 @@ def digest_context(
         "kind": kind,
         "chart": ON_TIME_CHART,
         "attachments": attachments,
-        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+        "plan": {"code": plan.code, "title": plan.title, "number": plan.number, "state": plan.state_on(digest.today)},
         "coordinator": coordinating.name,
         "contact": {"name": contact.name if contact else ""},
         "state": "open",
@@ -81,22 +96,24 @@ def digest_context(
 
 
 def enqueue(session: Session, kind: str, *, now: datetime, tz: ZoneInfo) -> list[int]:
-    """One digest per recipient per ISO week; the figures are those of `now` (kept in the row,
-    so a retry sends the same figures)."""
-    year, week, _ = local_date(now, tz).isocalendar()
+    """One digest per recipient, plan followed up and ISO week; the figures are those of `now`
+    (kept in the row, so a retry sends the same figures)."""
+    today = local_date(now, tz)
+    year, week, _ = today.isocalendar()
     return outbox.queue(
         session,
         [
             outbox.message(
-                f"digest-{kind}@{year}-W{week:02d}:email:{c.email}",
+                f"digest-{kind}@{year}-W{week:02d}:{plan.code}:email:{c.email}",
                 f"digest-{kind}",
                 "email",
                 c.email,
                 contact_id=c.id,
                 step=f"{year}-W{week:02d}",
-                context={"as_of": now.isoformat()},
+                context={"as_of": now.isoformat(), "plan": plan.code},
                 now=now,
             )
-            for c in recipients(session, kind, now=now, tz=tz)
+            for plan in followed_plans(session, today)
+            for c in recipients(session, kind, plan, now=now, tz=tz)
         ],
     )

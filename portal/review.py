@@ -39,12 +39,14 @@ def home():
 def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
     tz = ctx.settings.tz
     with db() as s:
+        # Plan by plan (a coordinator may coordinate several), oldest submission first.
         submitted = s.exec(
-            select(Assignment, Duty, Body)
+            select(Assignment, Duty, Body, Plan)
             .join(Duty, Duty.id == Assignment.duty_id)
             .join(Body, Body.id == Assignment.body_id)
+            .join(Plan, Plan.id == Duty.plan_id)
             .where(Assignment.state == State.submitted)
-            .order_by(Assignment.submitted_at)
+            .order_by(Plan.id, Assignment.submitted_at)
         ).all()
         pending = s.exec(
             select(Extension, Assignment, Duty, Body)
@@ -55,12 +57,13 @@ def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Pa
             .order_by(Extension.requested_at)
         ).all()
         waiting = [
-            {"a": a, "duty": d, "body": b, "submitted_at": a.submitted_at.astimezone(tz)} for a, d, b in submitted
+            {"a": a, "duty": d, "body": b, "plan": p, "submitted_at": a.submitted_at.astimezone(tz)}
+            for a, d, b, p in submitted
         ]
         # Each date with who set it, as everywhere a date is shown.
         basis = DueBasis(s, now.astimezone(tz).date())
         asked = [
-            {"ext": e, "a": a, "duty": d, "body": b, "basis": basis(a, d, s.get(Plan, d.plan_id))}
+            {"ext": e, "a": a, "duty": d, "body": b, "plan": (p := s.get(Plan, d.plan_id)), "basis": basis(a, d, p)}
             for e, a, d, b in pending
         ]
     return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))

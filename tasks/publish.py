@@ -22,10 +22,12 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.status import LABELS
 from models.tables.assignment import Assignment
 from models.tables.org import Body, Contact
+from models.tables.plan import Plan, followed_on
+from models.types import local_date
 from notifications.dispatch import LEFT, UNRECORDED
 from notifications.render import FILTERS
 
-BOARD_KEY = "bang-tinh-hinh"
+BOARD_KEY = "bang-tinh-hinh"  # one table artifact per plan followed up: `board_key(code)`
 SWEEP_KEY = "tong-ket-quet"
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
 EVENTS = {
@@ -38,11 +40,20 @@ EVENTS = {
 }
 
 
-def board_rows(now: datetime) -> list[dict]:
+def board_key(plan: str) -> str:
+    return f"{BOARD_KEY}-{plan}"
+
+
+def board_rows(now: datetime, plan_id: int) -> list[dict]:
     settings = get_settings()
     with session_scope(settings.db_url) as s:
         digest = build(
-            s, kind="leadership", now=now, tz=settings.tz, calendar=WorkingCalendar.from_file(settings.calendar_file)
+            s,
+            kind="leadership",
+            now=now,
+            tz=settings.tz,
+            calendar=WorkingCalendar.from_file(settings.calendar_file),
+            plan_id=plan_id,
         )
     # Per body, and apart for its requests (to bodies the province does not direct: listed after
     # the ranking, never in it).
@@ -62,13 +73,25 @@ def board_rows(now: datetime) -> list[dict]:
     return [row(b, False) for b in ranked] + [row(b, True) for b in digest.requests]
 
 
-@task(name="publish-board", task_run_name="publish the status board")
+@task(name="publish-board", task_run_name="publish the status boards")
 def publish_board(now: datetime) -> int:
-    rows = board_rows(now)
-    create_table_artifact(
-        rows, key=BOARD_KEY, description=f"Tình hình thực hiện đến {now.astimezone(get_settings().tz):%H:%M %d/%m/%Y}"
-    )
-    return len(rows)
+    """A board per plan followed up, under its own key and title."""
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        plans = [
+            (p.id, p.code, p.number or p.code, p.title)
+            for p in s.exec(select(Plan).where(followed_on(local_date(now, settings.tz))).order_by(Plan.id))
+        ]
+    count = 0
+    for plan_id, code, number, title in plans:
+        rows = board_rows(now, plan_id)
+        create_table_artifact(
+            rows,
+            key=board_key(code),
+            description=f"{title} ({number}): tình hình thực hiện đến {now.astimezone(settings.tz):%H:%M %d/%m/%Y}",
+        )
+        count += len(rows)
+    return count
 
 
 # What a sweep's send phase can end with, as the summary names it.

@@ -111,10 +111,10 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     assert len(notices(smtp, HEAD_YTE)) == 1
     # The extended item is due 27/6: its D+1 is 30/6, when its head and the coordinator hear of it.
     _, extended = notices(smtp, "thutruong@so-vhttdl.dondoc.example")
-    assert extended.subject.startswith("[Quá hạn – cấp 1] 1 nhiệm vụ quá hạn của Sở")
-    assert [m.subject.split("]")[1].split(" quá")[0] for m in notices(smtp, COORDINATOR)] == [
-        f" {overdue} nhiệm vụ",
-        " 1 nhiệm vụ",
+    assert extended.subject.startswith("[Quá hạn – cấp 1] Kế hoạch 3742/KH-UBND: 1 nhiệm vụ quá hạn của Sở")
+    assert [m.subject.split(": ", 1)[1].split(" quá")[0] for m in notices(smtp, COORDINATOR)] == [
+        f"{overdue} nhiệm vụ",
+        "1 nhiệm vụ",
     ]
 
     sweep(june, D10)  # D+10: level 2 to leadership
@@ -123,14 +123,17 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     assert leader.subject.startswith("[Quá hạn – cấp 2]")
     assert "Sở Y tế" in leader.part("plain") and "quá hạn 10 ngày" in leader.part("plain")
     # All but the one submitted (and the extended one, and the requests).
-    assert f"] {overdue - 1 - requests} nhiệm vụ" in leader.subject
+    assert f": {overdue - 1 - requests} nhiệm vụ" in leader.subject
 
     # 3/7: Công an's submission is returned: the ladder resumes, straight to the level it missed.
     cli("review", str(congan), "--return", "Thiếu số liệu", "--as-of", "2025-07-03T09:00")
     sweep(june, date(2025, 7, 4))
     assert len(notices(smtp, LEADER)) == 2
     # Only the returned item: the others were told at this level already.
-    assert notices(smtp, LEADER)[1].subject == "[Quá hạn – cấp 2] 1 nhiệm vụ quá hạn của Công an tỉnh"
+    assert (
+        notices(smtp, LEADER)[1].subject
+        == "[Quá hạn – cấp 2] Kế hoạch 3742/KH-UBND: 1 nhiệm vụ quá hạn của Công an tỉnh"
+    )
     assert "bị trả lại" in notices(smtp, LEADER)[1].part("plain")
 
     rows = {r["id"]: r for r in status_rows("2025-07-04")}

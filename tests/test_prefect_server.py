@@ -179,7 +179,9 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
     cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
     sweep = run_tool(plan_env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
     assert sweep.returncode == 0, sweep.stderr
-    (board,) = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}})
+    (board,) = api(
+        prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}}}
+    )
     table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
     yte = next(r for r in table if r["Cơ quan"] == "Sở Y tế")
     assert yte["Hoàn thành đúng hạn"] == 0 and yte["Hoàn thành quá hạn"] == 1  # accepted on 19/6, due 17/6

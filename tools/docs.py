@@ -78,7 +78,8 @@ def prefect_ui(chromium: str) -> None:
                 shoot("prefect-event-feed", "/events", full=False)  # the sweep's events are the latest
                 tab.set_viewport_size({"width": 1400, "height": 1000})
                 (board,) = httpx.post(
-                    f"{local.api_url}/artifacts/filter", json={"artifacts": {"key": {"any_": ["bang-tinh-hinh"]}}}
+                    f"{local.api_url}/artifacts/filter",
+                    json={"artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}}},
                 ).json()
                 shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}")
                 check = (

@@ -72,6 +72,7 @@ class AssignmentView:
     basis_text: str = ""
     nature: str = "task"
     request: bool = False  # asked of a body the province does not direct: listed apart, not ranked
+    plan: str = ""  # its code
 
     def as_json(self) -> dict:
         return {
@@ -89,13 +90,21 @@ class AssignmentView:
             "basis_text": self.basis_text,
             "nature": self.nature,
             "request": self.request,
+            "plan": self.plan,
         }
 
 
 def assignment_views(
-    session: Session, *, now: datetime, tz: ZoneInfo, body: str | None = None, status: Status | None = None
+    session: Session,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    body: str | None = None,
+    status: Status | None = None,
+    plan: str | None = None,
 ) -> list[AssignmentView]:
-    """Assignments whose period has begun by `now`, so that a replay shows what existed then."""
+    """Assignments whose period has begun by `now`, so that a replay shows what existed then, plan
+    by plan (in the order they were loaded)."""
     today = local_date(now, tz)
     query = (
         select(Assignment, Duty, Plan, Body.code, Body.short_name, Body.name)
@@ -103,10 +112,12 @@ def assignment_views(
         .join(Plan, Plan.id == Duty.plan_id)
         .join(Body, Body.id == Assignment.body_id)
         .where(Assignment.period_start <= today)
-        .order_by(Assignment.due, Duty.position, Body.code, Assignment.id)
+        .order_by(Plan.id, Assignment.due, Duty.position, Body.code, Assignment.id)
     )
     if body is not None:
         query = query.where(Body.code == body)
+    if plan is not None:
+        query = query.where(Plan.code == plan)
     basis = DueBasis(session, today)
     views = [
         AssignmentView(
@@ -122,11 +133,12 @@ def assignment_views(
             a.escalation_level,
             basis.kind(a, duty),
             basis.source(a, duty),
-            basis(a, duty, plan),
+            basis(a, duty, p),
             duty.nature,
             duty.request,
+            p.code,
         )
-        for a, duty, plan, code, short, name in session.exec(query)
+        for a, duty, p, code, short, name in session.exec(query)
     ]
     return [v for v in views if status is None or v.status == status]
 

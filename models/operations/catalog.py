@@ -40,7 +40,24 @@ def expand(catalog: Catalog, codes: list[str]) -> list[str]:
 def sync_catalogs(session: Session, files: list[CatalogFile], *, now: datetime, by: By = SETUP) -> list[SyncResult]:
     audit = {"now": now, "by": by}
     bodies = _sync_bodies(session, files, audit)
-    return [_sync_plan(session, f, bodies, audit) for f in files]
+    results = [_sync_plan(session, f, bodies, audit) for f in files]
+    _link_parents(session, files, audit)
+    return results
+
+
+def _link_parents(session: Session, files: list[CatalogFile], audit: dict) -> None:
+    """Each plan's parent, once every plan has an id (checks.py made sure the parent is loaded)."""
+    ids = {p.code: p.id for p in session.exec(select(Plan))}
+    for f in files:
+        spec = f.catalog.plan
+        plan = session.exec(select(Plan).where(Plan.code == spec.code)).one()
+        parent_id = ids[spec.parent] if spec.parent else None
+        if plan.parent_id != parent_id:
+            record(
+                session, "plan.updated", "plan", plan.id, **audit, changes={"parent_id": [plan.parent_id, parent_id]}
+            )
+            plan.parent_id = parent_id
+    session.flush()
 
 
 def _changes(row: SQLModel, values: dict[str, Any]) -> dict[str, list[Any]]:
@@ -94,10 +111,13 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
         "leadership_body_id": bodies[spec.leadership_body].id,
         # The default's count only (calendar or working days): every duty row carries its own rule.
         "report_days_after_cutoff": _default_offset(spec.reporting),
+        "draft": spec.draft,
         "catalog_digest": digest,
         "source_file": str(f.path),
         "loaded_at": audit["now"],
     }
+    if spec.closed_on is not None:  # else the date `dondoc plan close` set, if any, stays
+        values["closed_on"] = spec.closed_on
     if plan is None:
         plan = Plan(code=spec.code, revision=1, **values)
         session.add(plan)

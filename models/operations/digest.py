@@ -69,14 +69,17 @@ class Digest:
         return sorted(rated, key=lambda b: (-b.on_time_rate, b.body_label))
 
 
-def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar) -> Digest:
+def build(
+    session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int
+) -> Digest:
+    """One plan's digest: never another plan's items under its title."""
     today = local_date(now, tz)
     rows = session.exec(
         select(Assignment, Duty, Plan, Body.code, Body.name)
         .join(Duty, Duty.id == Assignment.duty_id)
         .join(Plan, Plan.id == Duty.plan_id)
         .join(Body, Body.id == Assignment.body_id)
-        .where(Assignment.period_start <= today)
+        .where(Assignment.period_start <= today, Duty.plan_id == plan_id)
         .order_by(Body.name, Assignment.due, Duty.position)
     ).all()
     lines: dict[str, BoardRow] = {}
@@ -132,7 +135,7 @@ def build(session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar:
                 .join(Assignment, Assignment.id == Extension.assignment_id)
                 .join(Duty, Duty.id == Assignment.duty_id)
                 .join(Body, Body.id == Assignment.body_id)
-                .where(Extension.decision == Decision.pending, Extension.requested_at <= now)
+                .where(Extension.decision == Decision.pending, Extension.requested_at <= now, Duty.plan_id == plan_id)
                 .order_by(Extension.requested_at)
             )
         ]

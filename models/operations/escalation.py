@@ -1,5 +1,6 @@
 """Escalation of overdue items: level 1 to the body's head and the coordinating body, level 2 to
-provincial leadership (config/policy.yaml), one message per recipient per day listing the items.
+provincial leadership (config/policy.yaml), one message per recipient, plan and day listing the
+items. Only plans followed up that day (not a draft, not closed) escalate.
 A request to a body the province does not direct (`Duty.request`) has its own ladder: by default
 the coordinating body only, never provincial leadership.
 
@@ -27,7 +28,7 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Level, Policy
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.org import Body, Contact, Role, active_on
-from models.tables.plan import Duty, Plan
+from models.tables.plan import Duty, Plan, followed_on
 from models.types import local_date
 
 
@@ -37,6 +38,7 @@ class Reached(NamedTuple):
     level: Level
     coordinating_body_id: int
     leadership_body_id: int
+    plan: str  # its code: a notice lists one plan's items
 
 
 def reached(
@@ -65,7 +67,7 @@ def reached(
             .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
             # Not the items of a body outside its active dates: they stay in its record, untold.
             .join(Body, Body.id == Assignment.body_id)
-            .where(active_on(today))
+            .where(active_on(today), followed_on(today))  # nor a draft or closed plan's
         )
         .all()
     )
@@ -87,7 +89,7 @@ def reached(
         # A request has its own ladder (by default the coordinating body only, never leadership).
         for level in esc.ladder(plan, ref, bool(request)):
             if level.level > told and level.after <= elapsed:
-                out.append(Reached(aid, body_id, level, coordinating, leadership))
+                out.append(Reached(aid, body_id, level, coordinating, leadership, plan))
     failed.report()
     return out
 
@@ -129,7 +131,8 @@ def escalate(
     acting = {b: a for b, a in acting.items() if is_active(session, a, today)}
     roster = Roster(session, {r.body_id for r in found} | set(acting.values()) | {r.leadership_body_id for r in found})
     told: dict[int, Contact] = {}
-    items: dict[int, set[tuple[int, int]]] = defaultdict(set)  # contact id -> {(assignment, level)}
+    # (contact id, plan code) -> {(assignment, level)}: a notice names one plan and its coordinating body
+    items: dict[tuple[int, str], set[tuple[int, int]]] = defaultdict(set)
     for r in found:
         audience = {
             "focal": (r.body_id, Role.focal, Role.head),
@@ -140,15 +143,16 @@ def escalate(
         for who in r.level.notify:
             for c in roster.first(*audience[who]):
                 told[c.id] = c
-                items[c.id].add((r.assignment_id, r.level.level))
+                items[(c.id, r.plan)].add((r.assignment_id, r.level.level))
     rows, sms_at = [], policy.outside_quiet_hours(now, tz)
-    for contact_id, pairs in items.items():
+    for (contact_id, plan), pairs in sorted(items.items()):
         c = told[contact_id]
         listed = sorted(pairs)
         channel, to = ("email", c.email) if c.email else ("sms", c.phone)
         batch = hashlib.sha256(repr(listed).encode()).hexdigest()[:12]
-        # One notice per recipient per day; a later sweep the same day that finds new items sends
-        # those in a second notice, a rerun finds none.
+        # One notice per recipient, plan and day; a later sweep the same day that finds new items
+        # sends those in a second notice, a rerun finds none. The batch hash tells plans apart
+        # (their items differ); the plan is in the context for the notice to name it.
         rows.append(
             outbox.message(
                 f"esc@{today.isoformat()}:{batch}:{channel}:{to}",
@@ -157,7 +161,7 @@ def escalate(
                 to,
                 contact_id=c.id,
                 step=f"esc@{today.isoformat()}",
-                context={"items": listed},
+                context={"items": listed, "plan": plan},
                 now=now,
                 send_at=sms_at if channel == "sms" else None,
             )

@@ -44,26 +44,29 @@ class Applied:
         return bool(self.bodies_created or self.bodies_updated or self.successions or self.moved)
 
 
-def load_organisation(session: Session, path: Path | None, catalogs: list[CatalogFile]) -> Organisation | None:
+def load_organisation(session: Session | None, path: Path | None, catalogs: list[CatalogFile]) -> Organisation | None:
     """The organisation file read and checked against the catalogs and the database (nothing is
-    written), or None when there is none (the setting empty). A file named but missing is refused:
-    a mistyped path must not silently give the plan's bodies forever. Raises OrganisationError."""
+    written; without a session, against the catalogs alone: `dondoc plan check`), or None when
+    there is none (the setting empty). A file named but missing is refused: a mistyped path must
+    not silently give the plan's bodies forever. Raises OrganisationError."""
     if path is None:
         return None
     if not path.is_file():
         raise OrganisationError([Problem(str(path), "no-file", "", None, "no such file")])
     org = read_organisation(path)
     catalog_codes = {b.code for f in catalogs for b in f.catalog.bodies}
-    recorded = {b.code: (b.active_from, b.active_until) for b in session.exec(select(Body))}
     duties: dict[str, set[str]] = defaultdict(set)
     for f in catalogs:
         for d in f.catalog.duties:
             for code in expand(f.catalog, d.bodies):
                 duties[code].add(d.ref)
-    ids = {b.code: b.id for b in session.exec(select(Body).where(Body.code.in_({s.from_ for s in org.successions})))}
-    for code, body_id in ids.items():
-        assert body_id is not None
-        duties[code] |= held_refs(session, body_id)
+    recorded = {}
+    if session is not None:
+        recorded = {b.code: (b.active_from, b.active_until) for b in session.exec(select(Body))}
+        moving = select(Body).where(Body.code.in_({s.from_ for s in org.successions}))
+        for b in session.exec(moving):
+            assert b.id is not None
+            duties[b.code] |= held_refs(session, b.id)
     check_organisation(org, catalog_codes=catalog_codes, recorded=recorded, duties=duties)
     return org
 

@@ -89,14 +89,15 @@ def materialize(session: Session, *, until: date, now: datetime, calendar: Worki
         )
     )
     rows = []
-    for plan in session.exec(select(Plan)):
+    # A draft is not followed up; a closed plan gets no period that begins once it is closed.
+    for plan in session.exec(select(Plan).where(Plan.draft.is_(False))):
         duties = session.exec(
             select(Duty).where(Duty.plan_id == plan.id, Duty.retired_revision.is_(None)).order_by(Duty.id)
         )
         for duty in duties:
             rule = due_rule(duty, plan)
             for period, nominal in plan_periods(duty.cadence, rule, plan.period_start, plan.period_end, calendar):
-                if period.start > until:
+                if period.start > until or (plan.closed_on is not None and period.start >= plan.closed_on):
                     break
                 due = calendar.roll_forward(nominal)
                 for holder in successions.holders(duty.body_id, duty.ref, due):

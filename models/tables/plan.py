@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, ColumnElement, Text, UniqueConstraint, and_, or_
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime
@@ -22,10 +22,30 @@ class Plan(SQLModel, table=True):
     coordinating_body_id: int = Field(foreign_key="body.id")
     leadership_body_id: int = Field(foreign_key="body.id")
     report_days_after_cutoff: int
+    # A plan's life: a draft is loaded and listed, never scheduled or followed up; from
+    # `closed_on` (the catalog's, or `dondoc plan close`) nothing more is scheduled, reminded or
+    # escalated, and what stayed undone stays in the record as not completed.
+    draft: bool = False
+    closed_on: date | None = None
+    # The plan this one implements within the province (an annual plan under a five-year plan).
+    parent_id: int | None = Field(default=None, foreign_key="plan.id")
     revision: int = 1  # a catalog change is a new revision; the audit log keeps what changed
     catalog_digest: str = Field(max_length=64)
     source_file: str
     loaded_at: datetime = Field(sa_type=UTCDateTime)
+
+    def state_on(self, day: date) -> str:
+        """ "draft", "active" or "closed" on `day` (as `followed_on` says in SQL)."""
+        if self.draft:
+            return "draft"
+        return "closed" if self.closed_on is not None and self.closed_on <= day else "active"
+
+
+def followed_on(day: date) -> ColumnElement[bool]:
+    """In SQL: the plan (a query over Plan) is followed up on `day`: not a draft, not yet closed.
+    Only such plans are scheduled, reminded, escalated and sent in weekly digests; the others stay
+    in status, digests asked for by name, and reports."""
+    return and_(Plan.draft.is_(False), or_(Plan.closed_on.is_(None), Plan.closed_on > day))
 
 
 class Duty(SQLModel, table=True):

@@ -36,6 +36,18 @@ def check_catalogs(files: list[CatalogFile]) -> list[Problem]:
             )
         plans.add(f.catalog.plan.code)
         problems.extend(_check_file(f, set(bodies)))
+    for f in files:
+        parent = f.catalog.plan.parent
+        if parent is not None and (parent not in plans or parent == f.catalog.plan.code):
+            problems.append(
+                f.problem(
+                    ("plan", "parent"),
+                    "unknown-parent",
+                    f"plan '{parent}' is not among the catalogs loaded together (its parent must be)"
+                    if parent != f.catalog.plan.code
+                    else "a plan cannot be its own parent",
+                )
+            )
     return problems
 
 

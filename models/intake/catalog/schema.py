@@ -132,6 +132,11 @@ class PlanSpec(Strict):
     coordinating_body: Code
     leadership_body: Code
     reporting: Reporting | None = None  # needed as soon as a recurring duty has no `due` of its own
+    # A plan's life: `draft` loads it without following it up; `closed_on` ends its follow-up from
+    # that day (also `dondoc plan close`); `parent` is the code of the plan it implements.
+    draft: bool = False
+    closed_on: dt.date | None = None
+    parent: Code | None = None
 
 
 class BodySpec(Strict):

@@ -1,0 +1,180 @@
+"""Two plans followed at once (issue 13, part 1 and 2): the 2021-2025 plan and an annual plan
+under it. Status, the board, both digests and the escalation notices never mix their items, and
+every one names its plan; a closed plan sends nothing, and its figures still show.
+
+The annual plan is made up for the test (a code and number no real document has): what is
+checked is that two plans stay apart, whatever they say."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+
+import pytest
+from sqlmodel import select
+
+from config import CONFIG_DIR
+from config.settings import get_settings
+from models.db import session_scope
+from models.tables.assignment import Assignment
+from models.tables.notification import Notification
+from models.tables.plan import Duty, Plan
+from notifications.context import Rendering
+from notifications.kinds import KINDS
+from notifications.render import make_message
+from notifications.runtime import Runtime
+from tests.cli import cli, cli_json, status_rows
+from tests.clock import TZ
+
+MAIN = "lai-chau-pcmd-2021-2025"
+ANNUAL = "thu-nghiem-pcmd-2025"
+ANNUAL_NUMBER = "99/KH-THU"
+ANNUAL_PLAN = f"""
+plan:
+  code: {ANNUAL}
+  title: "Kế hoạch thử nghiệm phòng, chống mại dâm năm 2025"
+  number: "{ANNUAL_NUMBER}"
+  issued_on: 2025-01-10
+  implements: "Kế hoạch số 3742/KH-UBND ngày 12/11/2021 của UBND tỉnh Lai Châu"
+  parent: {MAIN}
+  period: {{start: 2025-01-10, end: 2025-12-31}}
+  coordinating_body: so-ldtbxh
+  leadership_body: ubnd-tinh
+  reporting:
+    working_days_after_cutoff: 2
+    basis: coordinator
+    source: "02 ngày làm việc sau ngày chốt số liệu (thử nghiệm)"
+duties:
+  - ref: N.1
+    source: "Mục IV, điểm 1"
+    title: "Tuyên truyền phòng, chống mại dâm năm 2025"
+    text: "Tổ chức tuyên truyền phòng, chống mại dâm trên địa bàn."
+    bodies: [cong-an, so-yte]
+    nature: continuous
+    cadence: semiannual
+    evidence: [reference, note]
+  - ref: N.2
+    source: "Mục IV, điểm 2"
+    title: "Kiểm tra cơ sở kinh doanh dịch vụ năm 2025"
+    text: "Kiểm tra các cơ sở kinh doanh dịch vụ dễ phát sinh tệ nạn mại dâm."
+    bodies: [so-vhttdl]
+    nature: task
+    cadence: once
+    due: {{date: 2025-05-30, basis: coordinator, source: "thử nghiệm"}}
+    evidence: [reference]
+"""
+AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # the first half's reports overdue in both plans
+
+
+@pytest.fixture
+def two_plans(env, smtp, monkeypatch, tmp_path) -> Runtime:
+    plans = tmp_path / "plans"
+    plans.mkdir()
+    shutil.copy(CONFIG_DIR / "plans" / f"{MAIN}.yaml", plans)
+    (plans / f"{ANNUAL}.yaml").write_text(ANNUAL_PLAN, encoding="utf-8")
+    monkeypatch.setenv("DONDOC_CATALOG_DIR", str(plans))
+    monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")  # the plans' own bodies: Sở LĐ-TB&XH coordinating
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    get_settings.cache_clear()
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", AS_OF.date().isoformat())
+    return Runtime.from_settings(get_settings())
+
+
+def plan_of(url: str) -> dict[int, str]:
+    """Each assignment's plan code."""
+    with session_scope(url) as s:
+        return dict(
+            s.exec(
+                select(Assignment.id, Plan.code)
+                .join(Duty, Duty.id == Assignment.duty_id)
+                .join(Plan, Plan.id == Duty.plan_id)
+            ).all()
+        )
+
+
+def rendered(url: str, runtime: Runtime, kind: str) -> list[tuple[Notification, object]]:
+    out = []
+    with session_scope(url) as s:
+        for row in s.exec(select(Notification).where(Notification.kind == kind).order_by(Notification.id)):
+            spec = KINDS[row.kind]
+            ctx = spec.context(s, row, Rendering(row.created_at, runtime.calendar, TZ))
+            out.append((row, make_message(row.kind, ctx).prepare("email")))
+    return out
+
+
+def test_status_and_board_are_per_plan(two_plans, env):
+    rows = status_rows(AS_OF.isoformat())
+    plans = plan_of(env)
+    assert {r["plan"] for r in rows} == {MAIN, ANNUAL}
+    assert all(r["plan"] == plans[r["id"]] for r in rows)
+    annual = cli_json("status", "--json", "--as-of", AS_OF.isoformat(), "--plan", ANNUAL)
+    assert annual and {r["plan"] for r in annual} == {ANNUAL}
+    # N.1 for 2 bodies, in both halves (the year's period begins on 15/6, after the June report), and N.2
+    assert {r["ref"] for r in annual} == {"N.1", "N.2"} and len(annual) == 5
+    board = " ".join(cli("status", "--as-of", AS_OF.isoformat()).split())  # titles wrap at 80 columns
+    first, second = board.index("giai đoạn 2021-2025"), board.index("thử nghiệm phòng, chống mại dâm năm 2025")
+    assert first < second  # grouped, in the order loaded, each under its title
+    assert f"{ANNUAL_NUMBER}, đang theo dõi" in board
+    assert "Không có kế hoạch" in cli("status", "--plan", "khong-co", code=1)
+
+
+def test_escalation_notices_and_digests_never_mix_plans(two_plans, env):
+    runtime = two_plans
+    runtime.escalate(AS_OF)
+    plans = plan_of(env)
+    notices = rendered(env, runtime, "escalation")
+    assert {row.context["plan"] for row, _ in notices} == {MAIN, ANNUAL}
+    for row, message in notices:
+        items = {aid for aid, _level in row.context["items"]}
+        assert {plans[aid] for aid in items} == {row.context["plan"]}, row.context
+        number = ANNUAL_NUMBER if row.context["plan"] == ANNUAL else "3742/KH-UBND"
+        assert f"Kế hoạch {number}:" in message.subject and number in message.text
+    # The coordinator is told of both plans, in two notices, each naming its own.
+    coordinator = {row.context["plan"] for row, _ in notices if row.recipient == "daumoi@so-ldtbxh.dondoc.example"}
+    assert coordinator == {MAIN, ANNUAL}
+
+    for kind in ("leadership", "coordinator"):
+        runtime.digest(kind, AS_OF)
+        digests = rendered(env, runtime, f"digest-{kind}")
+        assert {row.context["plan"] for row, _ in digests} == {MAIN, ANNUAL}
+        for row, message in digests:
+            mine = [r for r in status_rows(AS_OF.isoformat()) if r["plan"] == row.context["plan"] and not r["request"]]
+            number = ANNUAL_NUMBER if row.context["plan"] == ANNUAL else "3742/KH-UBND"
+            assert f"Kế hoạch {number}" in message.subject
+            assert f"tính trên {len(mine)} nhiệm vụ" in message.text, message.text[:400]
+
+
+def test_a_closed_plan_sends_nothing_and_its_figures_stay(two_plans, env):
+    runtime = two_plans
+    closed = cli("plan", "close", ANNUAL, "--as-of", "2025-07-01")
+    assert "01/07/2025" in closed
+    listed = {p["code"]: p for p in cli_json("plan", "list", "--json", "--as-of", AS_OF.isoformat())}
+    assert listed[ANNUAL]["state"] == "closed" and listed[ANNUAL]["parent"] == MAIN and listed[ANNUAL]["open"] > 0
+    assert listed[MAIN]["state"] == "active"
+    runtime.enqueue(AS_OF)
+    runtime.escalate(AS_OF)
+    runtime.digest("leadership", AS_OF)
+    plans = plan_of(env)
+    with session_scope(env) as s:
+        told = s.exec(select(Notification)).all()
+    assert told and not [n for n in told if n.assignment_id and plans[n.assignment_id] == ANNUAL]
+    assert not [n for n in told if n.context.get("plan") == ANNUAL]
+    assert any(n.context.get("plan") == MAIN for n in told)
+    # What was never done stays, not completed; the plan's digest can still be read by name.
+    annual = cli_json("status", "--json", "--as-of", AS_OF.isoformat(), "--plan", ANNUAL)
+    assert {r["status"] for r in annual} >= {"overdue"}
+    digest = cli("digest", "--plan", ANNUAL, "--as-of", AS_OF.isoformat())
+    assert ANNUAL_NUMBER in digest and "3742/KH-UBND" not in digest.split("\n")[0]
+    # Nothing is scheduled for it after its closing day.
+    cli("schedule", "--until", "2025-12-31")
+    with session_scope(env) as s:
+        later = s.exec(
+            select(Assignment.id)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Plan, Plan.id == Duty.plan_id)
+            .where(Plan.code == ANNUAL, Assignment.period_start >= date(2025, 7, 1))
+        ).all()
+    assert later == []
+    assert "đã kết thúc" in cli("plan", "close", ANNUAL, "--as-of", "2025-07-02", code=1)
