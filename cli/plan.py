@@ -203,7 +203,7 @@ def _registry() -> tuple[Any, list[str]]:
     catalogs, notes = [], []
     for path in catalog_paths(settings.catalog_dir):
         try:
-            catalogs.append((str(path), read_catalog(path).catalog))
+            catalogs.append((path.name, read_catalog(path).catalog))  # named in the draft's comments
         except InputError as exc:
             notes.append(f"bỏ qua danh mục {path} (lỗi: {exc.problems[0]}): cơ quan của nó không được dùng")
     org = None
@@ -260,3 +260,64 @@ def plan_check(files: CheckFilesArg, alone: AloneOpt = False) -> None:
                 f"{len(c.targets)} chỉ tiêu, {len(c.bodies)} cơ quan)",
                 soft_wrap=True,
             )
+
+
+DiffFileArg = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A catalog file (YAML).")]
+
+
+@app.command("diff")
+def plan_diff(old: DiffFileArg, new: DiffFileArg, as_json: JsonOpt = False) -> None:
+    """What a revision of a catalog adds, changes and removes, and how many open assignments of the
+    plan on record each change reaches. Writes nothing."""
+    from sqlalchemy import func, inspect
+    from sqlmodel import select
+
+    from models.intake.catalog.diff import diff, touches_assignments
+    from models.intake.catalog.load import read_catalog
+    from models.tables.assignment import OPEN_STATES, Assignment
+    from models.tables.plan import Duty, Plan
+
+    with session() as s:  # a file refused is reported as `init` reports it, with file, path and line
+        before, after = read_catalog(old).catalog, read_catalog(new).catalog
+        changes = diff(before, after)
+        # The plan on record (a fresh home has none): its open items per duty ref, what a removed or
+        # rescheduled duty reaches.
+        open_items: dict[str, int] = {}
+        if inspect(s.get_bind()).has_table("plan"):
+            open_items = dict(
+                s.exec(
+                    select(Duty.ref, func.count(Assignment.id))
+                    .join(Assignment, Assignment.duty_id == Duty.id)
+                    .join(Plan, Plan.id == Duty.plan_id)
+                    .where(Plan.code == before.plan.code, Assignment.state.in_(OPEN_STATES))
+                    .group_by(Duty.ref)
+                ).all()
+            )
+    rows = [
+        {
+            "section": c.section,
+            "key": c.key,
+            "kind": c.kind,
+            "fields": {f: {"old": o, "new": n} for f, (o, n) in c.fields.items()},
+            "open_assignments": open_items.get(c.key, 0) if touches_assignments(c) else 0,
+        }
+        for c in changes
+    ]
+    if as_json:
+        return print_json(rows)
+    kinds = {"added": "[green]thêm[/green]", "changed": "[yellow]sửa[/yellow]", "removed": "[red]bỏ[/red]"}
+    table = Table(
+        "Phần", "Mục", "Thay đổi", "Chi tiết", "Nhiệm vụ đang mở bị ảnh hưởng", title=f"{old.name} → {new.name}"
+    )
+    for r in rows:
+        detail = "; ".join(f"{f}: {_shown(v['old'])} → {_shown(v['new'])}" for f, v in r["fields"].items())
+        table.add_row(r["section"], r["key"], kinds[r["kind"]], detail, str(r["open_assignments"] or ""))
+    out.print(table if rows else "[green]✓[/green] Hai danh mục giống nhau về nội dung.")
+
+
+def _shown(value: Any) -> str:
+    """A field's value in a table cell: 70, not 70.0; a long text cut."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    return escape(text if len(text) <= 60 else text[:59] + "…")

@@ -80,8 +80,19 @@ def digest_context(
         period = period_label(item["period"])
         item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
         item["report"] = report_of(item["nature"], period)
+    # A plan with plans under it (a five-year plan's annual plans): their totals, each named.
+    children = [
+        {
+            "title": child.title,
+            "number": child.number or child.code,
+            "state": child.state_on(digest.today),
+            "totals": build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=child.id).totals,
+        }
+        for child in session.exec(select(Plan).where(Plan.parent_id == plan.id).order_by(Plan.id))
+    ]
     return {
         "digest": digest,
+        "children": children,
         "notes": number_notes(dated),
         "leadership": session.get(Body, plan.leadership_body_id).name,
         "S": Status,

@@ -79,7 +79,11 @@ def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_pat
     assert "không thuộc cơ quan điều phối" in cli(
         "directory", "password", "lanhdao@ubnd-tinh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n", code=1
     )
-    assert "ít nhất 12" in cli("directory", "password", "daumoi@so-ldtbxh.dondoc.example", input="ngan\nngan\n", code=1)
+    # The coordinating body is the one acting today: Sở Y tế since 01/03/2025, not Sở LĐ-TB&XH.
+    assert "ít nhất 12" in cli("directory", "password", "daumoi@so-yte.dondoc.example", input="ngan\nngan\n", code=1)
+    assert "không thuộc cơ quan điều phối" in cli(
+        "directory", "password", "daumoi@so-ldtbxh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n", code=1
+    )
     text[1] = text[1][:-1] + "maybe"
     directory.write_text("\n".join(text) + "\n", encoding="utf-8")
     assert "row 2" in cli("directory", "import", str(directory), code=1)

@@ -135,6 +135,14 @@ def test_escalation_notices_and_digests_never_mix_plans(two_plans, env):
     coordinator = {row.context["plan"] for row, _ in notices if row.recipient == "daumoi@so-ldtbxh.dondoc.example"}
     assert coordinator == {MAIN, ANNUAL}
 
+    # A message about one item names the item's plan, in both parts.
+    runtime.enqueue(AS_OF)
+    overdue = rendered(env, runtime, "overdue")
+    assert {plans[row.assignment_id] for row, _ in overdue} == {MAIN, ANNUAL}
+    for row, message in overdue:
+        number = ANNUAL_NUMBER if plans[row.assignment_id] == ANNUAL else "3742/KH-UBND"
+        assert f"(số {number})" in message.text and f"(số {number})" in message.html
+
     for kind in ("leadership", "coordinator"):
         runtime.digest(kind, AS_OF)
         digests = rendered(env, runtime, f"digest-{kind}")
@@ -144,6 +152,14 @@ def test_escalation_notices_and_digests_never_mix_plans(two_plans, env):
             number = ANNUAL_NUMBER if row.context["plan"] == ANNUAL else "3742/KH-UBND"
             assert f"Kế hoạch {number}" in message.subject
             assert f"tính trên {len(mine)} nhiệm vụ" in message.text, message.text[:400]
+            # The five-year plan shows the annual plan under it, with the annual plan's own totals.
+            children = "CÁC KẾ HOẠCH TRIỂN KHAI KẾ HOẠCH NÀY" in message.text
+            assert children == (row.context["plan"] == MAIN)
+            if children:
+                annual = [r for r in status_rows(AS_OF.isoformat()) if r["plan"] == ANNUAL]
+                overdue = sum(r["status"] == "overdue" for r in annual)
+                line = next(x for x in message.text.splitlines() if f"({ANNUAL_NUMBER})" in x)
+                assert line.startswith("- Kế hoạch thử nghiệm") and f" / {overdue}, " in line, line
 
 
 def test_a_closed_plan_sends_nothing_and_its_figures_stay(two_plans, env):

@@ -61,7 +61,7 @@ class Registry:
                 spec = BodySpec(
                     code=entry.code, name=entry.name, short_name=entry.short_name, kind=entry.kind, parent=entry.parent
                 )
-                reg._add_body(spec, str(organisation.path), from_organisation=True)
+                reg._add_body(spec, organisation.path.name, from_organisation=True)
         for origin, catalog in catalogs:
             for name, members in catalog.groups.items():
                 if name in reg.groups or name in reg.bodies:
