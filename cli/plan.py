@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from cli import AsOfOpt, BodyOpt, JsonOpt, err, get_settings, listing, out, parse_moment, print_json, session
+from cli import AsOfOpt, BodyOpt, JsonOpt, PlanOpt, err, get_settings, listing, out, parse_moment, print_json, session
 
 app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
 
@@ -94,19 +94,22 @@ def plan_bodies(as_json: JsonOpt = False) -> None:
 
 
 @app.command("duties")
-def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None) -> None:
-    """The duties, one per responsible body."""
+def plan_duties(as_json: JsonOpt = False, body: BodyOpt = None, plan: PlanOpt = None) -> None:
+    """The duties, plan by plan, one per responsible body."""
     from models.operations import listings
     from models.rules.basis import basis_label
 
     with session() as s:
-        rows = listings.duties(s, body=body)
-    table = Table("Mục", "Cơ quan", "Nhiệm vụ", "Chu kỳ", "Căn cứ hạn", title="Nhiệm vụ được giao")
+        rows = listings.duties(s, body=body, plan=plan)
+    table = Table("Kế hoạch", "Mục", "Cơ quan", "Nhiệm vụ", "Chu kỳ", "Căn cứ hạn", title="Nhiệm vụ được giao")
 
     def cells(r: dict) -> list[str]:
-        # A request ("Đề nghị ...") is marked where it is listed: it is asked, not ordered.
+        # A request ("Đề nghị ...") is marked where it is listed: it is asked, not ordered; a duty
+        # carrying out one of the parent plan's says which.
         title = f"{r['title']} (đề nghị phối hợp)" if r["request"] else r["title"]
-        return [r["ref"], r["body"], title, CADENCE_VI.get(r["cadence"], r["cadence"]), basis_label(r["basis"])]
+        title += f" (thực hiện mục {r['implements']} của kế hoạch cấp trên)" if r["implements"] else ""
+        cadence = CADENCE_VI.get(r["cadence"], r["cadence"])
+        return [r["plan"], r["ref"], r["body"], title, cadence, basis_label(r["basis"])]
 
     listing(rows, as_json, table, cells)
 
@@ -115,12 +118,12 @@ CADENCE_VI = {"once": "một lần", "quarterly": "hằng quý", "semiannual": "
 
 
 @app.command("targets")
-def plan_targets(as_json: JsonOpt = False) -> None:
-    """The targets (chỉ tiêu) of section II."""
+def plan_targets(as_json: JsonOpt = False, plan: PlanOpt = None) -> None:
+    """The targets (chỉ tiêu) of section II, plan by plan."""
     from models.operations import listings
 
     with session() as s:
-        rows = listings.targets(s)
+        rows = listings.targets(s, plan=plan)
 
     def threshold(r: dict) -> str:
         unit = "%" if r["unit"] == "percent" else ("%/năm" if r["unit"] == "percent-change" else "")
@@ -130,8 +133,8 @@ def plan_targets(as_json: JsonOpt = False) -> None:
     listing(
         rows,
         as_json,
-        Table("Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu"),
-        lambda r: [r["ref"], r["measure"], threshold(r)],
+        Table("Kế hoạch", "Mục", "Chỉ tiêu", "Ngưỡng", title="Chỉ tiêu"),
+        lambda r: [r["plan"], r["ref"], r["measure"], threshold(r)],
     )
 
 

@@ -90,6 +90,8 @@ def assignment_context(
             "title": duty.title,
             "text": duty.text,
             "evidence": [EVIDENCE_LABELS.get(e, e) for e in duty.evidence],
+            # "mục V.1.1 của Kế hoạch số 3742/KH-UBND": the parent plan's duty this one carries out
+            "implements": _implements(session, plan, duty.implements),
         },
         "period": period,
         "due": due,
@@ -119,6 +121,13 @@ def assignment_context(
         else None,
         "confirm_command": f"dondoc confirm {a.id}",
     }
+
+
+def _implements(session: Session, plan: Plan, ref: str | None) -> str | None:
+    if ref is None or plan.parent_id is None:
+        return None
+    parent = session.get(Plan, plan.parent_id)
+    return f"mục {ref} của Kế hoạch {'số ' + parent.number if parent.number else parent.title}"
 
 
 def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:

@@ -19,7 +19,7 @@ from models.db import session_scope
 from models.tables.assignment import Assignment
 from models.tables.notification import Notification
 from models.tables.plan import Duty, Plan
-from notifications.context import Rendering
+from notifications.context import Rendering, assignment_context
 from notifications.kinds import KINDS
 from notifications.render import make_message
 from notifications.runtime import Runtime
@@ -53,6 +53,7 @@ duties:
     nature: continuous
     cadence: semiannual
     evidence: [reference, note]
+    implements: V.1.1
   - ref: N.2
     source: "Mục IV, điểm 2"
     title: "Kiểm tra cơ sở kinh doanh dịch vụ năm 2025"
@@ -63,6 +64,17 @@ duties:
     due: {{date: 2025-05-30, basis: coordinator, source: "thử nghiệm"}}
     evidence: [reference]
 """
+ANNUAL_TARGET = """targets:
+  - ref: II.1
+    source: "Mục II, điểm 1"
+    text: "Ít nhất 70% số xã tổ chức tuyên truyền."
+    measure: "Tỷ lệ xã tổ chức tuyên truyền"
+    unit: percent
+    threshold: 70
+    deadline: 2025-12-31
+    reported_by: [cong-an]
+    implements: II.1.a.1
+"""
 AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # the first half's reports overdue in both plans
 
 
@@ -71,7 +83,7 @@ def two_plans(env, smtp, monkeypatch, tmp_path) -> Runtime:
     plans = tmp_path / "plans"
     plans.mkdir()
     shutil.copy(CONFIG_DIR / "plans" / f"{MAIN}.yaml", plans)
-    (plans / f"{ANNUAL}.yaml").write_text(ANNUAL_PLAN, encoding="utf-8")
+    (plans / f"{ANNUAL}.yaml").write_text(ANNUAL_PLAN + ANNUAL_TARGET, encoding="utf-8")
     monkeypatch.setenv("DONDOC_CATALOG_DIR", str(plans))
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")  # the plans' own bodies: Sở LĐ-TB&XH coordinating
     monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
@@ -194,3 +206,35 @@ def test_a_closed_plan_sends_nothing_and_its_figures_stay(two_plans, env):
         ).all()
     assert later == []
     assert "đã kết thúc" in cli("plan", "close", ANNUAL, "--as-of", "2025-07-02", code=1)
+
+
+def test_an_annual_plan_refers_to_its_parents_duties_and_targets(two_plans, env):
+    duties = cli_json("plan", "duties", "--json", "--plan", ANNUAL)
+    assert {d["plan"] for d in duties} == {ANNUAL}
+    assert {(d["ref"], d["implements"]) for d in duties} == {("N.1", "V.1.1"), ("N.2", None)}
+    (target,) = cli_json("plan", "targets", "--json", "--plan", ANNUAL)
+    assert target["implements"] == "II.1.a.1"
+    # The item's page and messages say which of the parent's duties it carries out.
+    (item,) = [r for r in status_rows(AS_OF.isoformat(), "cong-an") if r["plan"] == ANNUAL and r["period"] == "2025-H1"]
+    with session_scope(env) as s:
+        duty = assignment_context(s, item["id"], now=AS_OF, calendar=two_plans.calendar, tz=TZ)["duty"]
+    assert duty["implements"] == "mục V.1.1 của Kế hoạch số 3742/KH-UBND"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "entry"),
+    [
+        ("    implements: V.1.1\n", "    implements: V.9.9\n", "duties[0].implements"),
+        ("    implements: II.1.a.1\n", "    implements: II.9\n", "targets[0].implements"),
+        (f"  parent: {MAIN}\n", "  parent: khong-co\n", "plan.parent"),
+    ],
+)
+def test_a_reference_to_the_parent_that_is_not_there_is_refused(two_plans, env, old, new, entry):
+    path = get_settings().catalog_dir / f"{ANNUAL}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    output = " ".join(cli("plan", "check", str(path), code=1).split())
+    assert f"{ANNUAL}.yaml:{line}: {entry}" in output, output
+    assert "[unknown-parent" in " ".join(cli("init", code=1).split())

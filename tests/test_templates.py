@@ -33,6 +33,7 @@ def context(*, nature: str = "task", request: bool = False, **overrides) -> dict
             "title": LONGEST_DUTY.title,
             "text": " ".join(LONGEST_DUTY.text.split()),
             "evidence": ["Tệp văn bản", "Số liệu"],
+            "implements": None,
         },
         "period": "Năm 2025",  # the December half is the year (models/rules/periods.py)
         "due": date(2025, 12, 18),

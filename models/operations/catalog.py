@@ -181,6 +181,7 @@ def _duty_rows(catalog: Catalog, bodies: dict[str, Body]) -> dict[tuple, dict[st
                 "nature": d.nature.value,
                 "evidence": [e.value for e in d.evidence],
                 "sensitive": d.sensitive,
+                "implements": d.implements,
                 "retired_revision": None,
             }
     return rows
@@ -200,6 +201,7 @@ def _target_rows(catalog: Catalog) -> dict[tuple, dict[str, Any]]:
             "per": t.per.value,
             "deadline": t.deadline,
             "reported_by": expand(catalog, t.reported_by),
+            "implements": t.implements,
             "retired_revision": None,
         }
         for position, t in enumerate(catalog.targets)

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from models.tables.notification import Notification
 from models.tables.org import Body
-from models.tables.plan import Duty, Target
+from models.tables.plan import Duty, Plan, Target
 
 
 def bodies(session: Session) -> list[dict[str, Any]]:
@@ -35,20 +35,25 @@ def due_rule(d: Duty) -> dict[str, Any]:
     return {"days_after_cutoff": d.due_days_after_cutoff}
 
 
-def duties(session: Session, *, body: str | None = None) -> list[dict[str, Any]]:
-    """The live duties, one row per responsible body (only `body`'s when given), each with its due
-    rule and who set it (`basis`, `basis_source`), and whether it is a request."""
+def duties(session: Session, *, body: str | None = None, plan: str | None = None) -> list[dict[str, Any]]:
+    """The live duties, plan by plan, one row per responsible body (only `body`'s, `plan`'s when
+    given), each with its due rule and who set it (`basis`, `basis_source`), whether it is a
+    request, and the parent plan's duty it carries out (`implements`)."""
     query = (
-        select(Duty, Body.code)
+        select(Duty, Body.code, Plan.code)
         .join(Body, Body.id == Duty.body_id)
+        .join(Plan, Plan.id == Duty.plan_id)
         .where(Duty.retired_revision.is_(None))
         .order_by(Duty.plan_id, Duty.position, Body.id)
     )
     if body:
         query = query.where(Body.code == body)
+    if plan:
+        query = query.where(Plan.code == plan)
     return [
         {
             "id": d.id,
+            "plan": plan_code,
             "ref": d.ref,
             "body": code,
             "cooperating": d.cooperating,
@@ -62,19 +67,26 @@ def duties(session: Session, *, body: str | None = None) -> list[dict[str, Any]]
             "nature": d.nature,
             "evidence": d.evidence,
             "sensitive": d.sensitive,
+            "implements": d.implements,
         }
-        for d, code in session.exec(query)
+        for d, code, plan_code in session.exec(query)
     ]
 
 
-def targets(session: Session) -> list[dict[str, Any]]:
-    """The live targets (chỉ tiêu)."""
-    found = session.exec(
-        select(Target).where(Target.retired_revision.is_(None)).order_by(Target.plan_id, Target.position)
+def targets(session: Session, *, plan: str | None = None) -> list[dict[str, Any]]:
+    """The live targets (chỉ tiêu), plan by plan (only `plan`'s when given)."""
+    query = (
+        select(Target, Plan.code)
+        .join(Plan, Plan.id == Target.plan_id)
+        .where(Target.retired_revision.is_(None))
+        .order_by(Target.plan_id, Target.position)
     )
+    if plan:
+        query = query.where(Plan.code == plan)
     return [
         {
             "id": t.id,
+            "plan": plan_code,
             "ref": t.ref,
             "text": t.text,
             "measure": t.measure,
@@ -84,8 +96,9 @@ def targets(session: Session) -> list[dict[str, Any]]:
             "per": t.per,
             "deadline": t.deadline.isoformat(),
             "reported_by": t.reported_by,
+            "implements": t.implements,
         }
-        for t in found
+        for t, plan_code in session.exec(query)
     ]
 
 

@@ -76,6 +76,7 @@ class Duty(SQLModel, table=True):
     nature: str = Field(max_length=12)
     evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     sensitive: bool = False
+    implements: str | None = None  # the parent plan's duty it carries out (its ref)
     retired_revision: int | None = None  # the plan revision that removed it; kept for history
 
 
@@ -97,4 +98,5 @@ class Target(SQLModel, table=True):
     per: str = Field(max_length=10)
     deadline: date
     reported_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    implements: str | None = None  # the parent plan's target it contributes to (its ref)
     retired_revision: int | None = None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from models.errors import Problem
-from models.intake.catalog.schema import BodySpec, Cadence, Catalog, DueBasis, Unit
+from models.intake.catalog.schema import BodySpec, Cadence, Catalog, DueBasis, DutySpec, TargetSpec, Unit
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import CADENCE_DAYS, DueRule, plan_periods
 
@@ -36,8 +36,32 @@ def check_catalogs(files: list[CatalogFile]) -> list[Problem]:
             )
         plans.add(f.catalog.plan.code)
         problems.extend(_check_file(f, set(bodies)))
+    problems.extend(_check_parents(files, plans))
+    return problems
+
+
+def _check_parents(files: list[CatalogFile], plans: set[str]) -> list[Problem]:
+    """A plan's parent is loaded with it; what its duties and targets `implement` is in the parent."""
+    problems: list[Problem] = []
+    by_code = {f.catalog.plan.code: f.catalog for f in files}
     for f in files:
         parent = f.catalog.plan.parent
+        known = by_code.get(parent) if parent and parent != f.catalog.plan.code else None
+        sections: tuple[tuple[str, Sequence[DutySpec | TargetSpec], set[str]], ...] = (
+            ("duties", f.catalog.duties, {d.ref for d in known.duties} if known else set()),
+            ("targets", f.catalog.targets, {t.ref for t in known.targets} if known else set()),
+        )
+        for section, items, refs in sections:
+            for i, item in enumerate(items):
+                if item.implements is not None and item.implements not in refs:
+                    where = f"plan '{parent}'" if parent else "no parent plan (plan.parent is not set)"
+                    problems.append(
+                        f.problem(
+                            (section, i, "implements"),
+                            "unknown-parent-ref",
+                            f"'{item.implements}' is not among the {section} of {where}",
+                        )
+                    )
         if parent is not None and (parent not in plans or parent == f.catalog.plan.code):
             problems.append(
                 f.problem(

@@ -198,6 +198,9 @@ class DutySpec(Strict):
     # A request ("Đề nghị ...") to a body the province does not direct (the procuracy, the court,
     # the Front and mass organisations): asked, not ordered, and followed up with the coordinator.
     request: bool = False
+    # The parent plan's duty this one carries out (its ref), for an annual plan under a five-year
+    # one: shown with the duty, checked against the parent's catalog.
+    implements: Text | None = None
 
 
 class TargetSpec(Strict):
@@ -211,6 +214,7 @@ class TargetSpec(Strict):
     per: MeasuredPer = MeasuredPer.plan
     deadline: dt.date
     reported_by: list[Code] = Field(min_length=1)
+    implements: Text | None = None  # the parent plan's target this one contributes to (its ref)
 
 
 class Catalog(Strict):
