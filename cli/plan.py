@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
@@ -52,13 +53,20 @@ def plan_list(as_json: JsonOpt = False, as_of: AsOfOpt = None) -> None:
     if as_json:
         return print_json(plans)
     states = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
-    table = Table(
-        "Mã", "Số", "Tên", "Thời gian", "Tình trạng", "Kế hoạch cấp trên", "Chưa xong", title=f"Ngày {today:%d/%m/%Y}"
-    )
+    table = Table(title=f"Các kế hoạch, ngày {today:%d/%m/%Y}", box=box.SIMPLE_HEAD)
+    for name, options in (
+        ("Mã", {"no_wrap": True}),
+        ("Kế hoạch", {"ratio": 1, "min_width": 20}),
+        ("Tình trạng", {"no_wrap": True}),
+        ("Chưa xong", {"justify": "right"}),
+    ):
+        table.add_column(name, **options)  # type: ignore[arg-type]
     for p in plans:
-        state = states[p["state"]] + (f" từ {date.fromisoformat(p['closed_on']):%d/%m/%Y}" if p["closed_on"] else "")
+        closed = f"\ntừ {date.fromisoformat(p['closed_on']):%d/%m/%Y}" if p["closed_on"] else ""
         span = f"{date.fromisoformat(p['period_start']):%d/%m/%Y}-{date.fromisoformat(p['period_end']):%d/%m/%Y}"
-        table.add_row(p["code"], p["number"] or "", p["title"], span, state, p["parent"] or "", str(p["open"]))
+        number = f"{p['number']}: " if p["number"] else ""
+        parent = f"\nthuộc Kế hoạch {p['parent_number'] or p['parent']}" if p["parent"] else ""
+        table.add_row(p["code"], f"{number}{p['title']}\n{span}{parent}", states[p["state"]] + closed, str(p["open"]))
     out.print(table)
 
 

@@ -16,7 +16,7 @@ from models.tables.plan import Duty, Plan
 def plans_on(session: Session, day: date) -> list[dict]:
     """Every plan on record, in the order loaded: code, number, title, state on `day`, parent,
     closing date, and its assignments begun by then and still open."""
-    parents = {p.id: p.code for p in session.exec(select(Plan))}
+    parents = {p.id: p for p in session.exec(select(Plan))}
     open_items = dict(
         session.exec(
             select(Duty.plan_id, func.count(Assignment.id))
@@ -31,7 +31,8 @@ def plans_on(session: Session, day: date) -> list[dict]:
             "number": p.number,
             "title": p.title,
             "state": p.state_on(day),
-            "parent": parents.get(p.parent_id) if p.parent_id else None,
+            "parent": parents[p.parent_id].code if p.parent_id else None,
+            "parent_number": parents[p.parent_id].number if p.parent_id else None,
             "period_start": p.period_start.isoformat(),
             "period_end": p.period_end.isoformat(),
             "closed_on": p.closed_on.isoformat() if p.closed_on else None,
