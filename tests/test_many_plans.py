@@ -15,6 +15,7 @@ from sqlmodel import select
 
 from config import CONFIG_DIR
 from config.settings import get_settings
+from flows.deployments import specs
 from models.db import session_scope
 from models.tables.assignment import Assignment
 from models.tables.notification import Notification
@@ -238,3 +239,11 @@ def test_a_reference_to_the_parent_that_is_not_there_is_refused(two_plans, env, 
     output = " ".join(cli("plan", "check", str(path), code=1).split())
     assert f"{ANNUAL}.yaml:{line}: {entry}" in output, output
     assert "[unknown-parent" in " ".join(cli("init", code=1).split())
+
+
+def test_a_bodys_deployment_names_the_plans_it_has_work_in(two_plans):
+    checks = {s.name: s.options for s in specs(get_settings()) if s.name.startswith("body-")}
+    police = checks["body-cong-an"]
+    assert {MAIN, ANNUAL} <= set(police["tags"]) and "cong-an" in police["tags"]
+    assert "Công an tỉnh (Kế hoạch 3742/KH-UBND, 99/KH-THU)" in police["description"]
+    assert ANNUAL not in checks["body-so-tuphap"]["tags"]  # no duty in the annual plan

@@ -376,3 +376,13 @@ def test_a_row_superseded_by_the_successors_own_duty_is_removed_only_if_untouche
     assert after[reports["2025-H1"]] == "so-vhttdl"  # something happened to it: kept, moved
     assert reports["2025-H2"] not in after  # untouched: removed, so-vhttdl reports once
     assert after[reports["2024-H2"]] == "so-tttt"  # due before the date: history
+
+
+def test_the_bodies_with_a_check_are_those_active_today(example, monkeypatch):
+    """A commune gets its weekly check (it holds its district's duties); a body that has ended,
+    none."""
+    from flows.deployments import specs
+
+    checks = {s.name for s in specs(get_settings()) if s.name.startswith("body-")}
+    assert "body-xa-thu-lum" in checks and "body-so-yte" in checks
+    assert not checks & {f"body-{code}" for code in (*DISTRICTS, "so-ldtbxh", "so-tttt")}
