@@ -29,7 +29,8 @@ def schedule(
 
 
 def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None, plan: PlanOpt = None) -> None:
-    """Where every assignment stands, plan by plan: the board per body, or one body's list."""
+    """Where every assignment stands, plan by plan (the plans followed up that day, or the one
+    named, closed or not): the board per body, or one body's list."""
     from sqlmodel import select
 
     from models.operations.board import assignment_views
@@ -37,16 +38,25 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
 
     settings = get_settings()
     now = parse_moment(as_of, settings)
+    stamp = now.astimezone(settings.tz)
     with session() as s:
-        query = select(Plan).order_by(Plan.id)
-        plans = list(s.exec(query.where(Plan.code == plan) if plan else query))
-        if plan and not plans:
+        every = list(s.exec(select(Plan).order_by(Plan.id)))
+        if plan and plan not in {p.code for p in every}:
             err.print(f"Không có kế hoạch {plan} (xem: dondoc plan list).")
             raise typer.Exit(1)
-        views = assignment_views(s, now=now, tz=settings.tz, body=body, plan=plan)
+        followed = [p for p in every if p.state_on(stamp.date()) == "active"]
+        plans = [p for p in every if p.code == plan] if plan else followed
+        views = [
+            v
+            for v in assignment_views(s, now=now, tz=settings.tz, body=body, plan=plan)
+            if v.plan in {p.code for p in plans}
+        ]
     if as_json:
         return print_json([v.as_json() for v in views])
-    stamp = now.astimezone(settings.tz)
+    if not plan and (others := [p.code for p in every if p not in followed]):
+        err.print(
+            f"Không hiện các kế hoạch dự thảo hoặc đã kết thúc: {', '.join(others)} (xem: dondoc status --plan MÃ)."
+        )
     for p in plans:
         mine = [v for v in views if v.plan == p.code]
         heading = f"{p.title} ({p.number or p.code}, {PLAN_STATES[p.state_on(stamp.date())]})"

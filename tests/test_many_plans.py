@@ -191,6 +191,9 @@ def test_a_closed_plan_sends_nothing_and_its_figures_stay(two_plans, env):
     assert told and not [n for n in told if n.assignment_id and plans[n.assignment_id] == ANNUAL]
     assert not [n for n in told if n.context.get("plan") == ANNUAL]
     assert any(n.context.get("plan") == MAIN for n in told)
+    # By default the views show the plans followed up; a closed one is named, and shown when asked for.
+    assert {r["plan"] for r in status_rows(AS_OF.isoformat())} == {MAIN}
+    assert f"đã kết thúc: {ANNUAL}" in " ".join(cli("status", "--as-of", AS_OF.isoformat()).split())
     # What was never done stays, not completed; the plan's digest can still be read by name.
     annual = cli_json("status", "--json", "--as-of", AS_OF.isoformat(), "--plan", ANNUAL)
     assert {r["status"] for r in annual} >= {"overdue"}
