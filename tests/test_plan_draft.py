@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 import matplotlib
-import pytest
 import yaml
 
 from config import CONFIG_DIR
@@ -218,10 +217,3 @@ def test_draft_does_not_overwrite_without_force(env, tmp_path):
     assert (tmp_path / "small.yaml").read_text(encoding="utf-8") == "kept\n"
     cli("plan", "draft", str(document), "--force")
     assert REVIEW in (tmp_path / "small.yaml").read_text(encoding="utf-8")
-
-
-def test_the_seed_copy_is_the_plan_text():
-    shared = ROOT.parent / "shared" / "source" / SEED.name
-    if not shared.is_file():
-        pytest.skip(f"no shared copy at {shared} (a clean clone)")
-    assert SEED.read_bytes() == shared.read_bytes()
