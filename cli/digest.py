@@ -54,6 +54,7 @@ def digest(
         sys.stdout.write(f"{message.subject}\n\n{message.text}\n")
         err.print(f"Người nhận: {', '.join(c.name for c in to) or 'chưa có trong danh bạ'}.")
         pages.append(_inline_charts(message))
+        message.discard()
     if html:
         html.write_text("\n<hr>\n".join(pages), encoding="utf-8")
 

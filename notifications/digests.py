@@ -68,11 +68,13 @@ def digest_context(
     """One plan's digest: its items only, under its title."""
     digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
-    attachments = []
+    attachments, temporary = [], []
     if digest.league:
-        # A fresh folder per message: the file keeps the name the HTML refers to (cid:...).
-        chart = on_time_chart(digest.league, Path(tempfile.mkdtemp(prefix="dondoc-chart-")) / ON_TIME_CHART)
-        attachments.append(chart)
+        # A fresh folder per message: the file keeps the name the HTML refers to (cid:...); the
+        # message removes it once sent (`Message.discard`).
+        folder = Path(tempfile.mkdtemp(prefix="dondoc-chart-"))
+        attachments.append(on_time_chart(digest.league, folder / ON_TIME_CHART))
+        temporary.append(folder)
     # Every date listed with what falls due on it and who set it, in numbered notes, in the order
     # the templates list them: the requests, the escalated items, the coming dates.
     dated = [*digest.requested_late, *digest.escalated, *digest.upcoming]
@@ -99,6 +101,7 @@ def digest_context(
         "kind": kind,
         "chart": ON_TIME_CHART,
         "attachments": attachments,
+        "temporary": temporary,
         "plan": {"code": plan.code, "title": plan.title, "number": plan.number, "state": plan.state_on(digest.today)},
         "coordinator": coordinating.name,
         "contact": {"name": contact.name if contact else ""},

@@ -86,6 +86,8 @@ class _Dispatcher:
             outcome = self.runtime.channels.send(channel, recipient, message)
         except Exception as exc:  # a plugin bug must not leave the row "sending" until it goes stale
             outcome = Outcome(f"{exc.__class__.__name__}: {exc}")
+        finally:
+            message.discard()
         self.run.heard(channel, outcome)
         if outcome.error:
             log.warning("outbox row %d (%s): %s", row_id, channel, outcome.error)

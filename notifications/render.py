@@ -6,6 +6,7 @@ templates *.html, never *.html.j2); text parts are not. A folder in settings ove
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -50,6 +51,12 @@ class Message:
     def attachments(self) -> list:
         """Files sent with an email (a digest's chart, shown inline by its name: cid:<name>)."""
         return self._ctx.get("attachments", [])
+
+    def discard(self) -> None:
+        """Remove the temporary folders the context made for this message (a digest's chart):
+        once sent, the message is rendered again from its row if ever needed."""
+        for folder in self._ctx.get("temporary", []):
+            shutil.rmtree(folder, ignore_errors=True)
 
     def prepare(self, channel: str) -> Message:
         """Render now what `channel` sends, so that a template error shows before any sending."""
