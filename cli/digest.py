@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli import AsOfOpt, PlanOpt, err, get_settings, out, parse_moment, session
 
@@ -51,12 +52,16 @@ def digest(
             messages.append((make_message(f"digest-{kind}", ctx, settings.templates_dir), to))
     pages = []
     for message, to in messages:
-        sys.stdout.write(f"{message.subject}\n\n{message.text}\n")
+        # Written to a page, the digest is read there: the terminal gets its subject, not its text.
+        sys.stdout.write(f"{message.subject}\n" if html else f"{message.subject}\n\n{message.text}\n")
         err.print(f"Người nhận: {', '.join(c.name for c in to) or 'chưa có trong danh bạ'}.")
         pages.append(_inline_charts(message))
         message.discard()
     if html:
         html.write_text("\n<hr>\n".join(pages), encoding="utf-8")
+        out.print(
+            f"[green]✓[/green] Đã ghi {escape(str(html.resolve()))}: mở tệp này bằng trình duyệt.", soft_wrap=True
+        )
 
 
 def _inline_charts(message) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from models.rules.periods import period_label
 from notifications.sms import SINGLE_PART, fold
 
 BUILTIN = Path(__file__).resolve().parent / "templates"
@@ -91,6 +92,7 @@ FILTERS = {
     "number": number_vi,
     "filesize": filesize_vi,
     "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%",
+    "period": period_label,  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
 }
 
 

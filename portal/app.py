@@ -124,6 +124,12 @@ def stylesheet():
     )
 
 
+@site.get("/favicon.ico", include_in_schema=False)
+def favicon():
+    """Browsers ask for it on every page: "no icon" (204), not a 404 in the console."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @site.get("/healthz", include_in_schema=False)
 def healthz():
     return PlainTextResponse("ok")

@@ -22,7 +22,7 @@ from notifications.context import Rendering
 from notifications.kinds import KINDS
 from notifications.render import make_message
 from notifications.runtime import Runtime
-from tests.cli import load_example
+from tests.cli import cli, load_example
 from tests.clock import TZ, at
 
 LINK = re.compile(r'href="([^"]+)"')
@@ -100,4 +100,13 @@ def test_a_digest_leaves_no_temporary_folder(june, env):
     before = set(Path(tempfile.gettempdir()).glob("dondoc-chart-*"))
     june.digest("leadership", at(DAY, 17))
     assert june.dispatch(at(DAY, 17))["sent"] >= 1
+    assert set(Path(tempfile.gettempdir()).glob("dondoc-chart-*")) == before
+
+
+def test_digest_html_says_where_it_wrote_and_leaves_no_chart(june, env, tmp_path):
+    before = set(Path(tempfile.gettempdir()).glob("dondoc-chart-*"))
+    page = tmp_path / "bao-cao-tuan.html"
+    printed = cli("digest", "--as-of", DAY, "--html", str(page))
+    assert f"Đã ghi {page.resolve()}" in "".join(printed.split("\n")) and "XẾP HẠNG" not in printed
+    assert "data:image/png;base64," in page.read_text(encoding="utf-8")  # the chart, inside the page
     assert set(Path(tempfile.gettempdir()).glob("dondoc-chart-*")) == before

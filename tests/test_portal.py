@@ -86,6 +86,9 @@ def test_submit_receipt_return_resubmit_accept(portal):
         assert portal.login(coordinator, COORDINATOR, PASSWORD).status_code == 303
         listing = coordinator.get("/review")
         assert f'href="/review/{aid}"' in listing.text
+        # Plan and period as people read them, not as stored ("2025-H1").
+        assert "<td>6 tháng đầu năm 2025</td>" in listing.text and "2025-H1" not in listing.text
+        assert 'title="Kế hoạch phòng, chống mại dâm' in listing.text and "3742/KH-UBND</td>" in listing.text
         page = coordinator.get(f"/review/{aid}")
         download = coordinator.get(re.search(r'href="(/review/files/\d+)"', page.text).group(1))
         assert download.content == PDF and download.headers["x-content-type-options"] == "nosniff"
@@ -404,3 +407,9 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(portal):
             if e.action.startswith("account.login")
         ]
     assert actions == ["account.login_failed"] * 6 + ["account.login"]
+
+
+def test_the_favicon_is_no_content_not_a_404(portal):
+    with portal.client() as client:
+        answer = client.get("/favicon.ico")
+    assert answer.status_code == 204 and not answer.content
