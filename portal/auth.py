@@ -97,6 +97,7 @@ async def login(request: Request, form: Form, ctx: Ctx, now: Now, page: Page):
             "login.html",
             401,
             error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa 15 phút sau nhiều lần đăng nhập sai.",
+            email=str(form.get("email") or "")[:254],  # kept in the form: only the password is typed again
         )
     # A new session on login, no fixation: not even the CSRF token is kept (the next page makes one).
     request.session.clear()

@@ -343,7 +343,11 @@ def test_login_is_for_coordinators_only(portal):
     refused = cli("directory", "password", FOCAL, input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
     assert "không thuộc cơ quan điều phối" in refused
     with portal.client() as c:
-        assert portal.login(c, COORDINATOR, "wrong password!!").status_code == 401
+        wrong = portal.login(c, COORDINATOR, "wrong password!!")
+        assert wrong.status_code == 401
+        # The email stays in the form (escaped), the password does not.
+        assert f'value="{COORDINATOR}"' in wrong.text and "wrong password!!" not in wrong.text
+        assert 'value="&lt;b&gt;x@y.z"' in portal.login(c, "<b>x@y.z", PASSWORD).text
         assert portal.login(c, "nobody@dondoc.example", PASSWORD).status_code == 401
         assert portal.login(c, COORDINATOR, PASSWORD).status_code == 303
         assert c.get("/review").status_code == 200
