@@ -44,6 +44,8 @@ err = Console(stderr=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print a JSON array on stdout.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A date (end of that day) or an ISO datetime.")]
 BodyOpt = Annotated[str | None, typer.Option("--body", help="A body code, e.g. so-yte.")]
+# A plan's state (`Plan.state_on`) as the CLI prints it.
+PLAN_STATES = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
 PlanOpt = Annotated[
     str | None, typer.Option("--plan", help="A plan code (`dondoc plan list`); default: every plan, grouped by plan.")
 ]

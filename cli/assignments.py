@@ -9,7 +9,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from cli import AsOfOpt, BodyOpt, JsonOpt, PlanOpt, err, get_settings, out, parse_moment, print_json, session
+from cli import (
+    PLAN_STATES,
+    AsOfOpt,
+    BodyOpt,
+    JsonOpt,
+    PlanOpt,
+    err,
+    get_settings,
+    out,
+    parse_moment,
+    print_json,
+    session,
+)
 
 
 def schedule(
@@ -64,9 +76,6 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
             _body_list(mine, f"{heading}\n{body}: đến {stamp:%d/%m/%Y}")
         elif not body:
             _board(mine, f"{heading}\nTình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}")
-
-
-PLAN_STATES = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
 
 
 def _body_list(views: list, title: str) -> None:

@@ -12,7 +12,20 @@ from rich import box
 from rich.markup import escape
 from rich.table import Table
 
-from cli import AsOfOpt, BodyOpt, JsonOpt, PlanOpt, err, get_settings, listing, out, parse_moment, print_json, session
+from cli import (
+    PLAN_STATES,
+    AsOfOpt,
+    BodyOpt,
+    JsonOpt,
+    PlanOpt,
+    err,
+    get_settings,
+    listing,
+    out,
+    parse_moment,
+    print_json,
+    session,
+)
 
 app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
 
@@ -52,7 +65,6 @@ def plan_list(as_json: JsonOpt = False, as_of: AsOfOpt = None) -> None:
         plans = plans_on(s, today)
     if as_json:
         return print_json(plans)
-    states = {"draft": "dự thảo", "active": "đang theo dõi", "closed": "đã kết thúc"}
     table = Table(title=f"Các kế hoạch, ngày {today:%d/%m/%Y}", box=box.SIMPLE_HEAD)
     for name, options in (
         ("Mã", {"no_wrap": True}),
@@ -66,7 +78,9 @@ def plan_list(as_json: JsonOpt = False, as_of: AsOfOpt = None) -> None:
         span = f"{date.fromisoformat(p['period_start']):%d/%m/%Y}-{date.fromisoformat(p['period_end']):%d/%m/%Y}"
         number = f"{p['number']}: " if p["number"] else ""
         parent = f"\nthuộc Kế hoạch {p['parent_number'] or p['parent']}" if p["parent"] else ""
-        table.add_row(p["code"], f"{number}{p['title']}\n{span}{parent}", states[p["state"]] + closed, str(p["open"]))
+        table.add_row(
+            p["code"], f"{number}{p['title']}\n{span}{parent}", PLAN_STATES[p["state"]] + closed, str(p["open"])
+        )
     out.print(table)
 
 
