@@ -20,12 +20,13 @@ setup: $(STAMP)
 
 # The main job: a real Prefect server (var/prefect, its own SQLite), the plan, the portal and the
 # served deployments in the background, one sweep now (or AS_OF), the board. `make stop` ends them.
+# The plans are followed up from today (or AS_OF's day): what fell due before is shown, not sent.
 run: export PREFECT_HOME := $(CURDIR)/var/prefect
 run: export PREFECT_API_URL := http://127.0.0.1:4200/api
 run: export DONDOC_PORTAL_URL ?= http://127.0.0.1:8080
 run: setup
 	$(BIN)/dondoc local server
-	$(BIN)/dondoc init
+	$(BIN)/dondoc init $(if $(AS_OF),--notify-since $(firstword $(subst T, ,$(AS_OF))))
 	$(BIN)/dondoc directory import config/directory.example.csv
 	$(BIN)/dondoc schedule
 	$(BIN)/dondoc sweep $(if $(AS_OF),--as-of $(AS_OF))

@@ -30,17 +30,33 @@ from cli import (
 app = typer.Typer(help="Xem kế hoạch: cơ quan, nhiệm vụ, chỉ tiêu.", no_args_is_help=True)
 
 
-def init() -> None:
+def init(
+    notify_since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--notify-since",
+            formats=["%Y-%m-%d"],
+            help="The day dondoc began following the plans up: what fell due before it is shown but "
+            "never reminded or escalated. Default: today, for the plans loaded for the first time; "
+            "given, it applies to every plan.",
+        ),
+    ] = None,
+) -> None:
     """Migrate the database, load the plan catalogs and apply the organisation history (idempotent)."""
     from models import migrate
     from models.intake.catalog.load import catalog_paths, load_catalogs
+    from models.operations.audit import CLI
     from models.operations.organisation import sync_all
+    from models.operations.plans import start_following
 
     settings = get_settings()
+    now = datetime.now(settings.tz)
+    since = notify_since.date() if notify_since else now.date()
     migrate.upgrade(settings.db_url)
     with session() as s:
         files = load_catalogs(catalog_paths(settings.catalog_dir))
-        results, applied = sync_all(s, files, settings.organisation_file, now=datetime.now(settings.tz))
+        results, applied = sync_all(s, files, settings.organisation_file, now=now)
+        following = start_following(s, since, now=now, by=CLI, every=notify_since is not None)
     for r in results:
         what = ", ".join(f"{k}: {v}" for k, v in sorted(r.counts.items())) if r.changed else "không đổi"
         out.print(f"[green]✓[/green] {r.plan} (phiên bản {r.revision}): {what}")
@@ -52,6 +68,11 @@ def init() -> None:
             else "không đổi"
         )
         out.print(f"[green]✓[/green] Tổ chức bộ máy ({applied.path.name}): {what}")
+    if following:
+        out.print(
+            f"[green]✓[/green] Theo dõi từ ngày {since:%d/%m/%Y}: {', '.join(following)} "
+            "(việc đến hạn trước ngày này được hiển thị nhưng không nhắc, không báo cáo quá hạn)"
+        )
 
 
 @app.command("list")

@@ -13,9 +13,12 @@ from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
 from models.operations.audit import By
 from models.operations.organisation import sync_all
+from models.operations.plans import start_following
 from models.operations.schedule import materialize
 from models.rules.calendar import WorkingCalendar
 from models.types import local_date
+
+PREFECT = By("system", "prefect")
 
 
 @task(name="sync-catalogs", task_run_name="sync the plan catalogs")
@@ -28,6 +31,8 @@ def sync(now: datetime) -> dict[str, int]:
     with session_scope(settings.db_url) as s:
         catalogs = load_catalogs(catalog_paths(settings.catalog_dir))
         results, _ = sync_all(s, catalogs, settings.organisation_file, now=now)
+        # A plan loaded for the first time is followed up from today: its past is not sent at once.
+        start_following(s, local_date(now, settings.tz), now=now, by=PREFECT)
     return {r.plan: r.revision for r in results}
 
 
@@ -40,5 +45,5 @@ def create_assignments(now: datetime) -> int:
             until=local_date(now, settings.tz),
             now=now,
             calendar=WorkingCalendar.from_file(settings.calendar_file),
-            by=By("system", "prefect"),
+            by=PREFECT,
         )

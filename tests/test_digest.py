@@ -20,7 +20,7 @@ from models.db import session_scope
 from models.tables.org import Body
 from models.tables.plan import Duty
 from notifications.runtime import Runtime
-from tests.cli import cli, runner
+from tests.cli import cli, init, runner
 from tests.clock import TZ
 from tests.dues import CALENDAR, H1
 from tests.scenario import at, mixed_half_year
@@ -41,7 +41,7 @@ def half_year(env, smtp, monkeypatch, tmp_path):
     # history (with it, the districts' items of 2025-H1 are no longer escalated after 30/6).
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")
     get_settings.cache_clear()
-    cli("init")
+    init()
     cli("schedule", "--until", AS_OF.date().isoformat())
     with session_scope(env) as s:
         s.execute(update(Duty).where(Duty.ref.like("V.11.%")).values(request=True))

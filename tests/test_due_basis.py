@@ -13,7 +13,7 @@ import pytest
 from models.rules.basis import BASES, basis_label
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import DueRule, half_year, period_label, quarter, report_name, year_period
-from tests.cli import cli, cli_json, status_rows
+from tests.cli import cli, cli_json, init, status_rows
 from tests.conftest import SQLITE_ONLY
 
 D = date.fromisoformat
@@ -54,7 +54,7 @@ def test_days_before_the_cut_off_give_the_same_day_every_year():
 
 @SQLITE_ONLY
 def test_status_and_duty_listings_carry_the_basis_and_the_requests(env):
-    cli("init")
+    init()
     cli("schedule", "--until", "2025-12-31")
     rows = status_rows("2025-12-31")
     assert rows and all(r["basis"] in BASES and r["basis_source"] for r in rows)

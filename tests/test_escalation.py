@@ -17,7 +17,7 @@ from models.tables.assignment import Assignment, State
 from models.tables.audit import AuditEntry
 from models.tables.plan import Duty
 from notifications.runtime import Runtime
-from tests.cli import cli, load_example, status_rows
+from tests.cli import cli, init, load_example, status_rows
 from tests.clock import TZ, at
 from tests.dues import CALENDAR, H1
 
@@ -151,7 +151,7 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
 def test_without_a_directory_levels_rise_and_nothing_is_queued(env, monkeypatch):
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")  # the plan's bodies: none ends before 4/7
     get_settings.cache_clear()
-    cli("init")
+    init()
     cli("schedule", "--until", "2025-06-30")
     runtime = Runtime.from_settings(get_settings())
     assert runtime.escalate(at(date(2025, 7, 4))) == 0

@@ -24,7 +24,7 @@ from notifications.context import Rendering, assignment_context
 from notifications.kinds import KINDS
 from notifications.render import make_message
 from notifications.runtime import Runtime
-from tests.cli import cli, cli_json, status_rows
+from tests.cli import cli, cli_json, init, status_rows
 from tests.clock import TZ
 
 MAIN = "lai-chau-pcmd-2021-2025"
@@ -89,7 +89,7 @@ def two_plans(env, smtp, monkeypatch, tmp_path) -> Runtime:
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")  # the plans' own bodies: Sở LĐ-TB&XH coordinating
     monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
     get_settings.cache_clear()
-    cli("init")
+    init()
     cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
     cli("schedule", "--until", AS_OF.date().isoformat())
     return Runtime.from_settings(get_settings())
@@ -241,7 +241,7 @@ def test_a_reference_to_the_parent_that_is_not_there_is_refused(two_plans, env, 
     line = text[: text.index(old)].count("\n") + 1
     output = " ".join(cli("plan", "check", str(path), code=1).split())
     assert f"{ANNUAL}.yaml:{line}: {entry}" in output, output
-    assert "[unknown-parent" in " ".join(cli("init", code=1).split())
+    assert "[unknown-parent" in " ".join(init(code=1).split())
 
 
 def test_a_bodys_deployment_names_the_plans_it_has_work_in(two_plans):

@@ -28,7 +28,7 @@ from models.tables.audit import AuditEntry
 from models.tables.notification import Notification
 from models.tables.org import Body, Contact, Succession
 from notifications.runtime import Runtime
-from tests.cli import cli, load_example, status_rows
+from tests.cli import cli, init, load_example, status_rows
 from tests.clock import TZ, at
 from tests.conftest import LOADED_AT
 
@@ -96,17 +96,17 @@ def test_the_communes_hold_the_district_duties_due_in_the_second_half_of_2025(or
 
 
 def test_the_default_history_applies_once(env):
-    first = cli("init")
+    first = init()
     assert "39 cơ quan mới" in first
     with session_scope(env) as s:
         counts = [s.exec(select(func.count()).select_from(t)).one() for t in (Body, Succession, AuditEntry)]
     assert counts[1] == 47  # 2 + 1 for the departments, 44 commune hand-overs from 8 districts
-    again = cli("init")
+    again = init()
     assert "Tổ chức bộ máy (lai-chau.yaml): không đổi" in again
     with session_scope(env) as s:
         assert [s.exec(select(func.count()).select_from(t)).one() for t in (Body, Succession, AuditEntry)] == counts
     cli("schedule", "--until", "2025-12-31")
-    assert "Đã tạo 0 lượt" in (cli("init"), cli("schedule", "--until", "2025-12-31"))[1]
+    assert "Đã tạo 0 lượt" in (init(), cli("schedule", "--until", "2025-12-31"))[1]
 
 
 def test_a_history_applied_late_moves_the_open_items_to_the_first_successor(env, monkeypatch):
@@ -227,7 +227,7 @@ def test_an_ended_coordinating_role_without_a_successor_tells_no_coordinator(env
 
 
 def test_org_show_prints_the_organisation_of_a_day(env):
-    cli("init")
+    init()
     july = json.loads(cli_raw("org", "show", "--as-of", "2025-07-01", "--json"))
     assert july["as_of"] == "2025-07-01"
     kinds = Counter(b["kind"] for b in july["bodies"])
@@ -335,7 +335,7 @@ def test_init_refuses_a_malformed_history_and_writes_nothing(env, tmp_path, monk
     path.write_text(CASES["inactive-successor"][0], encoding="utf-8")
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", str(path))
     get_settings.cache_clear()
-    error = cli("init", code=1)
+    error = init(code=1)
     assert "history.yaml:10: successions[0].to[0]:" in error and "[inactive-successor]" in error
     assert "Không ghi gì" in error
     with session_scope(env) as s:
@@ -345,7 +345,7 @@ def test_init_refuses_a_malformed_history_and_writes_nothing(env, tmp_path, monk
 def test_a_missing_history_file_is_refused_not_ignored(env, tmp_path, monkeypatch):
     monkeypatch.setenv("DONDOC_ORGANISATION_FILE", str(tmp_path / "lai-chau.yml"))
     get_settings.cache_clear()
-    assert "lai-chau.yml: no such file [no-file]" in cli("init", code=1)
+    assert "lai-chau.yml: no such file [no-file]" in init(code=1)
 
 
 def test_the_shipped_history_gives_every_entry_its_source_and_what_was_verified():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from config import CONFIG_DIR
-from tests.cli import cli, cli_json, status_rows
+from tests.cli import cli, cli_json, init, status_rows
 
 CATALOG = CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"
 ADDED = """  - ref: V.99.1
@@ -54,7 +54,7 @@ def test_a_revision_names_each_change_and_the_open_items_it_reaches(env, tmp_pat
     assert fresh[("targets", "II.1.a.1", "changed")]["fields"]["threshold"] == {"old": 70, "new": 80}
     assert all(r["open_assignments"] == 0 for r in fresh.values())  # nothing on record yet
 
-    cli("init")
+    init()
     cli("schedule", "--until", "2025-06-30")
     rows = status_rows("2025-06-30")
     still_open = {

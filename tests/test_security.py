@@ -35,7 +35,7 @@ from models.operations.links import issue
 from models.tables.audit import AuditEntry
 from models.tables.link import Purpose
 from models.tables.org import Contact
-from tests.cli import cli, runner
+from tests.cli import cli, init, runner
 from tests.conftest import SQLITE_ONLY
 
 COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
@@ -288,7 +288,7 @@ def test_ids_out_of_range_answer_404(portal):
 )
 def test_cli_ids_out_of_range_are_usage_errors(env, monkeypatch, args):
     monkeypatch.setenv("DONDOC_PORTAL_URL", "https://dondoc.laichau.example")
-    cli("init")
+    init()
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
     said = " ".join(result.output.replace("│", " ").split())

@@ -23,6 +23,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 DONDOC = Path(sys.executable).with_name("dondoc")
 AS_OF = "2025-07-04T17:00"
+PLAN_START = "2021-11-12"  # the replays follow the plan up from its start: every item is told
 
 
 def main() -> None:
@@ -51,7 +52,7 @@ def prefect_ui(chromium: str) -> None:
         run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
         try:
             local.server()
-            run("init")
+            run("init", "--notify-since", PLAN_START)
             run("directory", "import", str(ROOT / "config" / "directory.example.csv"))
             run("schedule", "--until", AS_OF[:10])
             from config.settings import get_settings
@@ -103,7 +104,7 @@ def digest(chromium: str) -> None:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/docs.sqlite3"}
         run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
-        run("init")
+        run("init", "--notify-since", PLAN_START)
         run("directory", "import", str(ROOT / "config" / "directory.example.csv"))
         run("schedule", "--until", AS_OF[:10])
         os.environ.update(env)

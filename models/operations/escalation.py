@@ -28,7 +28,7 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Level, Policy
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.org import Body, Contact, Role, active_on
-from models.tables.plan import Duty, Plan, followed_on
+from models.tables.plan import Duty, Plan, followed_on, told_about
 from models.types import local_date
 
 
@@ -67,7 +67,8 @@ def reached(
             .where(Assignment.state.in_(OPEN_STATES), Assignment.due < today, Assignment.escalation_level < top)
             # Not the items of a body outside its active dates: they stay in its record, untold.
             .join(Body, Body.id == Assignment.body_id)
-            .where(active_on(today), followed_on(today))  # nor a draft or closed plan's
+            # nor a draft or closed plan's, nor what fell due before dondoc began following it up
+            .where(active_on(today), followed_on(today), told_about(EFFECTIVE_DUE))
         )
         .all()
     )

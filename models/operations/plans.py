@@ -1,4 +1,5 @@
-"""A plan's life after loading: the plans on record with their state, and closing one."""
+"""A plan's life after loading: the plans on record with their state, the day dondoc began
+following one up, and closing one."""
 
 from __future__ import annotations
 
@@ -36,10 +37,32 @@ def plans_on(session: Session, day: date) -> list[dict]:
             "period_start": p.period_start.isoformat(),
             "period_end": p.period_end.isoformat(),
             "closed_on": p.closed_on.isoformat() if p.closed_on else None,
+            "notify_since": p.notify_since.isoformat() if p.notify_since else None,
             "open": open_items.get(p.id, 0),
         }
         for p in session.exec(select(Plan).order_by(Plan.id))
     ]
+
+
+def start_following(session: Session, since: date, *, now: datetime, by: By, every: bool = False) -> list[str]:
+    """Record `since` as the day dondoc began following up the plans that have no such day yet
+    (those just loaded), or every plan when `every` (the coordinator said so). Returns their codes."""
+    query = select(Plan) if every else select(Plan).where(Plan.notify_since.is_(None))
+    changed = []
+    for plan in session.exec(query.order_by(Plan.id)):
+        if plan.notify_since != since:
+            record(
+                session,
+                "plan.updated",
+                "plan",
+                plan.id,
+                now=now,
+                by=by,
+                changes={"notify_since": [plan.notify_since and plan.notify_since.isoformat(), since.isoformat()]},
+            )
+            plan.notify_since = since
+            changed.append(plan.code)
+    return changed
 
 
 def close_plan(session: Session, code: str, *, on: date, now: datetime, by: By = CLI) -> tuple[Plan, int]:

@@ -17,7 +17,7 @@ from models.rules.policy import Policy, Step, step_on
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
 from models.tables.notification import dedupe_key
 from models.tables.org import Body, Role, active_on
-from models.tables.plan import Duty, Plan, followed_on
+from models.tables.plan import Duty, Plan, followed_on, told_about
 from models.types import local_date
 
 
@@ -54,9 +54,10 @@ def due_rows(
         # it (the body that held them when due), and its successor's are its successor's.
         .join(Body, Body.id == Assignment.body_id)
         .where(active_on(today))
-        # Nor a plan that is a draft or closed: its open items stay in the record, untold.
+        # Nor a plan that is a draft or closed: its open items stay in the record, untold. Nor
+        # what fell due before dondoc began following the plan up.
         .join(Plan, Plan.id == Duty.plan_id)
-        .where(followed_on(today))
+        .where(followed_on(today), told_about(EFFECTIVE_DUE))
     )
     if body_ids is not None:
         query = query.where(Assignment.body_id.in_(body_ids))

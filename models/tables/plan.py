@@ -29,6 +29,10 @@ class Plan(SQLModel, table=True):
     closed_on: date | None = None
     # The plan this one implements within the province (an annual plan under a five-year plan).
     parent_id: int | None = Field(default=None, foreign_key="plan.id")
+    # The day dondoc began following the plan up (`dondoc init`, or `--notify-since`): what fell due
+    # before it is in status, digests and reports, but never reminded, nagged or escalated, so
+    # that taking up a running plan does not send its whole past at once. None: from its start.
+    notify_since: date | None = None
     revision: int = 1  # a catalog change is a new revision; the audit log keeps what changed
     catalog_digest: str = Field(max_length=64)
     source_file: str
@@ -39,6 +43,12 @@ class Plan(SQLModel, table=True):
         if self.draft:
             return "draft"
         return "closed" if self.closed_on is not None and self.closed_on <= day else "active"
+
+
+def told_about(due: ColumnElement) -> ColumnElement[bool]:
+    """In SQL: an item of the plan (a query over Plan) falling due `due` is one dondoc tells people
+    about: due on or after the day it began following the plan up (`Plan.notify_since`)."""
+    return or_(Plan.notify_since.is_(None), due >= Plan.notify_since)
 
 
 def followed_on(day: date) -> ColumnElement[bool]:
