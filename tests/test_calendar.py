@@ -79,11 +79,11 @@ def test_due_dates_and_reminders_follow_the_corrected_days(calendar):
     # 24/11/2026 counts: Monday 23/11 + 1 is Tuesday 24/11.
     assert calendar.add_working_days(D("2026-11-23"), 1) == D("2026-11-24")
     # The reminder ladder of a duty due Monday 12/1/2026: T-1 falls on the Saturday worked.
-    from models.rules.policy import step_on
+    from models.rules.policy import Nagging, step_on
 
-    t1 = step_on(D("2026-01-12"), (-7, -3, -1, 0), 3, D("2026-01-10"), calendar)
+    t1 = step_on(D("2026-01-12"), (-7, -3, -1, 0), Nagging(3), D("2026-01-10"), calendar)
     assert t1 is not None and (t1.name, t1.on) == ("T-1", D("2026-01-10"))
-    t7 = step_on(D("2026-01-12"), (-7, -3, -1, 0), 3, D("2025-12-31"), calendar)
+    t7 = step_on(D("2026-01-12"), (-7, -3, -1, 0), Nagging(3), D("2025-12-31"), calendar)
     assert t7 is not None and (t7.name, t7.on) == ("T-7", D("2025-12-31"))
 
 

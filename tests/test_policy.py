@@ -38,6 +38,16 @@ def test_steps_by_day(calendar, now, expected):
     assert names(assignment(), at(now), calendar=calendar) == expected
 
 
+def test_nags_fade_after_two_weeks(calendar):
+    """Every 3 working days while the item is fresh, then weekly (config/policy.yaml)."""
+    due = calendar.roll_forward(assignment().due)
+    days = [calendar.add_working_days(due, n) for n in range(1, 31)]
+    nags = {step for day in days for step in names(assignment(), at(day), calendar=calendar)}
+    assert sorted(nags, key=lambda s: int(s[2:])) == ["D+3", "D+6", "D+9", "D+14", "D+19", "D+24", "D+29"]
+    never = POLICY.model_copy(update={"reminders": POLICY.reminders.model_copy(update={"fade_after": None})})
+    assert names(assignment(), at(days[-1]), policy=never, calendar=calendar) == ["D+30"]
+
+
 def test_nothing_for_a_submitted_or_accepted_duty_and_again_once_returned(calendar):
     assert names(assignment(state=State.submitted), at("2025-06-23"), calendar=calendar) == []
     assert names(assignment(state=State.accepted), at("2025-06-23"), calendar=calendar) == []

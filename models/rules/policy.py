@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -30,9 +30,29 @@ class QuietHours(_Strict):
         return moment >= self.start or moment < self.end  # the window spans midnight
 
 
+class Nagging(NamedTuple):
+    """How often an overdue item is nagged: every `every` working days, and once it is
+    `fade_after` working days late, every `then_every` (None: never fades). Nags that fade: the
+    first two weeks press, then a weekly line is enough (the item has reached leadership by then)."""
+
+    every: int
+    fade_after: int | None = None
+    then_every: int = 5
+
+    def offset(self, elapsed: int) -> int:
+        """The latest nag's offset (working days after the due date) on the `elapsed`-th working
+        day late; 0 before the first nag."""
+        if self.fade_after is None or elapsed <= self.fade_after:
+            return elapsed - elapsed % self.every
+        last = self.fade_after - self.fade_after % self.every  # the last frequent nag
+        return last + (elapsed - last) // self.then_every * self.then_every
+
+
 class Reminders(_Strict):
     steps: list[int] = Field([-7, -3, -1, 0], min_length=1)
     overdue_every: int = Field(3, ge=1)
+    fade_after: int | None = Field(10, ge=1)
+    fade_every: int = Field(5, ge=1)
     sms_steps: list[int] = [-1, 0]
     quiet_hours: QuietHours = QuietHours()
 
@@ -152,14 +172,17 @@ class Policy(_Strict):
             ) from exc
 
     @property
-    def default_rule(self) -> tuple[list[int], int]:
-        """(steps, overdue_every) for a duty without an override."""
-        return self.reminders.steps, self.reminders.overdue_every
+    def default_rule(self) -> tuple[list[int], Nagging]:
+        """(steps, nagging) for a duty without an override."""
+        r = self.reminders
+        return r.steps, Nagging(r.overdue_every, r.fade_after, r.fade_every)
 
-    def for_duty(self, ref: str) -> tuple[list[int], int]:
+    def for_duty(self, ref: str) -> tuple[list[int], Nagging]:
         o = self.overrides.get(ref)
-        steps, every = self.default_rule
-        return (o.steps if o and o.steps else steps), (o.overdue_every if o and o.overdue_every else every)
+        steps, nagging = self.default_rule
+        if o and o.overdue_every:
+            nagging = nagging._replace(every=o.overdue_every)
+        return (o.steps if o and o.steps else steps), nagging
 
     def sms_wanted(self, offset: int) -> bool:
         return offset > 0 or offset in self.reminders.sms_steps
@@ -207,19 +230,19 @@ def due_steps(
     """
     if a.state not in OPEN_STATES:
         return []
-    steps, every = policy.for_duty(ref)
-    step = step_on(a.effective_due, tuple(steps), every, local_date(now, tz), calendar)
+    steps, nagging = policy.for_duty(ref)
+    step = step_on(a.effective_due, tuple(steps), nagging, local_date(now, tz), calendar)
     return [step] if step else []
 
 
-def step_on(due: date, steps: tuple[int, ...], every: int, today: date, calendar: WorkingCalendar) -> Step | None:
+def step_on(due: date, steps: tuple[int, ...], nagging: Nagging, today: date, calendar: WorkingCalendar) -> Step | None:
     """The step of an open assignment due `due`, on `today`. It depends on nothing else, so a
     sweep decides once per distinct due date, not once per assignment."""
     due = calendar.roll_forward(due)
     elapsed = calendar.working_days_between(due, today)  # negative before the due day
     offset: int | None
-    if elapsed > 0:  # overdue: a nag every `every` working days
-        offset = elapsed - elapsed % every
+    if elapsed > 0:  # overdue: a nag every few working days, fading
+        offset = nagging.offset(elapsed)
     else:
         offset = max((s for s in steps if s <= elapsed), default=None)
     if offset is None or (offset == 0 and elapsed > 0):
