@@ -181,6 +181,7 @@ def _row_id(name: str):
 # First among a route's parameters: a malformed id is answered before a login or a form is looked at.
 AssignmentId = Annotated[int, _row_id("assignment_id")]
 ExtensionId = Annotated[int, _row_id("extension_id")]
+EvidenceId = Annotated[int, _row_id("evidence_id")]
 FileId = Annotated[int, _row_id("file_id")]
 
 

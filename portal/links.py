@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -21,11 +21,12 @@ from models.operations.confirmation import Submission, reported_targets, submiss
 from models.operations.links import PATHS, spend, verify
 from models.rules.status import classify
 from models.tables.assignment import OPEN_STATES, Assignment
+from models.tables.evidence import Evidence
 from models.tables.link import Link, Purpose
 from models.tables.org import Body, Contact
 from models.tables.plan import Duty
 from notifications.context import assignment_context
-from portal.deps import Context, Ctx, Database, Db, FileId, Form, Now, Page, UploadForm, evidence_file
+from portal.deps import Context, Ctx, Database, Db, EvidenceId, FileId, Form, Now, Page, UploadForm, evidence_file
 from portal.errors import ErrorPage
 from portal.forms import ReceivedForm
 
@@ -73,11 +74,11 @@ def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purp
     return view
 
 
-def _confirm_view(ctx: Context, db: Database, now: datetime, token: str, can_submit: bool) -> dict:
-    """The confirm page again, around a refusal or a receipt (not a view to record)."""
+def _confirm_view(ctx: Context, db: Database, now: datetime, token: str) -> dict:
+    """The confirm page again, around a refusal (not a view to record)."""
     with db() as s:
         link = _verified(s, ctx, token, Purpose.confirm, now)
-        return _view(s, ctx, link, now, purpose=Purpose.confirm, can_submit=can_submit)
+        return _view(s, ctx, link, now, purpose=Purpose.confirm, can_submit=True)
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
@@ -135,24 +136,36 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
     except LinkRefused:
         raise
     except (Refused, ErrorPage) as exc:  # the page again, with the reason and what was typed
-        view = await run_in_threadpool(_confirm_view, ctx, db, now, token, True)
+        view = await run_in_threadpool(_confirm_view, ctx, db, now, token)
         return page("assignment.html", 422, token=token, error=str(exc), form=form.fields, **view)
-    view = await run_in_threadpool(_confirm_view, ctx, db, now, token, False)
-    response = page("receipt.html", token=token, evidence_id=evidence_id, **view)
-    response.background = ctx.send_later(ids)
-    return response
+    # To a page of its own: refreshing the receipt shows it again rather than posting once more.
+    return RedirectResponse(f"/a/{token}/receipt/{evidence_id}", 303, background=ctx.send_later(ids))
+
+
+@router.get("/a/{token}/receipt/{evidence_id}", response_class=HTMLResponse)
+def receipt(evidence_id: EvidenceId, token: str, ctx: Ctx, db: Db, now: Now, page: Page):
+    """A submission's receipt, under a link to its assignment: who may see the assignment's
+    submissions, and nobody else."""
+    with db() as s:
+        link = _verified(s, ctx, token, Purpose.confirm, now)
+        evidence = s.get(Evidence, evidence_id)
+        if evidence is None or evidence.assignment_id != link.assignment_id:
+            raise ErrorPage("Không tìm thấy biên nhận này.", 404)
+        view = _view(s, ctx, link, now, purpose=Purpose.confirm, can_submit=False)
+        review = evidence.review
+    return page("receipt.html", token=token, evidence_id=evidence_id, review=review, **view)
 
 
 @router.post("/a/{token}/extension")
-async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now, page: Page):
+async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now):
     new_due = _date(form.get("due"), "Ngày đề nghị gia hạn")
     if new_due is None:
         raise ErrorPage("Cần chọn ngày đề nghị gia hạn.", 422)
 
-    def ask() -> date:
+    def ask() -> None:
         with db() as s:
             link = _verified(s, ctx, token, Purpose.confirm, now)
-            ext = extension.request(
+            extension.request(
                 s,
                 link.assignment_id,
                 new_due,
@@ -164,9 +177,20 @@ async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now, page
                 contact_id=link.contact_id,
                 by=_by(link),
             )
-            return ext.requested_due
 
-    requested_due = await run_in_threadpool(ask)
+    await run_in_threadpool(ask)
+    return RedirectResponse(f"/a/{token}/extension", 303)  # a refresh shows the request, not a second one
+
+
+@router.get("/a/{token}/extension", response_class=HTMLResponse)
+def extension_asked(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
+    """The request waiting for a decision; once decided, the assignment's page tells how."""
+    with db() as s:
+        link = _verified(s, ctx, token, Purpose.confirm, now)
+        asked = extension.pending(s, link.assignment_id)
+        if asked is None:
+            return RedirectResponse(f"/a/{token}", 303)
+        requested_due = asked.requested_due
     return page(
         "message.html",
         title="Đã gửi đề nghị gia hạn",

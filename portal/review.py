@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse
-from sqlmodel import select
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, SQLModel, select
 from starlette.concurrency import run_in_threadpool
 
 from models.operations import actions, extension
@@ -21,9 +21,23 @@ from models.tables.assignment import Assignment, State
 from models.tables.extension import Decision, Extension
 from models.tables.org import Body
 from models.tables.plan import Duty, Plan
+from models.types import local_date
 from notifications.context import assignment_context
 from portal.auth import Coordinator, CoordinatorPage
-from portal.deps import AssignmentId, Context, Ctx, Database, Db, ExtensionId, FileId, Form, Now, Page, evidence_file
+from portal.deps import (
+    AssignmentId,
+    Context,
+    Ctx,
+    Database,
+    Db,
+    ExtensionId,
+    FileId,
+    Form,
+    Now,
+    Page,
+    Renderer,
+    evidence_file,
+)
 from portal.errors import ErrorPage
 from portal.forms import ReceivedForm
 
@@ -71,64 +85,105 @@ def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Pa
 
 @router.get("/review/{assignment_id}", response_class=HTMLResponse)
 def review_page(assignment_id: AssignmentId, _reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
-    tz = ctx.settings.tz
     with db() as s:
-        a = s.get(Assignment, assignment_id)
-        if a is None:
-            raise ErrorPage("Không có nhiệm vụ này.", 404)
-        duty = assignment_context(s, a.id, now=now, calendar=ctx.runtime.calendar, tz=tz)
-        history = submissions(s, a.id)
-        for h in history:
-            h["submitted_at"] = h["submitted_at"].astimezone(tz)
-        view = {
-            **duty,
-            "status": classify(a, now, tz),
-            "history": history,
-            "extensions": extension.history(s, a.id),
-            "pending": extension.pending(s, a.id),
-            "reviewable": a.state == State.submitted,
-        }
+        view = _review_view(s, ctx, assignment_id, now)
     return page("review.html", **view)
+
+
+def _review_view(s: Session, ctx: Context, assignment_id: int, now: datetime) -> dict:
+    """What the review page shows: the duty, how late the submission under review is, the
+    submissions and the extension requests."""
+    tz, calendar = ctx.settings.tz, ctx.runtime.calendar
+    a = s.get(Assignment, assignment_id)
+    if a is None:
+        raise ErrorPage("Không có nhiệm vụ này.", 404)
+    duty = assignment_context(s, a.id, now=now, calendar=calendar, tz=tz)
+    history = submissions(s, a.id)
+    for h in history:
+        h["submitted_at"] = h["submitted_at"].astimezone(tz)
+    submitted_on = local_date(a.submitted_at, tz) if a.submitted_at else None
+    return {
+        **duty,
+        "status": classify(a, now, tz),
+        "history": history,
+        "extensions": extension.history(s, a.id),
+        "pending": extension.pending(s, a.id),
+        "reviewable": a.state == State.submitted,
+        "submitted_on": submitted_on,
+        # Counted as the deadline is, in working days from the due date (already a working day).
+        "late_days": calendar.working_days_between(duty["due"], submitted_on) if submitted_on else None,
+    }
 
 
 @dataclass(frozen=True)
 class _Subject:
     """What a coordinator decides on: the action (models.operations.actions), the form's two
-    choices (yes first), what to say when none is chosen or the subject is unknown, and the
-    assignment whose page the decision returns to."""
+    choices (yes first), what to say when none is chosen, when a no comes without its reason or
+    when the subject is unknown; its table, the assignment whose page the decision returns to, and
+    the id of the form's comment field."""
 
     decide: Callable
     choices: tuple[str, str]
     unchosen: str
+    unexplained: str
     missing: str
+    table: type[SQLModel]
     assignment_of: Callable
+    comment_field: str
 
 
 SUBMISSION = _Subject(
     actions.decide_submission,
     ("accept", "return"),
-    "Chọn chấp nhận hoặc trả lại.",
+    "Chưa quyết định được: xin bấm “Chấp nhận” hoặc “Trả lại”.",
+    "Chưa trả lại được vì chưa có lý do. Xin ghi lý do trả lại vào ô Ý kiến để đơn vị biết cần bổ sung "
+    "những gì, rồi bấm “Trả lại”.",
     "Không có nhiệm vụ này.",
+    Assignment,
     lambda a: a.id,
+    "comment",
 )
 EXTENSION = _Subject(
     actions.decide_extension,
     ("approve", "refuse"),
-    "Chọn chấp thuận hoặc không chấp thuận.",
+    "Chưa quyết định được: xin bấm “Chấp thuận gia hạn” hoặc “Không chấp thuận”.",
+    "Chưa quyết định được vì chưa có lý do không chấp thuận. Xin ghi lý do vào ô Ý kiến của đề nghị "
+    "gia hạn, rồi bấm “Không chấp thuận”.",
     "Không có đề nghị gia hạn này.",
+    Extension,
     lambda ext: ext.assignment_id,
+    "ext-comment",
 )
 
 
 async def _decide(
-    subject: _Subject, subject_id: int, form: ReceivedForm, reviewer: int, ctx: Context, db: Database, now: datetime
-) -> RedirectResponse:
+    subject: _Subject,
+    subject_id: int,
+    form: ReceivedForm,
+    reviewer: int,
+    ctx: Context,
+    db: Database,
+    now: datetime,
+    page: Renderer,
+) -> Response:
     """A coordinator's decision, the form and the login already checked. Back to the assignment's
-    page; the messages the decision owes go after the response."""
+    page; the messages the decision owes go after the response. A decision left incomplete (no
+    choice, a no without its reason) keeps the page, with what was typed and what is missing."""
     decision = form.get("decision")
-    if decision not in subject.choices:
-        raise ErrorPage(subject.unchosen, 422)
     ruling, by = Ruling(decision == subject.choices[0], form.get("comment")), By(f"contact:{reviewer}", "portal")
+    if decision not in subject.choices or ruling.unexplained:
+
+        def again() -> dict:
+            with db() as s:
+                row = s.get(subject.table, subject_id)
+                if row is None:
+                    raise ErrorPage(subject.missing, 404)
+                return _review_view(s, ctx, subject.assignment_of(row), now)
+
+        view = await run_in_threadpool(again)
+        error = subject.unchosen if decision not in subject.choices else subject.unexplained
+        field = subject.comment_field
+        return page("review.html", 422, error=error, error_field=field, form={field: form.get("comment")}, **view)
 
     def run() -> tuple[int, list[int]]:
         with db() as s:
@@ -148,13 +203,17 @@ async def _decide(
 
 
 @router.post("/review/{assignment_id}")
-async def review_submit(assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    return await _decide(SUBMISSION, assignment_id, form, reviewer, ctx, db, now)
+async def review_submit(
+    assignment_id: AssignmentId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now, page: Page
+):
+    return await _decide(SUBMISSION, assignment_id, form, reviewer, ctx, db, now, page)
 
 
 @router.post("/review/extensions/{extension_id}")
-async def extension_decide(extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now):
-    return await _decide(EXTENSION, extension_id, form, reviewer, ctx, db, now)
+async def extension_decide(
+    extension_id: ExtensionId, form: Form, reviewer: Coordinator, ctx: Ctx, db: Db, now: Now, page: Page
+):
+    return await _decide(EXTENSION, extension_id, form, reviewer, ctx, db, now, page)
 
 
 @router.get("/review/files/{file_id}")

@@ -88,7 +88,8 @@ class Portal:
         page = client.get(url)
         data = {"csrf": self.csrf(page.text), **fields}
         parts = [("files", (name, content, "application/octet-stream")) for name, content in files]
-        return client.post(url, data=data, files=parts or None)
+        # As a browser does: what the page then shows is the receipt the submission redirects to.
+        return client.post(url, data=data, files=parts or None, follow_redirects=True)
 
     def login(self, client: httpx.Client, email: str, password: str) -> httpx.Response:
         page = client.get("/login")

@@ -1,24 +1,37 @@
-"""Directory import: CSV (with or without BOM) and XLSX; every bad row named; all or nothing."""
+"""Directory import: CSV (with or without BOM) and XLSX; every bad row named; all or nothing. A
+coordinator's password, piped or typed on a terminal."""
 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import selectors
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
 from openpyxl import Workbook
 from sqlmodel import select
 from typer.testing import CliRunner
 
 from cli import app
 from config import CONFIG_DIR
+from config.settings import get_settings
 from models.db import session_scope
 from models.errors import InputError
 from models.operations.directory import import_directory
 from models.tables.audit import AuditEntry
 from models.tables.org import Body, Contact
+from tests.cli import cli
 from tests.conftest import LOADED_AT
 from tests.test_catalog_errors import snapshot
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = "body,name,role,email,phone\n"
 GOOD = (
     "so-yte,Nguyễn Thị Lan,focal,Lan.Nguyen@So-Yte.dondoc.example,0912 345 678\n"
@@ -148,3 +161,92 @@ def test_several_bad_rows_are_all_reported(loaded, tmp_path):
     with pytest.raises(InputError) as caught, session_scope(loaded) as s:
         import_directory(s, path, now=LOADED_AT)
     assert [(p.code, p.line) for p in caught.value.problems] == [("invalid-email", 2), ("unknown-body", 6)]
+
+
+COORDINATOR = "daumoi@so-ldtbxh.dondoc.example"
+PASSWORD = "mật-khẩu-đủ-dài-2025"
+
+
+@pytest.fixture
+def directory(env, monkeypatch) -> str:
+    """The example directory, its plan coordinated by Sở LĐ-TB&XH whatever the day (the CLI reads the
+    real clock): the plan's own bodies, not the 2025 reorganisation."""
+    monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")
+    get_settings.cache_clear()
+    cli("init")
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    return env
+
+
+def _password_hash(url: str) -> str | None:
+    with session_scope(url) as s:
+        return s.exec(select(Contact.password_hash).where(Contact.email == COORDINATOR)).one()
+
+
+def test_a_password_piped_on_one_line_is_set(directory):
+    """A script or a secret manager pipes the password once: one line, its newline not part of it."""
+    assert "Đã đặt mật khẩu" in cli("directory", "password", COORDINATOR, input=f"{PASSWORD}\n")
+    stored = _password_hash(directory)
+    assert PasswordHasher().verify(stored, PASSWORD)
+    with pytest.raises(VerificationError):
+        PasswordHasher().verify(stored, f"{PASSWORD}\n")
+
+
+def test_the_help_does_not_call_the_asked_for_password_required():
+    result = CliRunner().invoke(app, ["directory", "password", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    (option,) = [line for line in result.stdout.splitlines() if "--password" in line]
+    assert "required" not in option and "stdin" in option
+
+
+def _on_a_terminal(args: list[str], answers: list[tuple[str, str]], timeout: float = 30) -> tuple[int, str]:
+    """`dondoc args` with a pseudo-terminal for stdin and stdout, typing each answer once its prompt
+    shows; its exit code and what the terminal showed."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import app; app(prog_name='dondoc')", *args],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    os.close(child)
+    terminal = selectors.DefaultSelector()
+    terminal.register(main, selectors.EVENT_READ)
+    received, shown, seen, deadline = b"", "", 0, time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            # The prompt's last space comes once echo is off and typed-ahead input flushed.
+            if answers and (found := shown.find(answers[0][0] + ": ", seen)) >= 0:
+                seen = found + len(answers[0][0])
+                os.write(main, f"{answers.pop(0)[1]}\n".encode())
+            if not terminal.select(0.2):
+                continue
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            received += chunk
+            shown = received.decode(errors="replace")  # whole: a read may end inside a character
+        else:
+            proc.kill()  # a prompt that never came
+        return proc.wait(timeout=10), shown
+    finally:
+        terminal.close()
+        os.close(main)
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_on_a_terminal_the_password_is_asked_twice_in_vietnamese(directory):
+    args = ["directory", "password", COORDINATOR]
+    code, shown = _on_a_terminal(args, [("Mật khẩu", PASSWORD), ("Nhập lại mật khẩu", "another-password-2025")])
+    assert code == 1 and "không khớp" in shown, shown
+    assert _password_hash(directory) is None
+    code, shown = _on_a_terminal(args, [("Mật khẩu", PASSWORD), ("Nhập lại mật khẩu", PASSWORD)])
+    assert code == 0 and "Đã đặt mật khẩu" in shown, shown
+    assert PASSWORD not in shown  # typed unseen
+    assert PasswordHasher().verify(_password_hash(directory), PASSWORD)

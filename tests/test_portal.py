@@ -6,8 +6,9 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from html import escape
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import update
@@ -24,6 +25,7 @@ from models.tables.link import Link, Purpose
 from models.tables.org import Body
 from models.tables.plan import Duty
 from tests.cli import cli, status_rows
+from tests.clock import TZ
 from tests.conftest import SQLITE_ONLY
 from tests.dues import H1
 from tests.portal import PDF, raw_multipart
@@ -132,7 +134,7 @@ def test_submit_receipt_return_resubmit_accept(portal):
 
 
 def _set_password(email: str) -> None:
-    cli("directory", "password", email, input=f"{PASSWORD}\n{PASSWORD}\n")
+    cli("directory", "password", email, input=f"{PASSWORD}\n")
 
 
 def _status(aid: int, as_of: str) -> str:
@@ -252,7 +254,7 @@ def test_filenames_are_stored_safely(portal, client_name, stored_name):
     url = portal.link(portal.assignment())
     with portal.client() as c:
         body, content_type = raw_multipart({"csrf": portal.csrf(c.get(url).text)}, [(client_name, PDF)])
-        assert c.post(url, content=body, headers={"Content-Type": content_type}).status_code == 200
+        assert c.post(url, content=body, headers={"Content-Type": content_type}).status_code == 303  # to the receipt
     assert [p.name for p in portal.evidence_dir_entries()] == [hashlib.sha256(PDF).hexdigest()]
     with session_scope(portal.db) as s:
         (f,) = s.exec(select(EvidenceFile)).all()
@@ -340,7 +342,7 @@ def test_login_is_for_coordinators_only(portal):
         assert c.get("/review").status_code == 303  # to the login page
         assert portal.login(c, COORDINATOR, PASSWORD).status_code == 401  # no password set yet
     _set_password(COORDINATOR)
-    refused = cli("directory", "password", FOCAL, input=f"{PASSWORD}\n{PASSWORD}\n", code=1)
+    refused = cli("directory", "password", FOCAL, input=f"{PASSWORD}\n", code=1)
     assert "không thuộc cơ quan điều phối" in refused
     with portal.client() as c:
         wrong = portal.login(c, COORDINATOR, "wrong password!!")
@@ -368,6 +370,7 @@ def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
         r = c.post(
             f"{url}/extension",
             data={"csrf": portal.csrf(page.text), "due": "2025-06-30", "reason": "Chờ số liệu của các huyện"},
+            follow_redirects=True,
         )
         assert r.status_code == 200 and "30/06/2025" in r.text
         again = c.post(
@@ -417,3 +420,122 @@ def test_the_favicon_is_no_content_not_a_404(portal):
     with portal.client() as client:
         answer = client.get("/favicon.ico")
     assert answer.status_code == 204 and not answer.content
+
+
+@SQLITE_ONLY
+def test_a_receipt_is_a_page_of_its_own_shown_again_on_refresh_and_only_through_the_link(portal):
+    """POST, redirect, GET: refreshing the receipt shows it again instead of posting again (which
+    would be refused as a spent link); the receipt opens only under the link that carried it."""
+    aid, contact = portal.assignment(), portal.contact_id(FOCAL)
+    url = portal.link(aid, contact)
+    with portal.client() as c:
+        page = c.get(url)
+        posted = c.post(url, data={"csrf": portal.csrf(page.text), "reference": "123/BC-SYT"})
+        assert posted.status_code == 303
+        receipt = posted.headers["location"]
+        portal.mail(FOCAL, "[Đã nhận]")  # sent after the response, with a link of its own
+        before = snapshot(portal.db)
+        shown, refreshed = c.get(receipt), c.get(receipt)
+        assert shown.status_code == refreshed.status_code == 200
+        assert snapshot(portal.db) == before  # showing it again changes nothing
+    with session_scope(portal.db) as s:
+        (evidence_id,) = s.exec(select(Evidence.id).where(Evidence.assignment_id == aid)).all()
+    link_path = urlsplit(url).path
+    assert receipt == f"{link_path}/receipt/{evidence_id}"
+    assert "Đã nhận minh chứng" in refreshed.text and f"(số {evidence_id})" in refreshed.text
+    assert "123/BC-SYT" in refreshed.text
+    other = urlsplit(portal.link(portal.assignment(body="cong-an"))).path
+    forged = link_path[:-3] + ("AAA" if not link_path.endswith("AAA") else "BBB")
+    with portal.client() as stranger:
+        assert stranger.get(f"{other}/receipt/{evidence_id}").status_code == 404  # another assignment's link
+        assert stranger.get(f"{forged}/receipt/{evidence_id}").status_code == 403
+        assert stranger.get(f"/receipt/{evidence_id}").status_code == 404  # no link, no receipt
+        assert stranger.get(f"{link_path}/receipt/{evidence_id + 1}").status_code == 404
+
+
+@SQLITE_ONLY
+def test_an_extension_request_is_shown_again_on_refresh(portal):
+    url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
+    with portal.client() as c:
+        page = c.get(url)
+        posted = c.post(
+            f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-06-30", "reason": "Chờ số liệu"}
+        )
+        assert posted.status_code == 303 and posted.headers["location"] == f"{urlsplit(url).path}/extension"
+        for _ in range(2):  # the page and its refresh
+            shown = c.get(posted.headers["location"])
+            assert shown.status_code == 200 and "Đã gửi đề nghị gia hạn" in shown.text and "30/06/2025" in shown.text
+    with session_scope(portal.db) as s:
+        assert len(s.exec(select(Extension)).all()) == 1
+
+
+def _submitted_and_signed_in(portal, coordinator, at: datetime | None = None) -> tuple[int, str]:
+    """An assignment submitted through its link (at `at`), and its review page for a signed-in coordinator."""
+    aid = portal.assignment()
+    if at is not None:
+        portal.clock.now = at
+    with portal.client() as c:
+        assert portal.submit(c, portal.link(aid, portal.contact_id(FOCAL)), reference="123/BC-SYT").status_code == 200
+    _set_password(COORDINATOR)
+    assert portal.login(coordinator, COORDINATOR, PASSWORD).status_code == 303
+    return aid, coordinator.get(f"/review/{aid}").text
+
+
+@SQLITE_ONLY
+def test_returning_without_a_reason_keeps_the_review_page_and_what_was_typed(portal):
+    url = portal.link(portal.assignment(), portal.contact_id(FOCAL))
+    with portal.client() as c:  # an extension asked for first: the page then has both decisions
+        page = c.get(url)
+        c.post(f"{url}/extension", data={"csrf": portal.csrf(page.text), "due": "2025-06-30", "reason": "Chờ số liệu"})
+    with portal.client() as coordinator:
+        aid, page = _submitted_and_signed_in(portal, coordinator)
+        # The browser asks for the reason first; Chấp nhận needs none.
+        assert re.search(r'<textarea id="comment"[^>]* required', page)
+        assert re.search(r'<button[^>]* value="accept" formnovalidate', page)
+        assert re.search(r'<textarea id="ext-comment"[^>]* required', page)
+        before = snapshot(portal.db)
+        returned = coordinator.post(
+            f"/review/{aid}", data={"csrf": portal.csrf(page), "decision": "return", "comment": "   "}
+        )
+        assert returned.status_code == 422
+        assert (
+            "Chưa trả lại được vì chưa có lý do. Xin ghi lý do trả lại vào ô Ý kiến để đơn vị biết cần bổ sung "
+            "những gì, rồi bấm “Trả lại”." in returned.text
+        )
+        assert 'href="#comment"' in returned.text and 'href="/review"' in returned.text  # ways on and back
+        assert f'action="/review/{aid}"' in returned.text  # the form itself, not an error page
+        assert re.search(r'<textarea id="comment"[^>]*>   </textarea>', returned.text)  # as typed
+        refused = coordinator.post(
+            re.search(r'action="(/review/extensions/\d+)"', page).group(1),
+            data={"csrf": portal.csrf(page), "decision": "refuse", "comment": ""},
+        )
+        assert refused.status_code == 422 and "Chưa quyết định được vì chưa có lý do không chấp thuận" in refused.text
+        assert 'href="#ext-comment"' in refused.text and f'action="/review/{aid}"' in refused.text
+    assert snapshot(portal.db) == before  # nothing decided
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize(
+    ("day", "extended_to", "said"),
+    [
+        (19, None, "Nộp ngày 19/06/2025, muộn 2 ngày làm việc so với hạn 17/06/2025."),
+        (21, None, "Nộp ngày 21/06/2025, muộn 3 ngày làm việc so với hạn 17/06/2025."),  # a Saturday: 18, 19, 20
+        (17, None, "Nộp ngày 17/06/2025, đúng hạn (hạn 17/06/2025)."),
+        (10, None, "Nộp ngày 10/06/2025, đúng hạn (hạn 17/06/2025)."),
+        (19, date(2025, 6, 30), "Nộp ngày 19/06/2025, đúng hạn (hạn 30/06/2025)."),
+        (
+            21,
+            date(2025, 6, 20),  # a Friday
+            "Nộp ngày 21/06/2025, sau hạn 20/06/2025 vào ngày nghỉ, chưa muộn ngày làm việc nào.",
+        ),
+    ],
+    ids=["late", "on-a-saturday", "on-the-day", "early", "within-an-extension", "the-day-off-after-an-extension"],
+)
+def test_the_review_page_says_how_late_the_submission_is(portal, day, extended_to, said):
+    """In working days, as the deadline counts them, against the due date in force (an approved
+    extension's), before the coordinator decides."""
+    with session_scope(portal.db) as s:
+        s.execute(update(Assignment).where(Assignment.id == portal.assignment()).values(extended_due=extended_to))
+    with portal.client() as coordinator:
+        _, page = _submitted_and_signed_in(portal, coordinator, datetime(2025, 6, day, 9, 0, tzinfo=TZ))
+    assert said in page
