@@ -32,6 +32,13 @@ def sweep(
 
     result = daily_sweep(as_of=now)
     out.print("[green]✓[/green] " + ", ".join(f"{k}: {v}" for k, v in result.items()))
+    # Where the messages went, in words: one email (and at most one SMS) per person a day.
+    where = "máy chủ thư (SMTP)" if settings.email_url else f"hộp thư đi cục bộ {settings.outbox_dir}"
+    out.print(
+        f"  Đã gửi {result.get('email', 0)} email và {result.get('sms', 0)} SMS "
+        f"({result.get('sent', 0)} lượt nhắc, thông báo theo từng nhiệm vụ); email đến {where}.",
+        soft_wrap=True,
+    )
 
 
 @app.callback()

@@ -47,6 +47,35 @@ _JOINED = (
 )
 
 
+def plan_values(session: Session, plan: Plan) -> dict:
+    """A plan as messages name it: code, title, number, and its citation as a letter writes it,
+    "Kế hoạch số 3742/KH-UBND ngày 12/11/2021 của Ủy ban nhân dân tỉnh Lai Châu" (number and date
+    from the catalog; the issuer is the plan's leadership body, to which its reports go)."""
+    issuer = session.get(Body, plan.leadership_body_id)
+    citation = f"Kế hoạch số {plan.number}" if plan.number else plan.title
+    if plan.number and plan.issued_on:
+        citation += f" ngày {plan.issued_on:%d/%m/%Y}"
+    if plan.number and issuer:
+        citation += f" của {issuer.name}"
+    return {"code": plan.code, "title": plan.title, "number": plan.number, "citation": citation}
+
+
+# How a letter names a person's function when the directory gives only the role.
+ROLE_TITLES = {"focal": "cán bộ đầu mối", "head": "Thủ trưởng", "leader": "Lãnh đạo"}
+
+
+def reader(session: Session, contact: Contact | None, body: Body | None = None) -> dict:
+    """Who a message is for: `name`, and `addressee`, the line after "Kính gửi:" in an official
+    letter: "Đồng chí Hoàng Đức An, Thủ trưởng Sở Y tế", or the body itself when no person is
+    named ("Sở Y tế")."""
+    if contact is None:
+        return {"name": body.label if body else "", "addressee": body.name if body else "Quý cơ quan"}
+    own = session.get(Body, contact.body_id)
+    title = ROLE_TITLES.get(contact.role, "")
+    of = f" của {own.name}" if contact.role == "focal" else f" {own.name}"
+    return {"name": contact.name, "addressee": f"Đồng chí {contact.name}, {title}{of}" if own else contact.name}
+
+
 @dataclass(frozen=True)
 class Rendering:
     """What a message's values are computed against: the run's moment (a replay's `--as-of`), the
@@ -81,9 +110,9 @@ def assignment_context(
     return {
         "assignment_id": a.id,
         "state": a.state,
-        "plan": {"code": plan.code, "title": plan.title, "number": plan.number},
+        "plan": plan_values(session, plan),
         "body": {"code": body.code, "name": body.name, "label": body.label},
-        "contact": {"name": contact.name if contact else body.label},
+        "contact": reader(session, contact, body),
         "duty": {
             "ref": duty.ref,
             "source": duty.source,
@@ -119,7 +148,6 @@ def assignment_context(
         )
         if links and a.state in OPEN_STATES
         else None,
-        "confirm_command": f"dondoc confirm {a.id}",
     }
 
 
@@ -168,7 +196,7 @@ def alert_context(session: Session, row: Notification, contact: Contact | None, 
         **row.context,
         "at": datetime.fromisoformat(row.context["at"]).astimezone(at.tz),
         "state": "open",
-        "contact": {"name": contact.name if contact else ""},
+        "contact": reader(session, contact),
         "plan": None,
         "coordinator": ", ".join(dict.fromkeys(acting_coordinator(session, b, today) for b in bodies)),
     }
@@ -215,6 +243,7 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
             {
                 "assignment_id": a.id,
                 "ref": duty.ref,
+                "source": duty.source,
                 "title": duty.title,
                 "period": period,
                 "due": due,
@@ -234,10 +263,22 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
     # A request body's own head (if the policy tells heads of requests) is asked by the People's
     # Committee; the coordinating body is asked to follow its requests up.
     own = contact is not None and {b["body_id"] for b in requested} == {contact.body_id}
-    return {
+    level = max(levels.values())
+    # How the notice asks: the head of a late body is asked to direct it; provincial leadership
+    # is reported to, for direction; the coordinating body is asked to follow up.
+    audience = (
+        "head"
+        if contact is not None and contact.body_id in {b["body_id"] for b in directed}
+        else (
+            "leadership"
+            if plan and contact is not None and contact.body_id == plan.leadership_body_id
+            else "coordinator"
+        )
+    )
+    notice = {
         "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
-        "contact": {"name": contact.name if contact else ""},
-        "plan": {"code": plan.code, "title": plan.title, "number": plan.number} if plan else None,
+        "contact": reader(session, contact),
+        "plan": plan_values(session, plan) if plan else None,
         "coordinator": coordinator,
         "bodies": directed,
         "requested": requested,
@@ -245,7 +286,9 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
         "request_ask": request_followup(own=own, leadership=leadership, coordinator=coordinator),
         "notes": number_notes(items),
         "count": len(items),
-        "level": max(levels.values()),
+        "level": level,
+        "audience": audience,
         "today": today,
         "step": row.step,
     }
+    return {**notice, "notice": notice}  # `notice` for the part templates (_notice.html) share

@@ -1,5 +1,10 @@
 """The weekly digests as messages: who receives them, their context (figures, chart), queued in
-the outbox once per recipient per ISO week."""
+the outbox once per recipient per ISO week.
+
+Read in thirty seconds: one sentence names the bodies to follow up, the chart shows them at the
+top, and each list gives at most a few items per body, the others counted: a digest of hundreds
+of overdue items stays a few screens long.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from models.operations import outbox
+from models.operations.board import BoardRow
 from models.operations.digest import Digest, build
 from models.operations.org import Roster, acting_body
 from models.rules.calendar import WorkingCalendar
@@ -19,8 +25,12 @@ from models.rules.status import Status
 from models.tables.org import Body, Contact, Role
 from models.tables.plan import Plan, followed_on
 from models.types import local_date
-from notifications.chart import ON_TIME_CHART, on_time_chart
+from notifications.chart import CHART, status_chart
+from notifications.context import plan_values, reader
 from notifications.wording import due_phrase, number_notes, report_of
+
+LISTED_PER_BODY = 3  # items of one body a list shows (the worst, or the first due); the others counted
+NAMED_IN_SUMMARY = 3  # bodies the opening sentence names; the others counted
 
 
 def followed_plans(session: Session, today: date, code: str | None = None) -> list[Plan]:
@@ -55,6 +65,36 @@ def coordinators(session: Session, *, now: datetime, tz: ZoneInfo) -> list[Conta
     return list({c.id: c for c in every}.values())
 
 
+def attention(league: list[BoardRow]) -> str:
+    """The digest's opening sentence: the bodies with overdue items, worst first (`league` is
+    ranked so), the first ones named."""
+    late = [b for b in league if b.counts[Status.overdue]]
+    if not late:
+        return "Không có cơ quan nào cần đôn đốc: không có nhiệm vụ nào quá hạn mà chưa hoàn thành."
+    named = [  # the unit said once, with the first
+        f"{b.body_label} ({b.counts[Status.overdue]}{'' if n else ' nhiệm vụ quá hạn'})"
+        for n, b in enumerate(late[:NAMED_IN_SUMMARY])
+    ]
+    if len(late) > NAMED_IN_SUMMARY:
+        named.append(f"{len(late) - NAMED_IN_SUMMARY} cơ quan khác")
+    listed = ", ".join(named[:-1]) + " và " + named[-1] if len(named) > 1 else named[0]
+    return f"Cần đôn đốc: {listed}."
+
+
+def per_body(items: list[dict], order: list[str], limit: int = LISTED_PER_BODY) -> list[dict]:
+    """`items` (each with its "body" name, already in the order they are read) by body: the bodies
+    in `order` (the ranking, worst first), then the others (not ranked: a request's) by name; of
+    each, its first `limit` items, and how many there are in all and are left out."""
+    by_body: dict[str, list[dict]] = {}
+    for item in items:
+        by_body.setdefault(item["body"], []).append(item)
+    rank = {name: n for n, name in enumerate(order)}
+    return [
+        {"body": body, "shown": listed[:limit], "total": len(listed), "more": max(len(listed) - limit, 0)}
+        for body, listed in sorted(by_body.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+    ]
+
+
 def digest_context(
     session: Session,
     kind: str,
@@ -68,16 +108,28 @@ def digest_context(
     """One plan's digest: its items only, under its title."""
     digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
+    league = digest.league
     attachments, temporary = [], []
-    if digest.league:
+    if league:
         # A fresh folder per message: the file keeps the name the HTML refers to (cid:...); the
         # message removes it once sent (`Message.discard`).
         folder = Path(tempfile.mkdtemp(prefix="dondoc-chart-"))
-        attachments.append(on_time_chart(digest.league, folder / ON_TIME_CHART))
+        attachments.append(status_chart(league, folder / CHART))
         temporary.append(folder)
+    order = [b.body_label for b in league]
+    lists = {
+        name: per_body(items, order)
+        for name, items in (
+            ("requested_late", digest.requested_late),
+            ("escalated", digest.escalated),
+            ("awaiting_review", digest.awaiting_review),
+            ("upcoming", digest.upcoming),
+        )
+    }
     # Every date listed with what falls due on it and who set it, in numbered notes, in the order
-    # the templates list them: the requests, the escalated items, the coming dates.
-    dated = [*digest.requested_late, *digest.escalated, *digest.upcoming]
+    # the templates list them: the requests, the escalated items, the coming dates. Only the items
+    # shown: a note no line refers to is noise.
+    dated = [i for name in ("requested_late", "escalated", "upcoming") for g in lists[name] for i in g["shown"]]
     for item in dated:
         period = period_label(item["period"])
         item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
@@ -94,17 +146,21 @@ def digest_context(
     ]
     return {
         "digest": digest,
+        "league": league,
+        "attention": attention(league),
+        "lists": lists,
+        "listed": LISTED_PER_BODY,
         "children": children,
         "notes": number_notes(dated),
         "leadership": session.get(Body, plan.leadership_body_id).name,
         "S": Status,
         "kind": kind,
-        "chart": ON_TIME_CHART,
+        "chart": CHART,
         "attachments": attachments,
         "temporary": temporary,
-        "plan": {"code": plan.code, "title": plan.title, "number": plan.number, "state": plan.state_on(digest.today)},
+        "plan": {**plan_values(session, plan), "state": plan.state_on(digest.today)},
         "coordinator": coordinating.name,
-        "contact": {"name": contact.name if contact else ""},
+        "contact": reader(session, contact),
         "state": "open",
     }
 

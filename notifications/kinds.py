@@ -33,12 +33,14 @@ Builder = Callable[[Session, Notification, Contact | None, Rendering], dict]
 class Kind:
     """One kind of message. `while_open`: not sent once nothing in it is still open (a reminder of
     a duty submitted since is cancelled). `sms`: it has an SMS form (`<name>-sms.txt`), which an
-    email that keeps failing falls back to."""
+    email that keeps failing falls back to. `daily`: what the sweep queues for a person in a day
+    goes in one message (notifications/daily.py); a row alone keeps its own templates."""
 
     name: str
     build: Builder
     while_open: bool = False
     sms: bool = False
+    daily: bool = False
 
     def context(self, session: Session, row: Notification, at: Rendering) -> dict:
         """The values `row`'s templates see, read from the database now."""
@@ -67,10 +69,10 @@ def register(kind: Kind) -> Kind:
 
 
 # Reminders and overdue nags (models/operations/reminders.py, steps of config/policy.yaml).
-register(Kind("reminder", assignment_message_context, while_open=True, sms=True))
-register(Kind("overdue", assignment_message_context, while_open=True, sms=True))
+register(Kind("reminder", assignment_message_context, while_open=True, sms=True, daily=True))
+register(Kind("overdue", assignment_message_context, while_open=True, sms=True, daily=True))
 # The escalation notice of a day, listing the items still open (models/operations/escalation.py).
-register(Kind("escalation", escalation_context, while_open=True, sms=True))
+register(Kind("escalation", escalation_context, while_open=True, sms=True, daily=True))
 # What happened to a submission or an extension request (models/operations/notices.py).
 register(Kind("receipt", assignment_message_context, sms=True))
 register(Kind("returned", assignment_message_context, sms=True))
@@ -80,3 +82,6 @@ register(Kind("extension", assignment_message_context, sms=True))
 register(Kind("alert", alert_context))
 register(Kind("digest-leadership", digest_message_context))
 register(Kind("digest-coordinator", digest_message_context))
+
+# Answers to what a person did (a receipt, a return, an extension decided) go at once, on their own.
+DAILY_KINDS = frozenset(k.name for k in KINDS.values() if k.daily)

@@ -88,11 +88,15 @@ def filesize_vi(size: int) -> str:
 FILTERS = {
     "dmy": lambda d: d.strftime("%d/%m/%Y"),
     "dm": lambda d: d.strftime("%d/%m"),
+    "moment": lambda m: m.strftime("%H:%M ngày %d/%m/%Y"),  # "09:30 ngày 17/06/2025", as a letter writes it
     "weekday": weekday_vi,
     "number": number_vi,
     "filesize": filesize_vi,
     "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%",
-    "period": period_label,  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
+    "period": period_label,
+    "capitalize_first": lambda text: (
+        text[:1].upper() + text[1:]
+    ),  # Jinja's `capitalize` lowers the rest  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
 }
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from models.operations.links import Links
 from models.rules.calendar import WorkingCalendar
 from models.rules.policy import Policy
 from notifications.channels import Channels
-from notifications.dispatch import dispatch, wall_clock
+from notifications.dispatch import Dispatched, dispatch, wall_clock
 
 log = logging.getLogger(__name__)
 STAGES = {"reminders": "lập tin nhắc việc", "escalation": "báo cáo quá hạn"}
@@ -114,5 +113,5 @@ class Runtime:
 
     def dispatch(
         self, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
-    ) -> Counter:
+    ) -> Dispatched:
         return dispatch(self, now=now, ids=ids, clock=clock)

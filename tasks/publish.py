@@ -118,6 +118,8 @@ def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: d
         "|---|---:|",
         f"| Nhắc việc mới đưa vào hộp thư đi | {planned} |",
         f"| Thông báo quá hạn (cấp 1, 2) | {escalations} |",
+        f"| Email đã gửi (mỗi người nhận một thư trong ngày) | {sent.get('email', 0)} |",
+        f"| SMS đã gửi | {sent.get('sms', 0)} |",
         *(
             f"| {label} | {sent.get(key, 0)} |"
             for key, label in SENT_LABELS

@@ -25,4 +25,6 @@ def escalate_overdue(now: datetime) -> int:
 
 @task(name="dispatch-outbox", task_run_name="send the outbox")
 def dispatch_outbox(now: datetime) -> dict[str, int]:
-    return dict(Runtime.from_settings().dispatch(now))
+    """Rows by status, and the messages that carried them: `email`, `sms`."""
+    sent = Runtime.from_settings().dispatch(now)
+    return {**sent, "email": sent.messages["email"], "sms": sent.messages["sms"]}

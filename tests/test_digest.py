@@ -1,6 +1,7 @@
 """The weekly digests over a replayed half-year (2025-H1) with a known mix of on-time, late,
 awaiting-review, open and overdue items: the figures are checked against an expectation computed
-here from the scenario itself, and every number of the HTML must be in the text part."""
+here from the scenario itself, and every number of the HTML must be in the text part. And the
+issue's case, nothing done at all: hundreds of overdue items, and a digest that stays short."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from collections import Counter
 from datetime import datetime, timedelta
 from html.parser import HTMLParser
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import update
@@ -19,8 +21,9 @@ from config.settings import get_settings
 from models.db import session_scope
 from models.tables.org import Body
 from models.tables.plan import Duty
+from notifications.digests import LISTED_PER_BODY
 from notifications.runtime import Runtime
-from tests.cli import cli, init, runner
+from tests.cli import cli, init, runner, status_rows
 from tests.clock import TZ
 from tests.dues import CALENDAR, H1
 from tests.scenario import at, mixed_half_year
@@ -67,13 +70,121 @@ def half_year(env, smtp, monkeypatch, tmp_path):
     return expected, awaiting, upcoming, overdue_h1, requested, f"bad-daumoi@{late}.dondoc.example"
 
 
+BLOCKS = ("p", "li", "h3", "ul", "tr", "br", "table")  # what begins a line a reader sees
+
+
 class _Text(HTMLParser):
     def __init__(self):
         super().__init__()
         self.parts: list[str] = []
 
+    def handle_starttag(self, tag, attrs):
+        self.parts.append("\n" if tag in BLOCKS else "")
+
+    def handle_endtag(self, tag):
+        self.parts.append("\n" if tag in BLOCKS else "")
+
     def handle_data(self, data):
-        self.parts.append(data)
+        self.parts.append(data.replace("\n", " "))
+
+
+@pytest.fixture
+def nothing_done(env, monkeypatch):
+    """The issue's case: every item of the plan's life open on 4/7/2025, nothing done, nothing on
+    time, the overdue ones escalated to leadership (level 2). Returns the overdue count per body."""
+    monkeypatch.setenv("DONDOC_ORGANISATION_FILE", "")
+    get_settings.cache_clear()
+    init()
+    cli("directory", "import", str(CONFIG_DIR / "directory.example.csv"))
+    cli("schedule", "--until", AS_OF.date().isoformat())
+    Runtime.from_settings(get_settings()).escalate(AS_OF)
+    return {body: c["overdue"] for body, c in overdue_days()[0].items()}
+
+
+def overdue_days() -> tuple[dict[str, Counter], Counter]:
+    """Per body name, from `dondoc status`: its overdue items (not the requests), and the working
+    days they are late in all."""
+    with session_scope(get_settings().db_url) as s:
+        names = {b.code: b.name for b in s.exec(select(Body))}
+    counts: dict[str, Counter] = {}
+    days: Counter = Counter()
+    for r in status_rows(AS_OF.isoformat()):
+        if not r["request"] and r["status"] == "overdue":
+            counts.setdefault(names[r["body"]], Counter())["overdue"] += 1
+            due = datetime.fromisoformat(r["due"]).date()
+            days[names[r["body"]]] += CALENDAR.working_days_between(CALENDAR.roll_forward(due), AS_OF.date())
+    return counts, days
+
+
+def ranked(expected: dict[str, Counter], days: Counter) -> list[str]:
+    """The bodies with something due, worst first: most overdue, then most days late, then the
+    lowest on-time rate, then by name."""
+
+    def key(b: str):
+        c = expected[b]
+        return (-c["overdue"], -days[b], c["done_on_time"] / (c["done_on_time"] + c["done_late"] + c["overdue"]), b)
+
+    return sorted((b for b, c in expected.items() if c["done_on_time"] + c["done_late"] + c["overdue"]), key=key)
+
+
+def lines(part: str) -> list[str]:
+    """A part as the lines a reader sees: the HTML's paragraphs, headings and list items each a
+    line, as in the text part; a text list item without its dash."""
+    if part.lstrip().startswith("<"):
+        parser = _Text()
+        parser.feed(re.sub(r"<(style|title)[^>]*>.*?</\1>", "", part, flags=re.S))
+        part = "".join(parser.parts)
+    return [" ".join(line.split()).removeprefix("- ") for line in part.splitlines() if line.strip()]
+
+
+def listed(part: str, heading: str, unit: str) -> list[tuple[str, int, int, int]]:
+    """The list under `heading` (either case) by body, in its order: (body, the count it says,
+    the items it lists, how many it says it left out)."""
+    section = lines(part)
+    start = next(n for n, line in enumerate(section) if line.upper().startswith(heading.upper()))
+    groups: list[list] = []
+    for line in section[start + 1 :]:
+        if head := re.fullmatch(rf"(.+): (\d+) {unit}", line):
+            groups.append([head[1], int(head[2]), 0, 0])
+        elif more := re.fullmatch(rf"và (\d+) {unit} khác", line):
+            groups[-1][3] = int(more[1])
+        elif groups and line.endswith("ngày làm việc"):
+            groups[-1][2] += 1
+        else:
+            break
+    return [tuple(g) for g in groups]
+
+
+def test_hundreds_of_overdue_items_make_a_short_digest_that_names_the_worst(nothing_done, tmp_path):
+    overdue = nothing_done
+    assert sum(overdue.values()) >= 300  # the issue's case: hundreds, none on time
+    counts, days = overdue_days()
+    order = ranked(counts, days)
+    assert counts[order[0]]["overdue"] == max(overdue.values())
+    page = tmp_path / "digest.html"
+    cli("digest", "--as-of", AS_OF.isoformat(), "--html", str(page))
+    html, text = page.read_text(encoding="utf-8"), template_text()
+    worst = f"Cần đôn đốc: {order[0]} ({overdue[order[0]]} nhiệm vụ quá hạn), {order[1]} ({overdue[order[1]]}), "
+    sentence = f"{worst}{order[2]} ({overdue[order[2]]}) và {len(order) - 3} cơ quan khác."
+    for part in (html, text):
+        said = lines(part)
+        greeting = next(n for n, line in enumerate(said) if line.startswith("Kính gửi: "))
+        assert said[greeting + 1] == sentence, said[: greeting + 2]  # before anything else
+        escalated = listed(part, "Nhiệm vụ đã báo cáo lãnh đạo tỉnh (quá hạn, cấp 2): ", "nhiệm vụ")
+        # Per body, worst first: its count, at most LISTED_PER_BODY of its items, the others counted.
+        assert [body for body, *_ in escalated] == order
+        for body, count, shown, more in escalated:
+            assert (count, shown, more) == (
+                overdue[body],
+                min(overdue[body], LISTED_PER_BODY),
+                max(overdue[body] - LISTED_PER_BODY, 0),
+            ), body
+        assert "xem đầy đủ trong báo cáo tình hình" in part
+    ranking = [line.split(". ", 1)[1].split(":")[0] for line in lines(text) if re.match(r"\d+\. ", line)]
+    assert ranking == order
+    cells = html_cells(html)
+    pairs = list(pairwise(cells))
+    assert all((str(rank), body) in pairs for rank, body in enumerate(order, 1))
 
 
 def numbers(text: str) -> Counter:
@@ -106,14 +217,7 @@ def test_the_leadership_digest_figures_match_the_scenario(half_year, smtp):
     assert f"Chưa hoàn thành, trong hạn: {total['open']}" in body_text
     assert f"Chưa hoàn thành, quá hạn: {total['overdue']}" in body_text
     assert mail.subject.endswith(f"{rate(total)} đúng hạn, {total['overdue']} quá hạn")
-    league = sorted(
-        (b for b in expected if rate(expected[b]) != "-"),
-        key=lambda b: (
-            -expected[b]["done_on_time"]
-            / (expected[b]["done_on_time"] + expected[b]["done_late"] + expected[b]["overdue"]),
-            b,
-        ),
-    )
+    league = ranked(expected, overdue_days()[1])
     cells = html_cells(html)
     for rank, body in enumerate(league, start=1):
         c = expected[body]
@@ -124,7 +228,10 @@ def test_the_leadership_digest_figures_match_the_scenario(half_year, smtp):
     assert f"MINH CHỨNG CHỜ XEM XÉT: {awaiting}" in body_text
     assert f"ĐẾN HẠN TRONG 2 TUẦN TỚI: {upcoming}" in body_text
     assert f"(QUÁ HẠN, CẤP 2): {overdue}\n" in body_text  # every overdue item is as late as the others
-    assert body_text.count(f"quá hạn {LATE_DAYS} ngày làm việc\n") == overdue
+    escalated = listed(body_text, "NHIỆM VỤ ĐÃ BÁO CÁO LÃNH ĐẠO TỈNH", "nhiệm vụ")
+    assert sum(count for _, count, *_ in escalated) == overdue
+    shown = sum(shown for _, _, shown, _ in escalated)  # at most LISTED_PER_BODY of each body's
+    assert body_text.count(f"quá hạn {LATE_DAYS} ngày làm việc\n") == shown
     # Every number leadership reads in the HTML is in the text part as sent, and in our template.
     missing = html_numbers(html) - numbers(text)
     assert not missing, missing
@@ -170,7 +277,7 @@ def test_requests_are_listed_apart_from_the_ranking(half_year, smtp):
     expected = {body: c for body, c in expected.items() if c.total()}
     assert requested and not set(requested) & set(expected)  # item 11's bodies hold only requests
     text = template_text()
-    ranking, rest = text.split("XẾP HẠNG THEO TỶ LỆ ĐÚNG HẠN")[1].split("CÁC NỘI DUNG ĐỀ NGHỊ PHỐI HỢP")
+    ranking, rest = text.split("XẾP HẠNG THEO SỐ NHIỆM VỤ QUÁ HẠN")[1].split("CÁC NỘI DUNG ĐỀ NGHỊ PHỐI HỢP")
     section = rest.split("NHIỆM VỤ ĐÃ BÁO CÁO LÃNH ĐẠO TỈNH")[0]
     total = sum(expected.values(), Counter())
     assert f"tính trên {total.total()} nhiệm vụ của {len(expected)} cơ quan" in text
@@ -184,5 +291,8 @@ def test_requests_are_listed_apart_from_the_ranking(half_year, smtp):
         assert line in section, line
     late = sum(c["overdue"] for c in requested.values())
     assert f"Chưa nhận được kết quả sau hạn: {late}\n" in section
-    assert section.count("ngày làm việc\n") == late  # each listed with its date and its basis note
+    said = listed(section, "Chưa nhận được kết quả sau hạn", "nội dung")
+    assert {body: count for body, count, *_ in said} == {b: c["overdue"] for b, c in requested.items() if c["overdue"]}
+    for body, count, shown, more in said:  # each listed with its date and its basis note, at most
+        assert (shown, more) == (min(count, LISTED_PER_BODY), max(count - LISTED_PER_BODY, 0)), body
     assert "CĂN CỨ XÁC ĐỊNH HẠN\n[1] Hạn theo" in text

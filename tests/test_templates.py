@@ -24,9 +24,14 @@ def context(*, nature: str = "task", request: bool = False, **overrides) -> dict
     """A message's values, as notifications/context.py builds them, for a duty of this `nature`."""
     ctx = {
         "assignment_id": 987654321,
-        "plan": {"code": "lai-chau-pcmd-2021-2025", "title": "Kế hoạch phòng, chống mại dâm", "number": "3742/KH-UBND"},
+        "plan": {
+            "code": "lai-chau-pcmd-2021-2025",
+            "title": "Kế hoạch phòng, chống mại dâm",
+            "number": "3742/KH-UBND",
+            "citation": "Kế hoạch số 3742/KH-UBND ngày 12/11/2021 của Ủy ban nhân dân tỉnh Lai Châu",
+        },
         "body": {"code": LONGEST_BODY.code, "name": LONGEST_BODY.name, "label": LONGEST_BODY.name},
-        "contact": {"name": "Nguyễn Thị Phương Thảo"},
+        "contact": {"name": "Nguyễn Thị Phương Thảo", "addressee": "Đồng chí Nguyễn Thị Phương Thảo, cán bộ đầu mối"},
         "duty": {
             "ref": LONGEST_DUTY.ref,
             "source": LONGEST_DUTY.source,
@@ -41,7 +46,6 @@ def context(*, nature: str = "task", request: bool = False, **overrides) -> dict
         "days_left": 3,
         "coordinator": "Sở Lao động - Thương binh và Xã hội",
         "confirm_url": None,
-        "confirm_command": "dondoc confirm 987654321",
         "step": "T-3",
         "leadership": "Ủy ban nhân dân tỉnh Lai Châu",
         "basis": BASIS,
@@ -84,7 +88,8 @@ def test_email_names_everything_in_vietnamese(kind):
     for part in (m.text, m.html):
         assert "Nguyễn Thị Phương Thảo" in part and LONGEST_BODY.name in part
         assert "Thứ Năm, 18/12/2025" in part and "Năm 2025" in part
-        assert LONGEST_DUTY.source in part and "dondoc confirm 987654321" in part
+        # No command line in a letter: without a portal link, the item's number and where to send
+        assert LONGEST_DUTY.source in part and "mã nhiệm vụ 987654321" in part and "dondoc" not in part
     assert " ".join(LONGEST_DUTY.text.split()) in m.text
     assert ("Còn 3 ngày làm việc" in m.text) if kind == "reminder" else ("quá hạn 4 ngày làm việc" in m.text)
 
@@ -93,7 +98,8 @@ def test_email_names_everything_in_vietnamese(kind):
 def test_a_script_in_a_duty_is_escaped_in_html_only(kind):
     evil = "<script>alert('x')</script>"
     ctx = context(
-        duty={**context()["duty"], "title": evil, "text": f"Nội dung {evil} & hơn"}, contact={"name": "<b>Ai</b>"}
+        duty={**context()["duty"], "title": evil, "text": f"Nội dung {evil} & hơn"},
+        contact={"name": "<b>Ai</b>", "addressee": "Đồng chí <b>Ai</b>"},
     )
     m = make_message(kind, ctx)
     assert "<script>" not in m.html and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in m.html
@@ -158,19 +164,20 @@ def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
     from notifications.kinds import KINDS
     from notifications.render import BUILTIN
 
-    assert {k.name for k in KINDS.values() if k.sms} == {
+    assert {k.name for k in KINDS.values() if k.sms} | {"daily"} == {
         p.name.removesuffix("-sms.txt") for p in BUILTIN.glob("*-sms.txt")
     }
 
 
 def test_every_kind_has_its_templates_and_every_template_its_kind():
     """A kind cannot be half-added: registered without its templates, or templates without it
-    (names starting with `_` are the parts templates include)."""
+    (names starting with `_` are the parts templates include); the message of the day's are its own."""
+    from notifications import daily
     from notifications.kinds import KINDS
     from notifications.render import BUILTIN
 
     assert all(name == k.name for name, k in KINDS.items())
-    assert {t for k in KINDS.values() for t in k.templates} == {
+    assert {t for k in KINDS.values() for t in k.templates} | set(daily.TEMPLATES) == {
         p.name for p in BUILTIN.iterdir() if not p.name.startswith("_")
     }
 

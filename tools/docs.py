@@ -1,7 +1,8 @@
 """`make docs`: pictures of what people see, from a replayed half-year, to docs/*.png.
 
 - The leadership digest of 4/7/2025 over the mixed half-year of tests/scenario.py (fictitious
-  directory), written as HTML by `dondoc digest --html`.
+  directory), written as HTML by `dondoc digest --html`: its first screen.
+- A focal point's message of the day from the same replay, on a desktop and on a phone.
 - The Prefect UI of a `make run`-like instance (`dondoc local`, on free ports): the deployments,
   a body's check, the status board artifact, the event feed.
 Both photographed by headless chromium (Debian's).
@@ -101,8 +102,16 @@ def prefect_ui(chromium: str) -> None:
 
 
 def digest(chromium: str) -> None:
+    """The leadership digest's first screen, and a focal point's message of the day on a desktop
+    and a phone, from the same replayed half-year."""
     with tempfile.TemporaryDirectory() as home:
-        env = {**os.environ, "DONDOC_HOME": home, "DONDOC_DATABASE_URL": f"sqlite:///{home}/docs.sqlite3"}
+        env = {
+            **os.environ,
+            "DONDOC_HOME": home,
+            "DONDOC_DATABASE_URL": f"sqlite:///{home}/docs.sqlite3",
+            "DONDOC_PORTAL_URL": "https://dondoc.laichau.gov.vn",  # links as a real deployment's
+        }
+        env.pop("DONDOC_EMAIL_URL", None)  # the local outbox: the email is read back from its file
         run = lambda *args: subprocess.run([str(DONDOC), *args], env=env, check=True, capture_output=True)  # noqa: E731
         run("init", "--notify-since", PLAN_START)
         run("directory", "import", str(ROOT / "config" / "directory.example.csv"))
@@ -115,20 +124,46 @@ def digest(chromium: str) -> None:
         get_settings.cache_clear()
         moment = datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz)
         mixed_half_year(env["DONDOC_DATABASE_URL"], moment)
-        Runtime.from_settings(get_settings()).escalate(moment)
+        runtime = Runtime.from_settings(get_settings())
+        runtime.escalate(moment)
         page = Path(home) / "digest.html"
         run("digest", "--as-of", AS_OF, "--html", str(page))
+        runtime.enqueue(moment)
+        runtime.dispatch(moment)
+        letter = Path(home) / "email.html"
+        letter.write_text(_daily_email(Path(home) / "outbox", FOCAL_POINT), encoding="utf-8")
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            tab = browser.new_page(viewport={"width": 760, "height": 900})
-            tab.goto(page.as_uri())
-            target = ROOT / "docs" / "leadership-digest.png"
-            target.parent.mkdir(exist_ok=True)
-            tab.screenshot(path=str(target), full_page=True)
+            for source, name, size in (
+                (page, "leadership-digest.png", (760, 1100)),  # the first screen: what is read in 30 s
+                (letter, "email-desktop.png", (1024, 900)),
+                (letter, "email-phone.png", (390, 844)),
+            ):
+                tab = browser.new_page(viewport={"width": size[0], "height": size[1]})
+                tab.goto(source.as_uri())
+                target = ROOT / "docs" / name
+                target.parent.mkdir(exist_ok=True)
+                tab.screenshot(path=str(target))
+                tab.close()
+                print(f"wrote {target.relative_to(ROOT)}")
             browser.close()
-    print(f"wrote {target.relative_to(ROOT)}")
+
+
+FOCAL_POINT = "daumoi@so-vhttdl.dondoc.example"  # several items, some overdue, in the example directory
+
+
+def _daily_email(outbox: Path, to: str) -> str:
+    """The HTML part of the message of the day to `to`, as written to the local outbox."""
+    import email
+    import email.policy
+
+    for path in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["To"] == to and str(message["Subject"]).startswith("V/v"):
+            return message.get_body(("html",)).get_content()
+    raise SystemExit(f"no message of the day to {to} in {outbox}")
 
 
 if __name__ == "__main__":

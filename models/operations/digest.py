@@ -8,10 +8,14 @@ held against the body while it waits for review).
 Requests (`Duty.request`: "Đề nghị ..." to bodies the province does not direct) are counted apart,
 per body, and never ranked with the bodies the province directs; the totals and the ranking are
 those of the duties it assigns.
+
+The ranking puts the bodies that need following up first: what leadership acts on is what is
+overdue, and an on-time rate ranks nobody when nothing is on time.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -54,6 +58,8 @@ class Digest:
     extensions: list[dict]  # coordinator digest: requests awaiting a decision
     requests: list[BoardRow] = field(default_factory=list)  # request duties per body, not ranked
     requested_late: list[dict] = field(default_factory=list)  # request duties past due, nothing received
+    # Per body code, the working days its overdue items (not the requests) are late, added up.
+    late_days: dict[str, int] = field(default_factory=dict)
 
     @property
     def totals(self) -> BoardRow:
@@ -64,9 +70,14 @@ class Digest:
 
     @property
     def league(self) -> list[BoardRow]:
-        """Bodies with something due, best on-time rate first; ties by name."""
+        """Bodies with something due, worst first: most overdue; then the most working days late
+        (of two bodies with as many overdue items, the one further behind); then the lowest
+        on-time rate; by name only when all of these are equal."""
         rated = [b for b in self.bodies if b.on_time_rate is not None]
-        return sorted(rated, key=lambda b: (-b.on_time_rate, b.body_label))
+        return sorted(
+            rated,
+            key=lambda b: (-b.counts[Status.overdue], -self.late_days.get(b.body, 0), b.on_time_rate, b.body_label),
+        )
 
 
 def build(
@@ -84,12 +95,20 @@ def build(
     ).all()
     lines: dict[str, BoardRow] = {}
     requests: dict[str, BoardRow] = {}
+    late_days: Counter[str] = Counter()
     escalated, awaiting, upcoming, requested_late = [], [], [], []
     horizon = today + timedelta(days=UPCOMING_DAYS)
     basis = DueBasis(session, today)
+
+    def late(a: Assignment) -> int:
+        """Working days past its due date (moved off a holiday, it may still be ahead: 0)."""
+        return calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
+
     for a, duty, plan, code, name in rows:
         category = leadership_category(a, now, tz)
         (requests if duty.request else lines).setdefault(code, BoardRow(code, name)).counts[category] += 1
+        if category == Status.overdue and not duty.request:
+            late_days[code] += late(a)
         item = {
             "id": a.id,
             "body": name,
@@ -102,14 +121,10 @@ def build(
             "basis": basis(a, duty, plan),
         }
         is_open = a.state in (State.open, State.returned)
-        if is_open and duty.request and a.effective_due < today:
-            late = calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
-            if late > 0:  # a due day moved off a holiday may still be ahead
-                requested_late.append({**item, "late": late})
+        if is_open and duty.request and a.effective_due < today and (days := late(a)) > 0:
+            requested_late.append({**item, "late": days})
         if is_open and a.escalation_level >= 2:
-            escalated.append(
-                {**item, "late": calendar.working_days_between(calendar.roll_forward(a.effective_due), today)}
-            )
+            escalated.append({**item, "late": late(a)})
         if a.state == State.submitted and a.submitted_at is not None and a.submitted_at <= now:
             awaiting.append({**item, "submitted_at": a.submitted_at.astimezone(tz)})
         if is_open and today <= a.effective_due <= horizon:
@@ -151,6 +166,7 @@ def build(
         extensions,
         sorted(requests.values(), key=lambda b: b.body_label),
         requested_late,
+        dict(late_days),
     )
 
 

@@ -4,7 +4,9 @@ works the same on SQLite and PostgreSQL, and no lock is held while a message is 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, case, update
@@ -59,17 +61,50 @@ def queue(session: Session, rows: list[dict]) -> list[int]:
     return [r[0] for r in session.execute(stmt, rows).all()]
 
 
-def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[tuple[int, str]]:
-    """(id, channel) of the rows due by `now`, the longest waiting first."""
+class Ready(NamedTuple):
+    id: int
+    channel: str
+    recipient: str
+    kind: str
+
+
+def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[Ready]:
+    """The rows due by `now` (or those of `ids`), the longest waiting first."""
     query = (
-        select(Notification.id, Notification.channel)
+        select(Notification.id, Notification.channel, Notification.recipient, Notification.kind)
         .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
         .order_by(Notification.next_attempt_at, Notification.id)
         .limit(limit)
     )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    return [tuple(r) for r in session.exec(query)]
+    return [Ready(*r) for r in session.exec(query)]
+
+
+def claim_for(
+    session: Session,
+    channel: str,
+    recipient: str,
+    kinds: Collection[str],
+    *,
+    now: datetime,
+    claimed_at: datetime,
+    ids: list[int] | None = None,
+) -> list[int]:
+    """Take every row of `kinds` due by `now` for one recipient on one channel (those of `ids`
+    only, if given): the rows one message carries. Returns the ids this worker claimed."""
+    query = select(Notification.id).where(
+        Notification.channel == channel,
+        Notification.recipient == recipient,
+        Notification.kind.in_(kinds),
+        Notification.status.in_(RETRYABLE),
+        Notification.next_attempt_at <= now,
+    )
+    if ids is not None:
+        query = query.where(Notification.id.in_(ids))
+    return [
+        i for i in session.exec(query.order_by(Notification.id)) if claim(session, i, now=now, claimed_at=claimed_at)
+    ]
 
 
 # Built once: this runs for every message, and building the statement costs more than running it.

@@ -99,10 +99,10 @@ def plan(
         by_due = decided[ref] if ref in decided else decided[None]
         decision = by_due.get(due, False)
         if decision is False:
-            steps, every = rules.get(ref, default)
+            steps, nagging = rules.get(ref, default)
             try:
                 day = due if isinstance(due, date) else date.fromisoformat(due)
-                step = step_on(day, tuple(steps), every, today, calendar)
+                step = step_on(day, tuple(steps), nagging, today, calendar)
                 decision = (step, policy.sms_wanted(step.offset)) if step else None
             except Exception as exc:
                 decision = failed.new(exc)

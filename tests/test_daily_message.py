@@ -1,0 +1,76 @@
+"""One message a day (issue 14): a month of sweeps with many overdue items, against the real SMTP
+server and SMS gateway. Each contact receives at most one email and one SMS a day; every item the
+sweep queued for them is in that day's email; a second sweep the same day sends nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from config.settings import get_settings
+from models.db import session_scope
+from models.tables.assignment import Assignment
+from models.tables.notification import Delivery, Notification
+from models.tables.plan import Duty
+from notifications.runtime import Runtime
+from tests.cli import load_example
+from tests.clock import TZ, at
+from tests.dues import CALENDAR
+from tests.servers import SMSGateway
+
+MONTH = [d for d in (date(2025, 12, 1) + timedelta(days=n) for n in range(31)) if CALENDAR.is_working_day(d)]
+
+
+def test_a_month_sends_one_email_and_one_sms_a_day_to_each_contact(env, smtp, monkeypatch):
+    gateway = SMSGateway()
+    monkeypatch.setenv("DONDOC_EMAIL_URL", smtp.url)
+    monkeypatch.setenv("DONDOC_SMS_URL", gateway.url)
+    monkeypatch.setenv("DONDOC_PORTAL_URL", "")  # items show their number: the test finds each in its email
+    get_settings.cache_clear()
+    load_example("2025-12-31")
+    runtime = Runtime.from_settings(get_settings())
+    emails: Counter = Counter()
+    texts: dict[tuple, str] = {}
+    try:
+        for day in MONTH:
+            seen = (len(smtp.received), len(gateway.received))
+            runtime.enqueue(at(day))
+            runtime.escalate(at(day))
+            runtime.dispatch(at(day, 9))  # after the quiet hours: the SMS go too
+            after = (len(smtp.received), len(gateway.received))
+            runtime.enqueue(at(day, 14))  # a second sweep the same day sends nothing
+            runtime.escalate(at(day, 14))
+            runtime.dispatch(at(day, 14))
+            assert (len(smtp.received), len(gateway.received)) == after
+            for r in smtp.received[seen[0] :]:
+                emails[(day, "email", r.to)] += 1
+                texts[(day, r.to)] = r.part("plain")
+            for p in gateway.received[seen[1] :]:
+                emails[(day, "sms", p["to"])] += 1
+                assert p["text"].isascii() and len(p["text"]) <= 160
+    finally:
+        gateway.close()
+    assert emails and max(emails.values()) == 1, "at most one email and one SMS per contact per day"
+
+    with session_scope(env) as s:
+        rows = s.exec(select(Notification).where(Notification.kind.in_(["reminder", "overdue", "escalation"]))).all()
+        refs = dict(s.exec(select(Assignment.id, Duty.ref).join(Duty, Duty.id == Assignment.duty_id)).all())
+        for row in rows:
+            assert row.status in (Delivery.sent, Delivery.cancelled), (row.id, row.status)
+            if row.status != Delivery.sent or row.channel != "email":
+                continue
+            text = texts[(row.created_at.astimezone(TZ).date(), row.recipient)]
+            if row.assignment_id:  # the reader's own item, with its number (no portal link here)
+                assert f"(mã nhiệm vụ {row.assignment_id})" in text
+            else:  # a notice: every item it reported, by its reference
+                assert all(f"; mã {refs[i]})" in text for i, _ in row.context["items"])
+    per_item = Counter(r.channel for r in rows if r.status == Delivery.sent)
+    sent = Counter(channel for _, channel, _ in emails)
+    print(
+        f"\nDecember 2025, {len(MONTH)} working days: {per_item['email']} emails and {per_item['sms']} SMS "
+        f"one per item (before issue 14) -> {sent['email']} emails and {sent['sms']} SMS "
+        f"to {len({to for _, _, to in emails})} addresses"
+    )
+    assert sent["email"] < per_item["email"] / 3 and sent["sms"] < per_item["sms"] / 3
