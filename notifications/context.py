@@ -21,7 +21,7 @@ from models.tables.assignment import OPEN_STATES, Assignment
 from models.tables.extension import Extension
 from models.tables.link import Purpose
 from models.tables.notification import Notification
-from models.tables.org import Body, Contact
+from models.tables.org import Body, Contact, Role
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 from notifications.render import weekday_vi
@@ -266,15 +266,12 @@ def escalation_context(session: Session, row: Notification, contact: Contact | N
     level = max(levels.values())
     # How the notice asks: the head of a late body is asked to direct it; provincial leadership
     # is reported to, for direction; the coordinating body is asked to follow up.
-    audience = (
-        "head"
-        if contact is not None and contact.body_id in {b["body_id"] for b in directed}
-        else (
-            "leadership"
-            if plan and contact is not None and contact.body_id == plan.leadership_body_id
-            else "coordinator"
-        )
-    )
+    if contact is not None and contact.role == Role.head and contact.body_id in {b["body_id"] for b in directed}:
+        audience = "head"  # a late body's head; the coordinating body's own items may be listed to its focal point too
+    elif plan is not None and contact is not None and contact.body_id == plan.leadership_body_id:
+        audience = "leadership"
+    else:
+        audience = "coordinator"
     notice = {
         "state": "open" if items else "submitted",  # nothing left open: the notice is cancelled
         "contact": reader(session, contact),

@@ -89,7 +89,12 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     (coordinator,) = notices(smtp, COORDINATOR)
     assert head.subject.startswith("[Quá hạn – cấp 1]") and "Sở Y tế" in head.subject
     assert "Công an" not in head.part("plain")  # the head reads only their own body's items
+    # Each reader is asked what is theirs to do: the head to direct the body, the coordinating body
+    # to follow up; provincial leadership (below) is reported to, for direction.
+    assert head.part("plain").startswith("Kính gửi: Đồng chí ") and ", Thủ trưởng Sở Y tế." in head.part("plain")
+    assert "Đề nghị đồng chí chỉ đạo đơn vị khẩn trương thực hiện" in head.part("plain")
     text = coordinator.part("plain")
+    assert "Đề nghị đồng chí đôn đốc các cơ quan" in text and "chỉ đạo đơn vị" not in text
     assert "Sở Y tế" in text and "Công an tỉnh" in text and "quá hạn 1 ngày" in text
     with session_scope(env) as s:
         overdue = len(s.exec(select(Assignment).where(Assignment.due == DUE)).all()) - 1  # one extended
@@ -121,7 +126,8 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     sweep(june, D10)
     (leader,) = notices(smtp, LEADER)
     assert leader.subject.startswith("[Quá hạn – cấp 2]")
-    assert "Sở Y tế" in leader.part("plain") and "quá hạn 10 ngày" in leader.part("plain")
+    assert "Sở Y tế" in leader.part("plain") and "quá hạn 10 ngày làm việc" in leader.part("plain")
+    assert "kính báo cáo đồng chí xem xét, chỉ đạo" in leader.part("plain") and "Đề nghị" not in leader.subject
     # All but the one submitted (and the extended one, and the requests).
     assert f": {overdue - 1 - requests} nhiệm vụ" in leader.subject
 
