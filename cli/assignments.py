@@ -73,17 +73,18 @@ def status(as_json: JsonOpt = False, as_of: AsOfOpt = None, body: BodyOpt = None
         mine = [v for v in views if v.plan == p.code]
         heading = f"{p.title} ({p.number or p.code}, {PLAN_STATES[p.state_on(stamp.date())]})"
         if body and mine:
-            _body_list(mine, f"{heading}\n{body}: đến {stamp:%d/%m/%Y}")
+            _body_list(mine, f"{heading}\n{mine[0].body_label}: đến {stamp:%d/%m/%Y}")
         elif not body:
             _board(mine, f"{heading}\nTình hình thực hiện đến {stamp:%H:%M %d/%m/%Y}")
 
 
 def _body_list(views: list, title: str) -> None:
     from models.rules.basis import basis_label
+    from models.rules.periods import period_label
 
     table = Table("Mục", "Nhiệm vụ", "Kỳ", "Hạn", "Căn cứ", "Tình trạng", title=title)
     for v in views:
-        table.add_row(v.ref, v.title, v.period, f"{v.due:%d/%m/%Y}", basis_label(v.basis), v.status.label)
+        table.add_row(v.ref, v.title, period_label(v.period), f"{v.due:%d/%m/%Y}", basis_label(v.basis), v.status.label)
     out.print(table)
 
 

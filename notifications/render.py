@@ -15,6 +15,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
 from models.rules.periods import period_label
 from notifications.sms import SINGLE_PART, fold
+from notifications.wording import capitalised, in_sentence
 
 BUILTIN = Path(__file__).resolve().parent / "templates"
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
@@ -93,10 +94,9 @@ FILTERS = {
     "number": number_vi,
     "filesize": filesize_vi,
     "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%",
-    "period": period_label,
-    "capitalize_first": lambda text: (
-        text[:1].upper() + text[1:]
-    ),  # Jinja's `capitalize` lowers the rest  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
+    "period": period_label,  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
+    "in_sentence": in_sentence,  # "Năm 2025" inside a sentence: "kỳ năm 2025"
+    "capitalize_first": capitalised,  # Jinja's `capitalize` would lower the rest of the sentence
 }
 
 

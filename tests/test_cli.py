@@ -92,6 +92,9 @@ def test_status_board_reads_in_vietnamese(initialised):
     assert counts[3] > 0
     listing = run("status", "--as-of", "2025-06-01", "--body", "so-yte")
     assert "V.BC" in listing and f"{H1:%d/%m/%Y}" in listing  # the 2025-H1 report (17/06)
+    # As a person reads it: the body's name, the period's label, no code.
+    flat = " ".join(listing.split())
+    assert "Sở Y tế: đến 01/06/2025" in flat and "Năm 2024" in flat and "-H2" not in listing
     assert f"{H2:%d/%m/%Y}" not in listing  # 2025-H2, the yearly report, has not begun
     assert f"{H2:%d/%m/%Y}" in run("status", "--as-of", "2025-06-16", "--body", "so-yte")
 

@@ -74,3 +74,35 @@ def test_a_month_sends_one_email_and_one_sms_a_day_to_each_contact(env, smtp, mo
         f"to {len({to for _, _, to in emails})} addresses"
     )
     assert sent["email"] < per_item["email"] / 3 and sent["sms"] < per_item["sms"] / 3
+
+
+def test_the_day_lists_the_most_urgent_first_grouped_by_plan_and_body():
+    from notifications.context import Rendering
+    from notifications.daily import daily_context
+
+    def item(plan: str, body: str, ref: str, days_left: int) -> dict:
+        return {
+            "plan": {"code": plan},
+            "body": {"code": body, "name": body},
+            "duty": {"ref": ref},
+            "days_left": days_left,
+            "basis": "Hạn theo Kế hoạch",
+            "contact": {"name": "A", "addressee": "Đồng chí A"},
+            "coordinator": "Sở Y tế",
+        }
+
+    parts = [
+        ("reminder", item("annual", "so-yte", "1.2", 3)),
+        ("overdue", item("five-year", "so-yte", "V.6.1", -2)),
+        ("overdue", item("annual", "xa-a", "1.1", -9)),
+        ("reminder", item("five-year", "so-yte", "V.1.1", 0)),
+    ]
+    ctx = daily_context(parts, Rendering(at("2025-12-12"), CALENDAR, TZ))
+    listed = [(p["code"], b["code"], [i["duty"]["ref"] for i in b["items"]]) for p in ctx["plans"] for b in p["bodies"]]
+    # The plan with the longest overdue item first; in it, its bodies and items by urgency.
+    assert listed == [
+        ("annual", "xa-a", ["1.1"]),
+        ("annual", "so-yte", ["1.2"]),
+        ("five-year", "so-yte", ["V.6.1", "V.1.1"]),
+    ]
+    assert (ctx["overdue"], ctx["due"], ctx["plan"], ctx["notes"]) == (2, 2, None, ["Hạn theo Kế hoạch"])

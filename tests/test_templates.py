@@ -188,3 +188,10 @@ def test_every_notice_is_a_registered_kind_with_an_sms_form():
     from notifications.kinds import KINDS
 
     assert all(kind in KINDS and KINDS[kind].sms for kind in QUEUED)
+
+
+@pytest.mark.parametrize("kind", ["receipt", "returned"])
+def test_a_period_inside_a_sentence_is_in_lower_case(kind):
+    """ "minh chứng kỳ năm 2025", as running text writes it; the label alone keeps its capital."""
+    subject = make_message(kind, context(period="Năm 2025")).subject
+    assert "kỳ năm 2025" in subject and "Năm 2025" not in subject
