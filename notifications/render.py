@@ -7,9 +7,11 @@ templates *.html, never *.html.j2); text parts are not. A folder in settings ove
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
@@ -86,7 +88,7 @@ def filesize_vi(size: int) -> str:
 
 
 # The filters of every dondoc template, messages and portal pages alike.
-FILTERS = {
+FILTERS: dict[str, Callable[..., Any]] = {
     "dmy": lambda d: d.strftime("%d/%m/%Y"),
     "dm": lambda d: d.strftime("%d/%m"),
     "moment": lambda m: m.strftime("%H:%M ngày %d/%m/%Y"),  # "09:30 ngày 17/06/2025", as a letter writes it
