@@ -208,7 +208,7 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
     from notifications.digests import digest_context  # matplotlib, only for digests
 
     plan = session.exec(select(Plan).where(Plan.code == row.context["plan"])).one()
-    return digest_context(
+    ctx = digest_context(
         session,
         row.kind.removeprefix("digest-"),
         now=datetime.fromisoformat(row.context["as_of"]),
@@ -217,6 +217,9 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
         plan=plan,
         contact=contact,
     )
+    if at.links:  # the lists are capped: a signed link opens them whole on the portal
+        ctx["full_list_url"] = at.links.for_plan(session, plan.id, row.contact_id, now=at.now)
+    return ctx
 
 
 def escalation_context(session: Session, row: Notification, contact: Contact | None, at: Rendering) -> dict:

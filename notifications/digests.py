@@ -81,18 +81,46 @@ def attention(league: list[BoardRow]) -> str:
     return f"Cần đôn đốc: {listed}."
 
 
-def per_body(items: list[dict], order: list[str], limit: int = LISTED_PER_BODY) -> list[dict]:
+def per_body(items: list[dict], order: list[str], limit: int | None = LISTED_PER_BODY) -> list[dict]:
     """`items` (each with its "body" name, already in the order they are read) by body: the bodies
     in `order` (the ranking, worst first), then the others (not ranked: a request's) by name; of
-    each, its first `limit` items, and how many there are in all and are left out."""
+    each, its first `limit` items (None: all), and how many there are in all and are left out."""
     by_body: dict[str, list[dict]] = {}
     for item in items:
         by_body.setdefault(item["body"], []).append(item)
     rank = {name: n for n, name in enumerate(order)}
     return [
-        {"body": body, "shown": listed[:limit], "total": len(listed), "more": max(len(listed) - limit, 0)}
+        {
+            "body": body,
+            "shown": listed[:limit],
+            "total": len(listed),
+            "more": max(len(listed) - (len(listed) if limit is None else limit), 0),
+        }
         for body, listed in sorted(by_body.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
     ]
+
+
+DATED = ("requested_late", "escalated", "upcoming")  # the lists whose items say when they fall due
+
+
+def lists_of(digest: Digest, limit: int | None = LISTED_PER_BODY) -> dict[str, list[dict]]:
+    """The digest's lists by body, the worst bodies first, at most `limit` items each (None: all,
+    the portal's full lists); every item listed with a date says what falls due on it."""
+    order = [b.body_label for b in digest.league]
+    lists = {
+        name: per_body(items, order, limit)
+        for name, items in (
+            ("requested_late", digest.requested_late),
+            ("escalated", digest.escalated),
+            ("awaiting_review", digest.awaiting_review),
+            ("upcoming", digest.upcoming),
+        )
+    }
+    for item in (i for name in DATED for g in lists[name] for i in g["shown"]):
+        period = period_label(item["period"])
+        item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
+        item["report"] = report_of(item["nature"], period)
+    return lists
 
 
 def digest_context(
@@ -116,24 +144,11 @@ def digest_context(
         folder = Path(tempfile.mkdtemp(prefix="dondoc-chart-"))
         attachments.append(status_chart(league, folder / CHART))
         temporary.append(folder)
-    order = [b.body_label for b in league]
-    lists = {
-        name: per_body(items, order)
-        for name, items in (
-            ("requested_late", digest.requested_late),
-            ("escalated", digest.escalated),
-            ("awaiting_review", digest.awaiting_review),
-            ("upcoming", digest.upcoming),
-        )
-    }
-    # Every date listed with what falls due on it and who set it, in numbered notes, in the order
-    # the templates list them: the requests, the escalated items, the coming dates. Only the items
-    # shown: a note no line refers to is noise.
-    dated = [i for name in ("requested_late", "escalated", "upcoming") for g in lists[name] for i in g["shown"]]
-    for item in dated:
-        period = period_label(item["period"])
-        item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
-        item["report"] = report_of(item["nature"], period)
+    lists = lists_of(digest)
+    # Every date listed refers to a numbered note saying who set it, in the order the templates
+    # list them: the requests, the escalated items, the coming dates. Only the items shown: a note
+    # no line refers to is noise.
+    dated = [i for name in DATED for g in lists[name] for i in g["shown"]]
     # A plan with plans under it (a five-year plan's annual plans): their totals, each named.
     children = [
         {
@@ -150,6 +165,7 @@ def digest_context(
         "attention": attention(league),
         "lists": lists,
         "listed": LISTED_PER_BODY,
+        "full_list_url": None,  # a message's signed link to the portal's full lists (context.py)
         "children": children,
         "notes": number_notes(dated),
         "leadership": session.get(Body, plan.leadership_body_id).name,

@@ -30,7 +30,7 @@ from portal.deps import Context, Ctx, Database, Db, EvidenceId, FileId, Form, No
 from portal.errors import ErrorPage
 from portal.forms import ReceivedForm
 
-PURPOSES = {path: purpose for purpose, path in PATHS.items()}  # "a": confirm, "v": view
+PURPOSES = {PATHS[p]: p for p in (Purpose.confirm, Purpose.view)}  # an assignment's pages: "a", "v"
 
 router = APIRouter()
 

@@ -296,3 +296,32 @@ def test_requests_are_listed_apart_from_the_ranking(half_year, smtp):
     for body, count, shown, more in said:  # each listed with its date and its basis note, at most
         assert (shown, more) == (min(count, LISTED_PER_BODY), max(count - LISTED_PER_BODY, 0)), body
     assert "CĂN CỨ XÁC ĐỊNH HẠN\n[1] Hạn theo" in text
+
+
+def test_the_capped_lists_link_to_the_full_lists_on_the_portal(portal):
+    """The digest shows a few items per body; its signed link opens them all on the portal, read
+    only, for the leader it was sent to; the link opens nothing else."""
+    import httpx
+
+    portal.clock.now = AS_OF
+    runtime = Runtime.from_settings(portal.settings)
+    runtime.escalate(AS_OF)  # everything of 2025-H1 is undone: hundreds of items at level 2
+    runtime.digest("leadership", AS_OF)
+    runtime.dispatch(AS_OF)
+    mail = portal.mail(LEADER, "Báo cáo tuần")
+    html, text = mail.part("html"), mail.part("plain")
+    url = re.search(r'href="(http://127\.0\.0\.1:\d+/t/[^"]+)"', html).group(1)
+    assert f"xem danh sách đầy đủ: {url}" in text  # the text part carries it too
+    escalated = listed(text, "Nhiệm vụ đã báo cáo lãnh đạo tỉnh (quá hạn, cấp 2): ", "nhiệm vụ")
+    assert any(more for *_, more in escalated), "the digest's list is capped"
+
+    page = httpx.get(url)
+    assert page.status_code == 200
+    whole = " ".join(lines(page.text))
+    for body, count, _, _ in escalated:  # every body's full count, and as many items as it counts
+        assert f"{body}: {count} nhiệm vụ" in whole
+    shown = sum(shown for _, _, shown, _ in escalated)
+    assert page.text.count("ngày làm việc</li>") >= sum(count for _, count, _, _ in escalated) > shown
+    token = url.rsplit("/", 1)[1]
+    assert httpx.get(f"{portal.url}/t/{token}x").status_code == 403  # forged
+    assert httpx.get(f"{portal.url}/a/{token}").status_code in (403, 404)  # not an assignment's link

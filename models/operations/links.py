@@ -1,4 +1,5 @@
-"""Signed links: how a focal point reaches one assignment's page without an account.
+"""Signed links: how a focal point reaches one assignment's page without an account, and a leader
+a plan's full lists from a digest.
 
 A token is an itsdangerous signature over (link id, expiry), salted with its purpose, so a token
 made for one purpose does not verify for another. The signature proves dondoc issued it; the
@@ -39,11 +40,21 @@ def check_subject(session: Session, assignment_id: int, contact_id: int | None =
 
 
 def issue(
-    session: Session, assignment_id: int, purpose: Purpose, *, now: datetime, days: int, contact_id: int | None, by: By
+    session: Session,
+    assignment_id: int | None,
+    purpose: Purpose,
+    *,
+    now: datetime,
+    days: int,
+    contact_id: int | None,
+    by: By,
+    plan_id: int | None = None,
 ) -> Link:
+    """A new link to an assignment, or (`plan_id`, an overview) to a plan's full lists."""
     link = Link(
         purpose=purpose,
         assignment_id=assignment_id,
+        plan_id=plan_id,
         contact_id=contact_id,
         issued_at=now,
         expires_at=now + timedelta(days=days),
@@ -51,11 +62,12 @@ def issue(
     )
     session.add(link)
     session.flush()
+    entity, entity_id = ("assignment", assignment_id) if assignment_id is not None else ("plan", plan_id)
     record(
         session,
         "link.issued",
-        "assignment",
-        assignment_id,
+        entity,
+        entity_id,
         now=now,
         by=by,
         link=link.id,
@@ -66,14 +78,22 @@ def issue(
 
 
 def current(
-    session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime, days: int
+    session: Session,
+    assignment_id: int | None,
+    contact_id: int | None,
+    *,
+    purpose: Purpose,
+    now: datetime,
+    days: int,
+    plan_id: int | None = None,
 ) -> Link:
-    """A live link for this assignment and contact, reused while it has at least half its life left:
-    each reminder does not need a new row, and no email carries a link about to expire."""
+    """A live link for this assignment (or plan) and contact, reused while it has at least half its
+    life left: each message does not need a new row, and none carries a link about to expire."""
     link = session.exec(
         select(Link)
         .where(
-            Link.assignment_id == assignment_id,
+            Link.assignment_id.is_(None) if assignment_id is None else Link.assignment_id == assignment_id,
+            Link.plan_id.is_(None) if plan_id is None else Link.plan_id == plan_id,
             Link.contact_id.is_(None) if contact_id is None else Link.contact_id == contact_id,
             Link.purpose == purpose,
             Link.used_at.is_(None),
@@ -82,7 +102,9 @@ def current(
         )
         .order_by(Link.id.desc())
     ).first()
-    return link or issue(session, assignment_id, purpose, now=now, days=days, contact_id=contact_id, by=SYSTEM)
+    return link or issue(
+        session, assignment_id, purpose, now=now, days=days, contact_id=contact_id, by=SYSTEM, plan_id=plan_id
+    )
 
 
 def verify(session: Session, token: str, *, purpose: Purpose, secret: str, now: datetime) -> Link:
@@ -122,7 +144,8 @@ def revoke(session: Session, assignment_id: int, *, now: datetime, by: By) -> in
     return result.rowcount
 
 
-PATHS = {Purpose.confirm: "a", Purpose.view: "v"}  # the portal's routes: /a/<token>, /v/<token>
+# The portal's routes: /a/<token>, /v/<token>, /t/<token> ("tình hình": a plan's full lists).
+PATHS = {Purpose.confirm: "a", Purpose.view: "v", Purpose.overview: "t"}
 
 
 @dataclass(frozen=True)
@@ -140,6 +163,11 @@ class Links:
         self, session: Session, assignment_id: int, contact_id: int | None, *, purpose: Purpose, now: datetime
     ) -> str:
         return self.url(current(session, assignment_id, contact_id, purpose=purpose, now=now, days=self.days))
+
+    def for_plan(self, session: Session, plan_id: int, contact_id: int | None, *, now: datetime) -> str:
+        """A read-only link to a plan's full lists (`/t/<token>`), for a digest that caps them."""
+        link = current(session, None, contact_id, purpose=Purpose.overview, now=now, days=self.days, plan_id=plan_id)
+        return self.url(link)
 
     @classmethod
     def from_settings(cls, settings) -> Links | None:

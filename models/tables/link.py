@@ -1,4 +1,4 @@
-"""Signed links to one assignment's page: the row a token is bound to."""
+"""Signed links to one assignment's page, or to a plan's full lists: the row a token is bound to."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from models.types import UTCDateTime
 class Purpose(StrEnum):
     confirm = "confirm"  # view the assignment, submit evidence once, ask for an extension
     view = "view"  # read only: the receipt's link to what was sent
+    overview = "overview"  # read only: a plan's full lists, from a digest whose lists are capped
 
 
 class Link(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     purpose: str = Field(max_length=10)
-    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    assignment_id: int | None = Field(default=None, foreign_key="assignment.id", index=True)  # confirm, view
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")  # overview
     contact_id: int | None = Field(default=None, foreign_key="contact.id")
     issued_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)
