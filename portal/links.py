@@ -70,7 +70,7 @@ def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purp
     with db() as s:
         link = _verified(s, ctx, token, purpose, now)
         view = _view(s, ctx, link, now, purpose=purpose, can_submit=can_submit)
-        record(s, "assignment.viewed", "assignment", link.assignment_id, now=now, by=_by(link), link=link.id)
+        record(s, "assignment.viewed", "assignment", link.assignment_id, now=now, by=link_actor(link), link=link.id)
     return view
 
 
@@ -128,7 +128,7 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
                     policy=ctx.runtime.policy,
                     tz=ctx.settings.tz,
                     date_margin_days=ctx.settings.date_margin_days,
-                    by=_by(link),
+                    by=link_actor(link),
                 )
                 return evidence.id, ids
 
@@ -175,7 +175,7 @@ async def ask_extension(token: str, form: Form, ctx: Ctx, db: Db, now: Now):
                 tz=ctx.settings.tz,
                 date_margin_days=ctx.settings.date_margin_days,
                 contact_id=link.contact_id,
-                by=_by(link),
+                by=link_actor(link),
             )
 
     await run_in_threadpool(ask)
@@ -210,7 +210,7 @@ def link_download(file_id: FileId, prefix: str, token: str, ctx: Ctx, db: Db, no
     return evidence_file(ctx, db, file_id, link.assignment_id)
 
 
-def _by(link: Link) -> By:
+def link_actor(link: Link) -> By:
     """Who acts through a link: its contact, or the link itself when it names none."""
     return By(f"contact:{link.contact_id}" if link.contact_id else f"link:{link.id}", "portal")
 

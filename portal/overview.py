@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from models.operations.audit import By, record
+from models.operations.audit import record
 from models.operations.digest import build
 from models.operations.links import verify
 from models.tables.link import Purpose
@@ -15,6 +15,7 @@ from models.tables.plan import Plan
 from notifications.context import plan_values
 from notifications.digests import attention, lists_of
 from portal.deps import Ctx, Db, Now, Page
+from portal.links import link_actor
 
 router = APIRouter()
 
@@ -33,6 +34,5 @@ def overview(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
             "attention": attention(digest.league),
             "lists": lists_of(digest, limit=None),
         }
-        by = By(f"contact:{link.contact_id}" if link.contact_id else f"link:{link.id}", "portal")
-        record(s, "plan.viewed", "plan", plan.id, now=now, by=by, link=link.id)
+        record(s, "plan.viewed", "plan", plan.id, now=now, by=link_actor(link), link=link.id)
     return page("overview.html", **view)
