@@ -15,9 +15,7 @@ from pathlib import Path
 from models.operations.board import BoardRow
 from models.rules.status import LABELS, Status
 
-# The name the HTML refers to: <img src="cid:ty-le-dung-han.png">. Kept from the on-time-rate chart
-# this one replaced: tests/test_sweep_cli.py looks for it in the email as sent.
-CHART = "ty-le-dung-han.png"
+CHART = "tinh-hinh-co-quan.png"  # the name the HTML refers to: <img src="cid:tinh-hinh-co-quan.png">
 # Unfinished first, from zero: the red overdue segments start at the axis and compare at a glance;
 # then what is still within its deadline, then what is done (late, on time). Colour and the
 # colour of the count written inside.

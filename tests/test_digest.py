@@ -238,8 +238,8 @@ def test_the_leadership_digest_figures_match_the_scenario(half_year, smtp):
     assert not html_numbers(html) - numbers(body_text), html_numbers(html) - numbers(body_text)
     # The chart is an inline image the HTML shows.
     images = [p for p in mail.message.walk() if p.get_content_type() == "image/png"]
-    assert len(images) == 1 and "cid:ty-le-dung-han.png" in html
-    assert images[0]["Content-ID"].strip("<>") == "ty-le-dung-han.png"
+    assert len(images) == 1 and "cid:tinh-hinh-co-quan.png" in html
+    assert images[0]["Content-ID"].strip("<>") == "tinh-hinh-co-quan.png"
     assert images[0].get_payload(decode=True).startswith(b"\x89PNG")
 
 

@@ -117,8 +117,8 @@ def test_digest_send_is_a_flow_run_once_a_week(scheduled, tmp_path):
     assert msg["Subject"].startswith("[Báo cáo tuần]")
     chart = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     assert (
-        chart["Content-ID"] == "<ty-le-dung-han.png>"
-        and "cid:ty-le-dung-han.png" in msg.get_body(("html",)).get_content()
+        chart["Content-ID"] == "<tinh-hinh-co-quan.png>"
+        and "cid:tinh-hinh-co-quan.png" in msg.get_body(("html",)).get_content()
     )
     again = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0 and "queued: 0" in again.stdout  # the same week: nothing twice
