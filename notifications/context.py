@@ -60,20 +60,22 @@ def plan_values(session: Session, plan: Plan) -> dict:
     return {"code": plan.code, "title": plan.title, "number": plan.number, "citation": citation}
 
 
-# How a letter names a person's function when the directory gives only the role.
+# How a letter names a person's function when the directory gives no position, only the role.
 ROLE_TITLES = {"focal": "cán bộ đầu mối", "head": "Thủ trưởng", "leader": "Lãnh đạo"}
 
 
 def reader(session: Session, contact: Contact | None, body: Body | None = None) -> dict:
     """Who a message is for: `name`, and `addressee`, the line after "Kính gửi:" in an official
-    letter: "Đồng chí Hoàng Đức An, Thủ trưởng Sở Y tế", or the body itself when no person is
-    named ("Sở Y tế")."""
+    letter: "Đồng chí Trần Thị Hằng, Phó Chủ tịch Ủy ban nhân dân tỉnh" (the directory's position),
+    else the role in the body ("Đồng chí Hoàng Đức An, Thủ trưởng Sở Y tế"), or the body itself
+    when no person is named ("Sở Y tế")."""
     if contact is None:
         return {"name": body.label if body else "", "addressee": body.name if body else "Quý cơ quan"}
-    own = session.get(Body, contact.body_id)
-    title = ROLE_TITLES.get(contact.role, "")
-    of = f" của {own.name}" if contact.role == "focal" else f" {own.name}"
-    return {"name": contact.name, "addressee": f"Đồng chí {contact.name}, {title}{of}" if own else contact.name}
+    if contact.position:  # the directory's title, as the person's letters are addressed
+        return {"name": contact.name, "addressee": f"Đồng chí {contact.name}, {contact.position}"}
+    own = session.get_one(Body, contact.body_id)
+    of = f" của {own.name}" if contact.role == Role.focal else f" {own.name}"
+    return {"name": contact.name, "addressee": f"Đồng chí {contact.name}, {ROLE_TITLES[contact.role]}{of}"}
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,26 @@ def test_reimport_updates_and_deactivates_without_logging_numbers(loaded, tmp_pa
     assert "0912000999" not in details and "+84912000999" not in details and "@" not in details
 
 
+def test_an_optional_position_column_gives_the_title_letters_use(loaded, tmp_path):
+    from notifications.context import reader
+
+    path = tmp_path / "directory.csv"
+    path.write_text(
+        "body,name,role,email,phone,position\n"
+        "so-yte,Trần Văn Hùng,head,thutruong@so-yte.dondoc.example,,Giám đốc Sở Y tế\n"
+        "so-yte,Nguyễn Thị Lan,focal,lan@so-yte.dondoc.example,,\n",
+        encoding="utf-8",
+    )
+    with session_scope(loaded) as s:
+        import_directory(s, path, now=LOADED_AT)
+    found = contacts(loaded)
+    head, lan = found[("so-yte", "head", "Trần Văn Hùng")], found[("so-yte", "focal", "Nguyễn Thị Lan")]
+    assert (head.position, lan.position) == ("Giám đốc Sở Y tế", None)
+    with session_scope(loaded) as s:
+        assert reader(s, head)["addressee"] == "Đồng chí Trần Văn Hùng, Giám đốc Sở Y tế"
+        assert reader(s, lan)["addressee"] == "Đồng chí Nguyễn Thị Lan, cán bộ đầu mối của Sở Y tế"  # by role
+
+
 def test_the_example_directory_imports(loaded):
     with session_scope(loaded) as s:
         result = import_directory(s, CONFIG_DIR / "directory.example.csv", now=LOADED_AT)

@@ -128,6 +128,10 @@ def test_the_ladder_over_a_replayed_period(june, smtp, env):
     assert leader.subject.startswith("[Quá hạn – cấp 2]")
     assert "Sở Y tế" in leader.part("plain") and "quá hạn 10 ngày làm việc" in leader.part("plain")
     assert "kính báo cáo đồng chí xem xét, chỉ đạo" in leader.part("plain") and "Đề nghị" not in leader.subject
+    # Addressed by the position the directory gives (config/directory.example.csv), not the role.
+    assert leader.part("plain").startswith(
+        "Kính gửi: Đồng chí Trần Thị Hằng, Phó Chủ tịch Ủy ban nhân dân tỉnh Lai Châu."
+    )
     # All but the one submitted (and the extended one, and the requests).
     assert f": {overdue - 1 - requests} nhiệm vụ" in leader.subject
 

@@ -1,5 +1,6 @@
 """The contact directory: CSV or XLSX with columns body,name,role,email,phone, and optionally
-coordinator (x, có or yes marks someone outside the coordinating body who may review).
+coordinator (x, có or yes marks someone outside the coordinating body who may review) and position
+(the person's title as a letter addresses them: "Phó Chủ tịch Ủy ban nhân dân tỉnh").
 
 This module reads and checks; models/operations/directory.py writes. The whole file is checked
 first; one bad row refuses the file, naming every bad row. A valid file is the directory of the
@@ -22,7 +23,7 @@ from models.tables.org import Role
 COLUMNS = ("body", "name", "role", "email", "phone")
 
 
-OPTIONAL = ("coordinator",)
+OPTIONAL = ("coordinator", "position")
 
 
 YES, NO = {"x", "yes", "có", "co", "1", "true"}, {"", "no", "không", "khong", "0", "false"}
@@ -37,6 +38,7 @@ class ContactRow:
     email: str | None
     phone: str | None
     coordinator: bool = False
+    position: str | None = None
 
 
 def _cell(value: object) -> str:
@@ -148,7 +150,8 @@ def parse_directory(path: Path, body_codes: set[str]) -> list[ContactRow]:
             bad("duplicate-contact", f"the same body, role and name as row {seen[key]}")
         seen.setdefault(key, number)
         if len(problems) == before and role is not None:
-            contacts.append(ContactRow(number, body, person, role, email, phone, mark in YES))
+            position = cells.get("position") or None
+            contacts.append(ContactRow(number, body, person, role, email, phone, mark in YES, position))
     if problems:
         raise DirectoryError(problems)
     return contacts

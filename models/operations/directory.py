@@ -35,7 +35,14 @@ def import_directory(session: Session, path: Path, *, now: datetime, by: By = CL
     for r in rows:
         body_id = bodies[r.body].id
         contact = existing.get((body_id, r.role.value, r.name.casefold()))
-        values = {"name": r.name, "email": r.email, "phone": r.phone, "active": True, "coordinator": r.coordinator}
+        values = {
+            "name": r.name,
+            "email": r.email,
+            "phone": r.phone,
+            "active": True,
+            "coordinator": r.coordinator,
+            "position": r.position,
+        }
         if contact is None:
             contact = Contact(body_id=body_id, role=r.role.value, updated_at=now, **values)
             session.add(contact)

@@ -71,5 +71,6 @@ class Contact(SQLModel, table=True):
     phone: str | None = Field(default=None, max_length=20)  # E.164
     active: bool = True
     coordinator: bool = False  # may review in the portal, besides the coordinating body's contacts
+    position: str | None = None  # the title a letter addresses: "Phó Chủ tịch Ủy ban nhân dân tỉnh"
     password_hash: str | None = None  # argon2; set with `dondoc directory password`, portal login only
     updated_at: datetime = Field(sa_type=UTCDateTime)
