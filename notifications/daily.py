@@ -40,6 +40,8 @@ def daily_context(parts: list[tuple[str, dict]], at: Rendering) -> dict:
         "plans": [{**p, "bodies": list(p["bodies"].values())} for p in plans.values()],
         "notes": notes,
         "notices": notices,
+        # Asked, not directed: a body the province does not direct reads "quý cơ quan", "nội dung".
+        "requests_only": bool(items) and all(c["request"] for c in items),
         "overdue": sum(1 for c in items if c["days_left"] < 0),
         "due": sum(1 for c in items if c["days_left"] >= 0),
         "escalated": sum(n["count"] for n in notices),

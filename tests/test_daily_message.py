@@ -86,6 +86,7 @@ def test_the_day_lists_the_most_urgent_first_grouped_by_plan_and_body():
             "body": {"code": body, "name": body},
             "duty": {"ref": ref},
             "days_left": days_left,
+            "request": False,
             "basis": "Hạn theo Kế hoạch",
             "contact": {"name": "A", "addressee": "Đồng chí A"},
             "coordinator": "Sở Y tế",

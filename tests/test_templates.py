@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
 from config import CONFIG_DIR
 from models.intake.catalog.load import load_catalogs
+from notifications.context import Rendering
 from notifications.render import environment, make_message, weekday_vi
 from notifications.sms import fold, is_gsm7
 from notifications.wording import due_wording
+from tests.clock import TZ
+from tests.dues import CALENDAR
 
 CATALOG = load_catalogs([CONFIG_DIR / "plans" / "lai-chau-pcmd-2021-2025.yaml"])[0].catalog
 LONGEST_DUTY = max(CATALOG.duties, key=lambda d: len(d.text))
@@ -195,3 +198,18 @@ def test_a_period_inside_a_sentence_is_in_lower_case(kind):
     """ "minh chứng kỳ năm 2025", as running text writes it; the label alone keeps its capital."""
     subject = make_message(kind, context(period="Năm 2025")).subject
     assert "kỳ năm 2025" in subject and "Năm 2025" not in subject
+
+
+def test_a_day_of_requests_asks_in_the_words_of_a_request():
+    """A body the province does not direct reads "quý cơ quan", "nội dung đề nghị phối hợp" in its
+    message of the day, never "đơn vị có … nhiệm vụ"."""
+    from notifications.daily import daily_context
+
+    at = Rendering(datetime(2025, 12, 15, 8, tzinfo=TZ), CALENDAR, TZ)
+    asked = [("reminder", context(request=True)), ("overdue", context(request=True, days_left=-2))]
+    m = make_message("daily", daily_context(asked, at))
+    assert m.subject.startswith("V/v tình hình thực hiện các nội dung đề nghị phối hợp")
+    assert "1 nội dung đề nghị phối hợp quá hạn" in m.subject and "nhiệm vụ" not in m.subject
+    assert "quý cơ quan có 1 nội dung đã quá hạn" in m.text and "đơn vị có" not in m.text
+    directed = make_message("daily", daily_context([("reminder", context()), ("overdue", context(days_left=-2))], at))
+    assert "đơn vị có 1 nhiệm vụ đã quá hạn" in directed.text
