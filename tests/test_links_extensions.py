@@ -3,8 +3,10 @@ the reminder ladder, and the clean-up of uploads a crash interrupted."""
 
 from __future__ import annotations
 
+import csv
 import os
 import time
+from collections.abc import Callable
 from datetime import date, datetime
 
 import pytest
@@ -67,11 +69,16 @@ def test_production_mode_refuses_the_development_secret(ready):
 
 def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_path):
     directory = tmp_path / "danh-ba.csv"
-    text = (CONFIG_DIR / "directory.example.csv").read_text(encoding="utf-8").splitlines()
-    text[0] += ",coordinator"
-    office = "ubnd-tinh,Lê Minh Mai,head,chanhvanphong@ubnd-tinh.dondoc.example,"
-    text = [line + (",x" if line == office else ",") if i else line for i, line in enumerate(text)]
-    directory.write_text("\n".join(text) + "\n", encoding="utf-8")
+    rows = list(csv.DictReader((CONFIG_DIR / "directory.example.csv").open(encoding="utf-8")))
+    office = "chanhvanphong@ubnd-tinh.dondoc.example"  # the provincial office's chief, marked "x"
+
+    def write(mark: Callable[[dict], str]) -> None:
+        with directory.open("w", encoding="utf-8", newline="") as f:
+            out = csv.DictWriter(f, [*rows[0], "coordinator"])
+            out.writeheader()
+            out.writerows({**r, "coordinator": mark(r)} for r in rows)
+
+    write(lambda r: "x" if r["email"] == office else "")
     cli("directory", "import", str(directory))
     assert "Lê Minh Mai" in cli(
         "directory", "password", "chanhvanphong@ubnd-tinh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n"
@@ -84,8 +91,7 @@ def test_a_contact_marked_coordinator_in_the_directory_may_review(ready, tmp_pat
     assert "không thuộc cơ quan điều phối" in cli(
         "directory", "password", "daumoi@so-ldtbxh.dondoc.example", input=f"{PASSWORD}\n{PASSWORD}\n", code=1
     )
-    text[1] = text[1][:-1] + "maybe"
-    directory.write_text("\n".join(text) + "\n", encoding="utf-8")
+    write(lambda r: "maybe" if r is rows[0] else "")
     assert "row 2" in cli("directory", "import", str(directory), code=1)
 
 
