@@ -1,79 +1,157 @@
-"""One body's check, a deployment per body: a task run per duty, named with its reference and
-title, ending in a state named with the duty's status in Vietnamese ("Quá hạn", "Đúng hạn"), and
-a progress artifact: the share of the body's current duties done, and a table of them with what
-falls due, when, and who set the date."""
+"""One body's check, a deployment per body, run each working morning after the sweep: what the
+body has to do now, in the colours of the Prefect UI.
+
+A task run per item: the current period's item of each duty the body holds, and every earlier one
+not accepted. Each ends in a state named with the item's status in Vietnamese, of the type that
+gives it its colour (`STATE_TYPES`): an overdue item fails (red, "Quá hạn"), everything else
+completes (green), its name telling done on time from done late, open, awaiting review, returned.
+The flow run itself completes, named with the number of overdue items ("Có 3 việc quá hạn"): a
+body behind in its work is not a broken run, and the automations that alert on failed or crashed
+flow runs (flows/automations.py) watch flow runs only. So the dashboard's failed task runs count
+the overdue items of the day, and its flow runs tagged "quá hạn" the bodies they belong to.
+
+Why only two colours: a task run can end in four types. Failed is the only red; Crashed and
+Cancelled say that a process or a person stopped the run, which would send a coordinator looking
+for a fault that is not there.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact
-from prefect.states import Completed, State
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.runtime import flow_run
+from prefect.states import Completed, Failed, State
 
 from config.settings import get_settings
 from models.db import session_scope
-from models.operations.board import DueBasis, current_assignments
+from models.operations.board import DueBasis, duty_holders, present_assignments
+from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.rules.status import STATE_NAMES, Status, classify
-from models.tables.assignment import Assignment
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 from notifications.wording import due_phrase
 
+# The type each status's task run ends in: its colour in the UI (see the module's docstring).
+STATE_TYPES = {status: StateType.FAILED if status is Status.overdue else StateType.COMPLETED for status in Status}
+OVERDUE_TAG = "quá hạn"  # on the flow run of a body with overdue work: the dashboard filters by it
 
-@task(name="list-duties", task_run_name="list the duties of {body}")
-def list_duties(body: str, now: datetime) -> list[tuple[int, str, str]]:
+
+@dataclass(frozen=True)
+class Item:
+    """An item as its task run shows it."""
+
+    assignment_id: int
+    ref: str
+    title: str
+    period: str  # its label: "6 tháng đầu năm 2025"
+    status: Status
+    late: int  # working days past its due date, when overdue
+    detail: str  # the plan, the status, the date with what falls due and who set it
+
+
+def _now(as_of: datetime | str | None) -> datetime:
+    settings = get_settings()
+    if isinstance(as_of, str):  # a run's parameters, before the flow validates them
+        as_of = datetime.fromisoformat(as_of)
+    return (as_of or datetime.now(settings.tz)).astimezone(settings.tz)
+
+
+def _run_name() -> str:
+    """ "Sở Y tế · 3742/KH-UBND · 20/06/2025": the body's name, its plans and the day checked."""
+    body, now = flow_run.parameters["body"], _now(flow_run.parameters.get("as_of"))
     settings = get_settings()
     with session_scope(settings.db_url) as s:
-        return current_assignments(s, body=body, now=now, tz=settings.tz)
+        found = duty_holders(s, now.date(), body=body)
+    return " · ".join([found[0].label, found[0].plan_names] if found else [body]) + f" · {now:%d/%m/%Y}"
 
 
-@task(name="check-duty", task_run_name="{ref} {title}")
-def check_duty(assignment_id: int, ref: str, title: str, now: datetime) -> State:
+@task(name="list-duties", task_run_name="các nhiệm vụ của {body}")
+def list_duties(body: str, now: datetime) -> list[Item]:
     settings = get_settings()
+    calendar = WorkingCalendar.from_file(settings.calendar_file)
+    today = local_date(now, settings.tz)
+    items = []
     with session_scope(settings.db_url) as s:
-        a = s.get(Assignment, assignment_id)
-        duty = s.get(Duty, a.duty_id)
-        status = classify(a, now, settings.tz)
-        due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
-        plan = s.get(Plan, duty.plan_id)
-        basis = DueBasis(s, local_date(now, settings.tz))(a, duty, plan)
-        of_plan = f"Kế hoạch {plan.number or plan.code}"
-    # The plan, the date with what falls due on it and who set it, as everywhere it is shown.
-    return Completed(name=STATE_NAMES[status], message=f"{of_plan}. {status.label}: {due}. {basis}", data=status.value)
+        basis = DueBasis(s, today)
+        for a in present_assignments(s, body=body, now=now, tz=settings.tz):
+            duty = s.get_one(Duty, a.duty_id)
+            plan = s.get_one(Plan, duty.plan_id)
+            status = classify(a, now, settings.tz)
+            late = calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
+            late = late if status is Status.overdue else 0
+            due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
+            lateness = f", quá hạn {late} ngày làm việc" if late else ""
+            detail = f"Kế hoạch {plan.number or plan.code}. {status.label}: {due}{lateness}. {basis(a, duty, plan)}"
+            items.append(Item(a.id, duty.ref, duty.title, period_label(a.period), status, late, detail))
+    return items
+
+
+@task(name="check-duty", task_run_name="{ref} · {period} · {title}")
+def check_duty(ref: str, period: str, title: str, status: Status, detail: str) -> State:
+    """The item's state: its status's name, of its status's type (`STATE_TYPES`)."""
+    kind = Failed if STATE_TYPES[status] is StateType.FAILED else Completed
+    return kind(name=STATE_NAMES[status], message=detail, data=status.value)
 
 
 def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-@flow(name="body-check", flow_run_name="{body}")
-def check_body(body: str, as_of: datetime | None = None) -> dict[str, int]:
+def _tag_run(body: str, now: datetime, overdue: bool) -> None:
+    """The body's code and plans as tags, and "quá hạn" when it has overdue work, on this run
+    however it was started (a deployment gives its tags; a run from code has none)."""
+    settings = get_settings()
+    with session_scope(settings.db_url) as s:
+        found = duty_holders(s, now.date(), body=body)
+    plans = [code for code, _ in found[0].plans] if found else []
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run.get_id())
+        tags = {*run.tags, "dondoc", "body", body, *plans} - {OVERDUE_TAG}
+        client.update_flow_run(run.id, tags=sorted(tags | ({OVERDUE_TAG} if overdue else set())))
+
+
+@flow(name="body-check", flow_run_name=_run_name)
+def check_body(body: str, as_of: datetime | None = None) -> State:
     """`as_of` replays a moment; by default now."""
-    now = as_of or datetime.now(get_settings().tz)
-    duties = list_duties(body, now)
-    states = [check_duty(aid, ref, title[:80], now, return_state=True) for aid, ref, title in duties]
-    statuses = Counter(Status(s.result()) for s in states)
+    now = _now(as_of)
+    items = list_duties(body, now)
+    for item in items:
+        check_duty(item.ref, item.period, item.title[:80], item.status, item.detail, return_state=True)
+    statuses = Counter(i.status for i in items)
     done = statuses[Status.done_on_time] + statuses[Status.done_late]
+    name = flow_run.name or body
     create_progress_artifact(
-        100 * done / len(states) if states else 100.0,
+        100 * done / len(items) if items else 100.0,
         key=f"tien-do-{body}",
-        description=f"{body}: {done}/{len(states)} nhiệm vụ kỳ hiện tại đã hoàn thành",
+        description=f"{name}: {done}/{len(items)} nhiệm vụ đã hoàn thành",
     )
+    # The overdue first, the longest late first; then the rest by due date.
+    worst_first = sorted(items, key=lambda i: (i.status is not Status.overdue, -i.late))
     create_markdown_artifact(
         "\n".join(
             [
-                "| Mục | Nhiệm vụ | Kế hoạch, tình trạng, hạn và căn cứ của hạn |",
-                "|---|---|---|",
+                f"# {name}",
+                "",
+                "| Mục | Kỳ | Nhiệm vụ | Tình trạng | Quá hạn | Kế hoạch, hạn và căn cứ của hạn |",
+                "|---|---|---|---|---:|---|",
                 *(
-                    f"| {ref} | {_cell(title)} | {_cell(s.message or '')} |"
-                    for (_, ref, title), s in zip(duties, states, strict=True)
+                    f"| {i.ref} | {i.period} | {_cell(i.title)} | {STATE_NAMES[i.status]} | "
+                    f"{f'{i.late} ngày' if i.late else ''} | {_cell(i.detail)} |"
+                    for i in worst_first
                 ),
             ]
         ),
         key=f"nhiem-vu-{body}",
-        description=f"{body}: các nhiệm vụ kỳ hiện tại, hạn và căn cứ xác định hạn",
+        description=f"{name}: việc quá hạn trước, hạn và căn cứ xác định hạn",
     )
-    return {STATE_NAMES[k]: v for k, v in statuses.items()}
+    overdue = statuses[Status.overdue]
+    _tag_run(body, now, overdue > 0)
+    counts = {STATE_NAMES[k]: v for k, v in statuses.items()}
+    return Completed(name=f"Có {overdue} việc quá hạn" if overdue else "Không có việc quá hạn", data=counts)

@@ -7,7 +7,6 @@ Saturday may be a make-up working day; on a day off it finds nothing new to send
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +14,6 @@ from pathlib import Path
 from prefect import Flow, flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron
-from sqlmodel import func, select
 
 from config.settings import Settings, get_settings
 from flows.alert import alert_coordinators
@@ -25,49 +23,21 @@ from flows.digest import weekly_digest
 from flows.review import review_assignment
 from flows.sweep import daily_sweep, publish_events
 from models.db import session_scope
-from models.tables.assignment import Assignment
-from models.tables.org import Body, active_on
-from models.tables.plan import Duty, Plan
+from models.operations.board import Holder
+from models.operations.board import duty_holders as holders
 
 SWEEP_CRON = "0 7 * * 1-6"
 SYNC_CRON = "30 6 * * 1-6"
-BODY_CRON = "30 7 * * 1"
+BODY_CRON = "30 7 * * 1-6"  # after the sweep: the dashboard shows the day's overdue work
 DIGEST_CRON = "0 8 * * 1"
 EVENTS_CRON = "*/5 * * * *"
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@dataclass(frozen=True)
-class Holder:
-    """A body with a check of its own: its code, the name people read, the plans it has work in."""
-
-    code: str
-    label: str
-    plans: tuple[tuple[str, str], ...]  # (code, number: "3742/KH-UBND", or the code where a plan has none)
-
-
 def duty_holders(settings: Settings) -> list[Holder]:
-    """The bodies active today that hold a duty, or assignments passed to them by a succession (a
-    commune holds its former district's), in a plan that is not a draft. UBND tỉnh reads digests;
-    it has no body check."""
-    today = datetime.now(settings.tz).date()
-    plan_name = func.coalesce(Plan.number, Plan.code)
-    by_duty = (
-        select(Body.id, Plan.code, plan_name).join(Duty, Duty.body_id == Body.id).join(Plan, Plan.id == Duty.plan_id)
-    )
-    by_assignment = (
-        select(Body.id, Plan.code, plan_name)
-        .join(Assignment, Assignment.body_id == Body.id)
-        .join(Duty, Duty.id == Assignment.duty_id)
-        .join(Plan, Plan.id == Duty.plan_id)
-    )
-    plans: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    """The bodies with a check of their own today (models/operations/board.py)."""
     with session_scope(settings.db_url) as s:
-        for query in (by_duty, by_assignment):
-            for body_id, code, name in s.exec(query.where(Plan.draft.is_(False), active_on(today)).distinct()):
-                plans[body_id].add((code, name))
-        bodies = s.exec(select(Body).where(Body.id.in_(list(plans))).order_by(Body.code)).all()
-        return [Holder(b.code, b.label, tuple(sorted(plans[b.id]))) for b in bodies]
+        return holders(s, datetime.now(settings.tz).date())
 
 
 @dataclass(frozen=True)
@@ -173,9 +143,11 @@ def specs(settings: Settings | None = None) -> list[Spec]:
                     # The plans it has work in: their codes as tags to filter by, their numbers to read.
                     "tags": ["dondoc", "body", h.code, *(code for code, _ in h.plans)],
                     "parameters": {"body": h.code},
+                    # The slug of when it ran on Mondays: a server updates a schedule by its slug
+                    # and keeps those it is not sent, so a new slug would leave the old one running.
                     "schedules": cron(BODY_CRON, f"body-{h.code}-monday"),
-                    "description": f"Kiểm tra các nhiệm vụ của {h.label} (Kế hoạch "
-                    f"{', '.join(number for _, number in h.plans)}): mỗi nhiệm vụ một task run.",
+                    "description": f"{h.label}: kiểm tra các nhiệm vụ theo Kế hoạch {h.plan_names}, mỗi "
+                    "nhiệm vụ một task run (việc quá hạn màu đỏ: trạng thái Quá hạn).",
                 },
             )
             for h in duty_holders(settings)

@@ -14,9 +14,9 @@ from starlette.concurrency import run_in_threadpool
 
 from models.operations import actions, extension
 from models.operations.audit import By
-from models.operations.board import DueBasis
+from models.operations.board import DueBasis, assignment_views
 from models.operations.confirmation import Ruling, submissions
-from models.rules.status import classify
+from models.rules.status import Status, classify
 from models.tables.assignment import Assignment, State
 from models.tables.extension import Decision, Extension
 from models.tables.org import Body
@@ -50,16 +50,20 @@ def home():
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page):
+def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Page, body: str | None = None):
+    """What waits for review; with `?body=<code>` (the link of a body's check), that body's only,
+    after what it still owes."""
     tz = ctx.settings.tz
     with db() as s:
+        shown = _body(s, body) if body else None
+        only = (Body.id == shown.id,) if shown else ()
         # Plan by plan (a coordinator may coordinate several), oldest submission first.
         submitted = s.exec(
             select(Assignment, Duty, Body, Plan)
             .join(Duty, Duty.id == Assignment.duty_id)
             .join(Body, Body.id == Assignment.body_id)
             .join(Plan, Plan.id == Duty.plan_id)
-            .where(Assignment.state == State.submitted)
+            .where(Assignment.state == State.submitted, *only)
             .order_by(Plan.id, Assignment.submitted_at)
         ).all()
         pending = s.exec(
@@ -67,7 +71,7 @@ def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Pa
             .join(Assignment, Assignment.id == Extension.assignment_id)
             .join(Duty, Duty.id == Assignment.duty_id)
             .join(Body, Body.id == Assignment.body_id)
-            .where(Extension.decision == Decision.pending)
+            .where(Extension.decision == Decision.pending, *only)
             .order_by(Extension.requested_at)
         ).all()
         waiting = [
@@ -80,7 +84,38 @@ def review_list(_reviewer: CoordinatorPage, ctx: Ctx, db: Db, now: Now, page: Pa
             {"ext": e, "a": a, "duty": d, "body": b, "plan": (p := s.get(Plan, d.plan_id)), "basis": basis(a, d, p)}
             for e, a, d, b in pending
         ]
-    return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz))
+        work = _unfinished(s, ctx, shown.code, now) if shown else []
+    return page("review_list.html", waiting=waiting, asked=asked, now=now.astimezone(tz), body=shown, work=work)
+
+
+def _body(s: Session, code: str) -> Body:
+    body = s.exec(select(Body).where(Body.code == code)).first()
+    if body is None:
+        raise ErrorPage(f"Không có cơ quan với mã “{code}”.", 404)
+    return body
+
+
+# Late counts only what the body still owes: a submission awaiting review is the coordinator's
+# to decide (its review page says how late it came).
+_DONE = (Status.done_on_time, Status.done_late)
+
+
+def _unfinished(s: Session, ctx: Context, code: str, now: datetime) -> list[dict]:
+    """A body's assignments begun by `now` and not accepted: the overdue first, the most working
+    days late first (counted as the digests count them, from the due date in force moved off a day
+    off), then the others by due date."""
+    tz, calendar = ctx.settings.tz, ctx.runtime.calendar
+    today = local_date(now, tz)
+    views = [v for v in assignment_views(s, now=now, tz=tz, body=code) if v.status not in _DONE]
+    plans = {p.code: p for p in s.exec(select(Plan).where(Plan.code.in_({v.plan for v in views})))}
+    work = []
+    for v in views:
+        late = 0
+        if v.status != Status.submitted:
+            late = max(calendar.working_days_between(calendar.roll_forward(v.due), today), 0)
+        work.append({"v": v, "plan": plans[v.plan], "late": late})
+    # Stable: among equals, the listing's order (plan by plan, by due date, in the plan's order).
+    return sorted(work, key=lambda w: (w["late"] == 0, -w["late"], w["v"].due))
 
 
 @router.get("/review/{assignment_id}", response_class=HTMLResponse)

@@ -8,26 +8,32 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 from prefect import task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_markdown_artifact
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+from prefect.client.schemas.sorting import FlowRunSort
 from prefect.events import emit_event
+from prefect.settings import get_current_settings
 from sqlmodel import select
 
 from config.settings import get_settings
 from models.db import session_scope
 from models.operations.audit import claim_for_events
 from models.operations.board import BoardRow
-from models.operations.digest import CATEGORIES, build
+from models.operations.digest import Digest, build
 from models.operations.isolation import skipped_at
 from models.rules.calendar import WorkingCalendar
-from models.rules.status import LABELS
+from models.rules.periods import period_label
+from models.rules.status import Status
 from models.tables.assignment import Assignment
 from models.tables.org import Body, Contact
-from models.tables.plan import Plan, followed_on
+from models.tables.plan import Duty, Plan, followed_on
 from models.types import local_date
 from notifications.dispatch import LEFT, UNRECORDED
 from notifications.render import FILTERS
 
-BOARD_KEY = "bang-tinh-hinh"  # one table artifact per plan followed up: `board_key(code)`
+BOARD_KEY = "bang-tinh-hinh"  # one board per plan followed up: `board_key(code)`
+check_body_flow = "body-check"  # the flow of the body checks (flows/body.py) the board links to
 SWEEP_KEY = "tong-ket-quet"
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
 EVENTS = {
@@ -44,53 +50,102 @@ def board_key(plan: str) -> str:
     return f"{BOARD_KEY}-{plan}"
 
 
-def board_rows(now: datetime, plan_id: int) -> list[dict]:
-    settings = get_settings()
-    with session_scope(settings.db_url) as s:
-        digest = build(
-            s,
-            kind="leadership",
-            now=now,
-            tz=settings.tz,
-            calendar=WorkingCalendar.from_file(settings.calendar_file),
-            plan_id=plan_id,
-        )
-    # Per body, and apart for its requests (to bodies the province does not direct: listed after
-    # the ranking, never in it).
+def board_markdown(digest: Digest, *, title: str, checks: dict[str, str], portal: str | None) -> str:
+    """A plan's board: the bodies worst first (most overdue items, then most working days late,
+    then the lowest on-time rate), the overdue count first, each body linking to its latest check
+    run (`checks`: URL by body code) and to its list in the portal. Requests to bodies the
+    province does not direct follow, unranked. Eleven short columns: it fits a 1280 px screen."""
     awaiting = Counter((i["body"], i["request"]) for i in digest.awaiting_review)
     escalated = Counter((i["body"], i["request"]) for i in digest.escalated)
-
-    def row(b: BoardRow, request: bool) -> dict:
-        return {
-            "Cơ quan": f"{b.body_label} (đề nghị phối hợp)" if request else b.body_label,
-            **{LABELS[c]: b.counts[c] for c in CATEGORIES},
-            "Chờ duyệt": awaiting[(b.body_label, request)],
-            "Báo cáo lãnh đạo (cấp 2)": escalated[(b.body_label, request)],
-            "Tỷ lệ đúng hạn": "không xếp hạng" if request else FILTERS["percent"](b.on_time_rate),
-        }
-
     ranked = [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
-    return [row(b, False) for b in ranked] + [row(b, True) for b in digest.requests]
+    late = [b for b in ranked if b.counts[Status.overdue]]
+
+    def row(rank: str, b: BoardRow, request: bool) -> str:
+        name = f"{b.body_label} (đề nghị phối hợp)" if request else b.body_label
+        name = f"[{name}]({checks[b.body]})" if b.body in checks else name
+        overdue = b.counts[Status.overdue]
+        cells = [
+            rank,
+            f"🔴 {name}" if overdue else name,
+            f"**{overdue}**" if overdue else "0",
+            str(digest.late_days.get(b.body, 0) if not request else ""),
+            "không xếp hạng" if request else FILTERS["percent"](b.on_time_rate),
+            str(awaiting[(b.body_label, request)]),
+            str(b.counts[Status.returned]),
+            str(b.counts[Status.open]),
+            str(b.counts[Status.done_on_time]),
+            str(b.counts[Status.done_late]),
+            str(escalated[(b.body_label, request)]),
+            f"[Danh sách]({portal}/review?body={b.body})" if portal else "",
+        ]
+        return f"| {' | '.join(cells)} |"
+
+    return "\n".join(
+        [
+            f"# {title}",
+            "",
+            f"**{len(late)} cơ quan có việc quá hạn** ({sum(b.counts[Status.overdue] for b in late)} việc), "
+            f"trên {len(ranked)} cơ quan có nhiệm vụ. Tình hình đến {digest.now:%H:%M ngày %d/%m/%Y}. "
+            "Tên cơ quan mở lượt kiểm tra gần nhất của cơ quan; «Danh sách» mở danh sách trên cổng thông tin.",
+            "",
+            "| # | Cơ quan | Quá hạn | Số ngày quá hạn | Tỷ lệ đúng hạn | Chờ duyệt | Trả lại | Trong hạn "
+            "| Xong đúng hạn | Xong quá hạn | Đã báo lãnh đạo | Cổng |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            *(row(str(n), b, False) for n, b in enumerate(ranked, 1)),
+            *(row("", b, True) for b in digest.requests),
+        ]
+    )
+
+
+def latest_checks(codes: set[str]) -> dict[str, str]:
+    """The UI address of each body's latest check run, by body code: a page of runs at a time,
+    newest first, until every body is found (a number of API calls in the bodies, not the items)."""
+    ui = get_current_settings().ui_url or ""
+    found: dict[str, str] = {}
+    with get_client(sync_client=True) as client:
+        offset = 0
+        while codes - found.keys():
+            page = client.read_flow_runs(
+                flow_filter=FlowFilter(name=FlowFilterName(any_=[check_body_flow])),
+                sort=FlowRunSort.START_TIME_DESC,
+                limit=200,
+                offset=offset,
+            )
+            for run in page:
+                code = run.parameters.get("body")
+                if code in codes and code not in found and run.start_time is not None:
+                    found[code] = f"{ui}/runs/flow-run/{run.id}"
+            if len(page) < 200:
+                break
+            offset += 200
+    return found
 
 
 @task(name="publish-board", task_run_name="publish the status boards")
 def publish_board(now: datetime) -> int:
-    """A board per plan followed up, under its own key and title."""
+    """A board per plan followed up, under its own key (a markdown artifact: it carries links)."""
     settings = get_settings()
-    with session_scope(settings.db_url) as s:
-        plans = [
-            (p.id, p.code, p.number or p.code, p.title)
-            for p in s.exec(select(Plan).where(followed_on(local_date(now, settings.tz))).order_by(Plan.id))
-        ]
+    calendar = WorkingCalendar.from_file(settings.calendar_file)
     count = 0
-    for plan_id, code, number, title in plans:
-        rows = board_rows(now, plan_id)
-        create_table_artifact(
-            rows,
+    with session_scope(settings.db_url) as s:
+        plans = s.exec(select(Plan).where(followed_on(local_date(now, settings.tz))).order_by(Plan.id)).all()
+        boards = [
+            (
+                p.code,
+                f"{p.title} ({p.number or p.code})",
+                f"Kế hoạch {p.number or p.code}",
+                build(s, kind="leadership", now=now, tz=settings.tz, calendar=calendar, plan_id=p.id),
+            )
+            for p in plans
+        ]
+    checks = latest_checks({b.body for *_, d in boards for b in (*d.bodies, *d.requests)})
+    for code, description, title, digest in boards:
+        create_markdown_artifact(
+            board_markdown(digest, title=title, checks=checks, portal=settings.portal_url),
             key=board_key(code),
-            description=f"{title} ({number}): tình hình thực hiện đến {now.astimezone(settings.tz):%H:%M %d/%m/%Y}",
+            description=f"{description}: tình hình thực hiện, cơ quan chậm nhất trước",
         )
-        count += len(rows)
+        count += len(digest.bodies) + len(digest.requests)
     return count
 
 
@@ -146,29 +201,39 @@ def mirror_events(limit: int = 5000) -> int:
     with session_scope(settings.db_url) as s:
         wanted = [e for e in claim_for_events(s, limit=limit) if e.action in EVENTS]
         assignment_ids = {e.entity_id for e in wanted if e.entity == "assignment"}
-        bodies = dict(s.exec(select(Assignment.id, Assignment.body_id).where(Assignment.id.in_(assignment_ids))).all())
+        items = {
+            aid: (body_id, f"{ref} · {period_label(period)}", code, f"Kế hoạch {number or code}")
+            for aid, body_id, ref, period, code, number in s.exec(
+                select(Assignment.id, Assignment.body_id, Duty.ref, Assignment.period, Plan.code, Plan.number)
+                .join(Duty, Duty.id == Assignment.duty_id)
+                .join(Plan, Plan.id == Duty.plan_id)
+                .where(Assignment.id.in_(assignment_ids))
+            )
+        }
         contacts = dict(s.exec(select(Contact.id, Contact.body_id)).all())
-        codes = dict(s.exec(select(Body.id, Body.code)).all())
+        bodies = {b.id: (b.code, b.label) for b in s.exec(select(Body))}
     for e in wanted:
-        body_id = bodies.get(e.entity_id) if e.entity == "assignment" else contacts.get(e.details.get("contact"))
-        related = (
-            [
-                {
-                    "prefect.resource.id": f"dondoc.body.{codes[body_id]}",
-                    "prefect.resource.role": "body",
-                    "prefect.resource.name": codes[body_id],
-                }
-            ]
-            if body_id
-            else []
-        )
+        # Named as people read them (the body's short name, the item, the plan); codes in the ids.
+        resource = {"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"}
+        related = []
+        if e.entity == "assignment" and e.entity_id in items:
+            body_id, item, plan_code, plan_name = items[e.entity_id]
+            resource["prefect.resource.name"] = f"{item} · {bodies[body_id][1]}"
+            plan = {"prefect.resource.id": f"dondoc.plan.{plan_code}", "prefect.resource.role": "plan"}
+            related.append({**plan, "prefect.resource.name": plan_name})
+        else:
+            body_id = contacts.get(e.details.get("contact"))
+        if body_id:
+            code, label = bodies[body_id]
+            body = {"prefect.resource.id": f"dondoc.body.{code}", "prefect.resource.role": "body"}
+            related.insert(0, {**body, "prefect.resource.name": label})
         # The server keeps 7 days of events and hides older ones: a replayed (or long unmirrored)
         # record is shown at the time it is mirrored, its own time in the payload.
         occurred = e.at if e.at > now - timedelta(days=6) else now
         emit_event(
             event=EVENTS[e.action],
             occurred=occurred,
-            resource={"prefect.resource.id": f"dondoc.{e.entity}.{e.entity_id}"},
+            resource=resource,
             related=related,
             payload={"at": e.at.isoformat(), "actor": e.actor, "channel": e.channel, **e.details},
         )

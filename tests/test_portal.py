@@ -539,3 +539,114 @@ def test_the_review_page_says_how_late_the_submission_is(portal, day, extended_t
     with portal.client() as coordinator:
         _, page = _submitted_and_signed_in(portal, coordinator, datetime(2025, 6, day, 9, 0, tzinfo=TZ))
     assert said in page
+
+
+def _so_yte_at_the_end_of_june(portal) -> dict[str, int]:
+    """On 25/06/2025, Sở Y tế with everything accepted but: the 2024 second half's V.6.1, left
+    undone; the 2025 first half's V.BC, undone (due 17/06) and V.6.1, undone within an extension to
+    20/06 that has also passed; the second half's V.6.1 submitted and V.BC open, with an extension
+    asked. Công an tỉnh with a submission and an extension request of its own. Ids by name."""
+
+    def one(s, body: str, ref: str, period: str) -> Assignment:
+        return s.exec(
+            select(Assignment)
+            .join(Body, Body.id == Assignment.body_id)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .where(Body.code == body, Duty.ref == ref, Assignment.period == period)
+        ).one()
+
+    portal.clock.now = datetime(2025, 6, 25, 9, 0, tzinfo=TZ)
+    long_ago = datetime(2021, 12, 1, 9, 0, tzinfo=TZ)
+    with session_scope(portal.db) as s:
+        ids = {
+            "old": one(s, "so-yte", "V.6.1", "2024-H2").id,
+            "report": one(s, "so-yte", "V.BC", "2025-H1").id,
+            "extended": one(s, "so-yte", "V.6.1", "2025-H1").id,
+            "submitted": one(s, "so-yte", "V.6.1", "2025-H2").id,
+            "open": one(s, "so-yte", "V.BC", "2025-H2").id,
+            "accepted": one(s, "so-yte", "V.BC", "2024-H2").id,
+            "other_submitted": one(s, "cong-an", "V.BC", "2025-H1").id,
+            "other_asked": one(s, "cong-an", "V.BC", "2025-H2").id,
+        }
+        so_yte = s.exec(select(Body.id).where(Body.code == "so-yte")).one()
+        kept = [ids[k] for k in ("old", "report", "extended", "submitted", "open")]
+        s.execute(
+            update(Assignment)
+            .where(Assignment.body_id == so_yte, Assignment.id.not_in(kept))
+            .values(state=State.accepted, submitted_at=long_ago, reviewed_at=long_ago, completed_at=long_ago)
+        )
+        s.execute(update(Assignment).where(Assignment.id == ids["extended"]).values(extended_due=date(2025, 6, 20)))
+        yesterday = datetime(2025, 6, 24, 10, 0, tzinfo=TZ)
+        s.execute(
+            update(Assignment)
+            .where(Assignment.id.in_((ids["submitted"], ids["other_submitted"])))
+            .values(state=State.submitted, submitted_at=yesterday)
+        )
+        for key, asked in (("open", date(2025, 12, 30)), ("other_asked", date(2025, 12, 31))):
+            a = s.get(Assignment, ids[key])
+            s.add(
+                Extension(
+                    assignment_id=a.id,
+                    previous_due=a.due,
+                    requested_due=asked,
+                    reason="Chờ số liệu",
+                    requested_at=yesterday,
+                    requested_by="test",
+                )
+            )
+    return ids
+
+
+@SQLITE_ONLY
+def test_a_bodys_portal_list_shows_its_unfinished_work_the_latest_first(portal):
+    """/review?body=<code>: what one body still owes, the furthest behind first, counted in working
+    days from the due date in force; the two review lists narrowed to that body; nothing of another."""
+    ids = _so_yte_at_the_end_of_june(portal)
+    _set_password(COORDINATOR)
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        page = coordinator.get("/review", params={"body": "so-yte"})
+        everything = coordinator.get("/review").text
+    assert page.status_code == 200
+    text = page.text
+    assert "<h1>Cơ quan: Sở Y tế</h1>" in text and '<a href="/review">Tất cả cơ quan</a>' in text
+    work, rest = text.split("<h2>Chờ xem xét</h2>")
+    assert "<h2>Nhiệm vụ chưa hoàn thành của Sở Y tế</h2>" in work
+    # Overdue first, most working days late first; then the rest by due date. Nothing accepted.
+    order = [int(i) for i in re.findall(r'href="/review/(\d+)"', work)]
+    assert order == [ids[k] for k in ("old", "report", "extended", "submitted", "open")]
+    rows = {int(re.search(r'href="/review/(\d+)"', r).group(1)): r for r in re.findall(r"<tr>.*?</tr>", work, re.S)[1:]}
+    report = rows[ids["report"]]
+    for said in ("3742/KH-UBND", "V.BC", "6 tháng đầu năm 2025", "17/06/2025", "Chưa hoàn thành, quá hạn"):
+        assert said in report
+    assert "6 ngày làm việc" in report  # 18, 19, 20, 23, 24 and 25/06
+    assert "20/06/2025" in rows[ids["extended"]] and "3 ngày làm việc" in rows[ids["extended"]]  # 23, 24, 25/06
+    assert "ngày làm việc" in rows[ids["old"]]
+    assert "Đã nộp, chờ xem xét" in rows[ids["submitted"]] and "ngày làm việc" not in rows[ids["submitted"]]
+    assert "Chưa hoàn thành, trong hạn" in rows[ids["open"]] and "ngày làm việc" not in rows[ids["open"]]
+    # The review lists, the body's only.
+    waiting, asked = rest.split("<h2>Đề nghị gia hạn chờ quyết định</h2>")
+    assert f'href="/review/{ids["submitted"]}"' in waiting and f'href="/review/{ids["open"]}"' in asked
+    for other in (ids["other_submitted"], ids["other_asked"], ids["accepted"]):
+        assert f'href="/review/{other}"' not in text
+    # Without ?body= the page is as it was: every body, no body's list.
+    for shown in (ids["submitted"], ids["other_submitted"], ids["open"], ids["other_asked"]):
+        assert f'href="/review/{shown}"' in everything
+    assert "Nhiệm vụ chưa hoàn thành" not in everything and "Tất cả cơ quan" not in everything
+
+
+@SQLITE_ONLY
+def test_a_bodys_portal_list_is_for_coordinators_and_known_bodies(portal):
+    with portal.client() as c:
+        answer = c.get("/review", params={"body": "so-yte"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/login"
+    _set_password(COORDINATOR)
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        unknown = coordinator.get("/review", params={"body": "khong-co"})
+    assert unknown.status_code == 404
+    assert "Không thực hiện được" in unknown.text and "Không có cơ quan với mã “khong-co”." in unknown.text
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        script = coordinator.get("/review", params={"body": "<script>x</script>"})
+    assert script.status_code == 404 and "<script>x</script>" not in script.text

@@ -4,12 +4,12 @@ deployments `dondoc serve` creates, their schedules across restarts and SIGTERM,
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,6 +17,7 @@ import pytest
 
 from config.settings import get_settings
 from models.operations.audit import SYSTEM
+from models.rules.periods import period_label
 from tests.cli import cli, load_example, status_rows
 from tests.conftest import SQLITE_ONLY
 from tests.dues import H1
@@ -141,10 +142,21 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
     assert len(scheduled) == len(set(scheduled))  # one run per slot, after two serves
 
 
-def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_env, prefect_api):
-    serve = start_serve(plan_env)  # the body's deployment, run as a coordinator would from the UI
+def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan_env, prefect_api, smtp, tmp_path):
+    """A body's check, run from its deployment as the schedule would, with the automations
+    applied: each overdue item's task run fails ("Quá hạn", red), the flow run completes, the
+    failed-run automations stay quiet while a real failure after it is reported, and the
+    dashboard's failed task runs are the overdue items."""
+    env = {**plan_env, "DONDOC_EMAIL_URL": smtp.url}
+    started = datetime.now(UTC).isoformat()
+    sweep = run_tool(env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)  # overdue items stamped
+    assert sweep.returncode == 0, sweep.stderr
+    serve = start_serve(env)
     try:
         deployment = wait_for(lambda: deployments_of(prefect_api).get("body-so-yte"))
+        wait_for(lambda: "coordinator-alert" in deployments_of(prefect_api))
+        applied = run_tool(env, "dondoc", "automations", "apply", timeout=120)
+        assert applied.returncode == 0, applied.stderr
         run = api(
             prefect_api,
             f"/deployments/{deployment['id']}/create_flow_run",
@@ -158,34 +170,119 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
             ),
             timeout=180,
         )
+        # What the dashboard counts: task runs started in its window, failed or crashed.
+        shown = api(
+            prefect_api,
+            "/task_runs/count",
+            {"task_runs": {"start_time": {"after_": started}, "state": {"type": {"any_": ["FAILED", "CRASHED"]}}}},
+        )
+        # Then a real failure: its alert is the proof that the automations were listening.
+        broken = tmp_path / "plans"
+        broken.mkdir()
+        (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
+        failed = run_tool(
+            {**env, "DONDOC_CATALOG_DIR": str(broken)},
+            "python",
+            "-c",
+            "from flows.catalog import catalog_sync; catalog_sync()",
+            timeout=300,
+        )
+        assert failed.returncode != 0
+        coordinator = "daumoi@so-ldtbxh.dondoc.example"
+        wait_for(
+            lambda: any(m.to == coordinator and "catalog-sync" in m.subject for m in smtp.received),
+            timeout=180,
+            every=1,
+        )
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)
-    assert flow_run["state_type"] == "COMPLETED" and flow_run["name"] == "so-yte"
-    tasks = {
-        t["name"]: t["state"]["name"]
-        for t in api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 100})
-    }
-    # 20/6/2025: the half-year's report and V.6.1 were due 17/6 (H1) and nothing was submitted.
-    assert tasks["V.6.1 Thanh tra, kiểm tra điều kiện y tế cơ sở kinh doanh dịch vụ; giảm hại HIV/AIDS"] == "Quá hạn"
-    assert tasks["V.BC Báo cáo định kỳ 06 tháng, 01 năm gửi UBND tỉnh (qua Sở LĐ-TB&XH)"] == "Quá hạn"
-    progress = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tien-do-so-yte"]}}})
-    assert progress and progress[0]["data"] == 0.0 and progress[0]["flow_run_id"] == flow_run["id"]
+    assert "Sở Y tế" in deployment["description"] and "3742/KH-UBND" in deployment["description"]
+    assert {"so-yte", "lai-chau-pcmd-2021-2025"} <= set(deployment["tags"])  # codes stay, to filter by
 
+    overdue = [r for r in status_rows("2025-06-20T09:00", "so-yte") if r["status"] == "overdue"]
+    assert len(overdue) > 2  # the half-year's items and every earlier one never done
+    assert flow_run["state_type"] == "COMPLETED" and flow_run["state"]["name"] == f"Có {len(overdue)} việc quá hạn"
+    assert flow_run["name"] == "Sở Y tế · 3742/KH-UBND · 20/06/2025"
+    assert {"so-yte", "quá hạn"} <= set(flow_run["tags"])
+    tasks = api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [flow_run["id"]]}}, "limit": 200})
+    red = [t for t in tasks if t["state_type"] == "FAILED"]
+    assert all(t["state"]["name"] == "Quá hạn" for t in red) and len(red) == len(overdue)
+    # Each overdue item once, named with its reference and period, its message with how late it is.
+    assert sorted(t["name"].split(" · ")[:2] for t in red) == sorted(
+        [r["ref"], period_label(r["period"])] for r in overdue
+    )
+    v61 = next(t for t in red if t["name"].startswith("V.6.1 · 6 tháng đầu năm 2025 · Thanh tra"))
+    assert "hạn gửi 17/06/2025, quá hạn 3 ngày làm việc" in v61["state"]["message"]
+    assert all(t["state_type"] == "COMPLETED" for t in tasks if t not in red)
+    assert shown == len(overdue)
+    # Neither failed-run automation fired for the body's run; the catalog's failure was reported.
+    fired = api(
+        prefect_api,
+        "/events/filter",
+        {
+            "filter": {"event": {"name": ["prefect.automation.action.triggered"]}, "occurred": {"since": started}},
+            "limit": 50,
+        },
+    )["events"]
+    assert [e["resource"]["prefect.resource.name"] for e in fired] == ["dondoc: lượt chạy thất bại"]
+    alerts = api(prefect_api, "/flow_runs/filter", {"flow_runs": {"start_time": {"after_": started}}, "limit": 200})
+    assert [r["name"] for r in alerts if r["name"].startswith("alert:")] == [
+        next(r["name"] for r in alerts if r["name"].startswith("alert: Lượt chạy catalog-sync"))
+    ]
+    assert not [m for m in smtp.received if "body-check" in m.subject]
+
+
+def test_the_sweep_publishes_the_board_summary_and_events(plan_env, prefect_api):
     # Sở Y tế confirms V.6.1 from the CLI; the coordinator accepts it; then a sweep publishes.
     rows = status_rows("2025-06-20", "so-yte")
     v61 = next(r["id"] for r in rows if r["ref"] == "V.6.1" and r["due"] == H1.isoformat())
     cli("confirm", str(v61), "--reference", "123/BC-SYT", "--as-of", "2025-06-19T09:00")
     cli("review", str(v61), "--accept", "--as-of", "2025-06-19T15:00")
-    sweep = run_tool(plan_env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
-    assert sweep.returncode == 0, sweep.stderr
-    (board,) = api(
-        prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}}}
+    check = "from flows.body import check_body; check_body('so-yte', as_of='2025-06-20T07:30:00+07:00')"
+    assert run_tool(plan_env, "python", "-c", check).returncode == 0
+    (checked,) = api(
+        prefect_api,
+        "/flow_runs/filter",
+        {
+            "flow_runs": {"name": {"any_": ["Sở Y tế · 3742/KH-UBND · 20/06/2025"]}},
+            "sort": "START_TIME_DESC",
+            "limit": 1,
+        },
     )
-    table = json.loads(board["data"]) if isinstance(board["data"], str) else board["data"]
-    yte = next(r for r in table if r["Cơ quan"] == "Sở Y tế")
-    assert yte["Hoàn thành đúng hạn"] == 0 and yte["Hoàn thành quá hạn"] == 1  # accepted on 19/6, due 17/6
-    assert yte["Chưa hoàn thành, quá hạn"] == 15 and yte["Chưa hoàn thành, trong hạn"] == 2
+    env = {**plan_env, "DONDOC_PORTAL_URL": "https://dondoc.laichau.gov.vn"}
+    sweep = run_tool(env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
+    assert sweep.returncode == 0, sweep.stderr
+    (board,) = api(  # the latest version
+        prefect_api,
+        "/artifacts/filter",
+        {
+            "artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}},
+            "sort": "CREATED_DESC",
+            "limit": 1,
+        },
+    )
+    lines = board["data"].splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| # |"))
+    columns = [c.strip() for c in lines[header].strip("|").split("|")]
+    rows = [
+        dict(zip(columns, (c.strip() for c in line.strip("|").split("|")), strict=True)) for line in lines[header + 2 :]
+    ]
+    ranked = [r for r in rows if r["#"]]
+    assert columns[:3] == ["#", "Cơ quan", "Quá hạn"]  # the overdue count first
+    overdue = [int(r["Quá hạn"].strip("*")) for r in ranked]
+    assert overdue == sorted(overdue, reverse=True) and overdue[0] > 0  # the worst bodies first
+    late = [r for r in ranked if int(r["Quá hạn"].strip("*"))]
+    assert all(r["Cơ quan"].startswith("🔴 ") for r in late) and not any(
+        "🔴" in r["Cơ quan"] for r in ranked if r not in late
+    )
+    assert f"**{len(late)} cơ quan có việc quá hạn**" in board["data"]
+    yte = next(r for r in ranked if "Sở Y tế]" in r["Cơ quan"])
+    # Sở Y tế links to its latest check run and to its list in the portal.
+    assert yte["Cơ quan"].endswith(f"[Sở Y tế]({prefect_api.removesuffix('/api')}/runs/flow-run/{checked['id']})")
+    assert yte["Cổng"] == "[Danh sách](https://dondoc.laichau.gov.vn/review?body=so-yte)"
+    assert yte["Xong đúng hạn"] == "0" and yte["Xong quá hạn"] == "1"  # accepted on 19/6, due 17/6
+    assert yte["Quá hạn"] == "**15**" and yte["Trong hạn"] == "2"
     summary = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tong-ket-quet"]}}})
     assert summary and "Thông báo quá hạn" in summary[0]["data"]
 
@@ -202,8 +299,14 @@ def test_a_body_check_names_task_runs_and_states_and_the_sweep_publishes(plan_en
         assert {
             "prefect.resource.id": "dondoc.body.so-yte",
             "prefect.resource.role": "body",
-            "prefect.resource.name": "so-yte",
+            "prefect.resource.name": "Sở Y tế",
         }.items() <= event["related"][0].items()
+        assert event["related"][1] == {
+            "prefect.resource.id": "dondoc.plan.lai-chau-pcmd-2021-2025",
+            "prefect.resource.role": "plan",
+            "prefect.resource.name": "Kế hoạch 3742/KH-UBND",
+        }
+        assert event["resource"]["prefect.resource.name"] == "V.6.1 · 6 tháng đầu năm 2025 · Sở Y tế"
     assert wait_for(lambda: events("dondoc.assignment.overdue"), timeout=60)
     escalated = wait_for(lambda: events("dondoc.assignment.escalated"), timeout=60)
     assert {e["payload"]["level"] for e in escalated} <= {1, 2}

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, func, select
 
 from models.operations.org import acting_body
 from models.rules.basis import basis_text
 from models.rules.status import Status, classify, on_time_rate
-from models.tables.assignment import Assignment, State
-from models.tables.org import Body
+from models.tables.assignment import Assignment
+from models.tables.org import Body, active_on
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 
@@ -167,20 +167,56 @@ def board(views: list[AssignmentView]) -> list[BoardRow]:
     return sorted(rows.values(), key=lambda r: r.body_label)
 
 
-def current_assignments(session: Session, *, body: str, now: datetime, tz: ZoneInfo) -> list[tuple[int, str, str]]:
-    """Per duty the body holds, the assignment that needs attention: the oldest one not yet
-    accepted, else the latest begun. (id, ref, title) in the plan's order: what a body's check
-    looks at."""
+def present_assignments(session: Session, *, body: str, now: datetime, tz: ZoneInfo) -> list[Assignment]:
+    """What a body's check looks at: for each duty it holds, the current period's item (the latest
+    begun by `now`), and every earlier one not accepted by `now` (overdue, returned or awaiting
+    review). By due date, then the plan's order."""
     rows = session.exec(
-        select(Assignment.id, Assignment.duty_id, Assignment.state, Duty.ref, Duty.title, Duty.position)
+        select(Assignment, Duty.position)
         .join(Duty, Duty.id == Assignment.duty_id)
         .join(Body, Body.id == Assignment.body_id)
         .where(Body.code == body, Assignment.period_start <= local_date(now, tz))
         .order_by(Assignment.period_start, Assignment.id)
     ).all()
-    chosen: dict[int, tuple] = {}
-    for aid, duty_id, state, ref, title, position in rows:
-        held = chosen.get(duty_id)
-        if held is None or held[-1] == State.accepted:  # keep the first unfinished one
-            chosen[duty_id] = (position, aid, ref, title, state)
-    return [(aid, ref, title) for _, aid, ref, title, _ in sorted(chosen.values())]
+    latest = {a.duty_id: a.id for a, _ in rows}
+    done = (Status.done_on_time, Status.done_late)
+    chosen = [(a, position) for a, position in rows if latest[a.duty_id] == a.id or classify(a, now, tz) not in done]
+    return [a for a, _ in sorted(chosen, key=lambda r: (r[0].effective_due, r[1], r[0].id))]
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A body with a check of its own: its code, the name people read, the plans it has work in."""
+
+    code: str
+    label: str
+    plans: tuple[tuple[str, str], ...]  # (code, number: "3742/KH-UBND", or the code where a plan has none)
+
+    @property
+    def plan_names(self) -> str:
+        return ", ".join(number for _, number in self.plans)
+
+
+def duty_holders(session: Session, today: date, body: str | None = None) -> list[Holder]:
+    """The bodies active `today` (or the one named `body`) that hold a duty, or assignments passed
+    to them by a succession (a commune holds its former district's), in a plan that is not a draft.
+    UBND tỉnh reads digests; it has no body check."""
+    plan_name = func.coalesce(Plan.number, Plan.code)
+    by_duty = (
+        select(Body.id, Plan.code, plan_name).join(Duty, Duty.body_id == Body.id).join(Plan, Plan.id == Duty.plan_id)
+    )
+    by_assignment = (
+        select(Body.id, Plan.code, plan_name)
+        .join(Assignment, Assignment.body_id == Body.id)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Plan, Plan.id == Duty.plan_id)
+    )
+    plans: dict[int, set[tuple[str, str]]] = defaultdict(set)
+    for query in (by_duty, by_assignment):
+        query = query.where(Plan.draft.is_(False), active_on(today))
+        if body is not None:
+            query = query.where(Body.code == body)
+        for body_id, code, name in session.exec(query.distinct()):
+            plans[body_id].add((code, name))
+    bodies = session.exec(select(Body).where(Body.id.in_(list(plans))).order_by(Body.code)).all()
+    return [Holder(b.code, b.label, tuple(sorted(plans[b.id]))) for b in bodies]
