@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml requirements.lock
 setup: $(STAMP)
 
 # The main job: a real Prefect server (var/prefect, its own SQLite), the plan, the portal and the
-# served deployments in the background, one sweep now (or AS_OF), the board. `make stop` ends them.
+# served deployments in the background with the alert automations, one sweep now (or AS_OF), the
+# board, and every body's check (overdue work red in the Prefect UI). `make stop` ends them.
 # The plans are followed up from today (or AS_OF's day): what fell due before is shown, not sent.
 run: export PREFECT_HOME := $(CURDIR)/var/prefect
 run: export PREFECT_API_URL := http://127.0.0.1:4200/api
@@ -32,6 +33,7 @@ run: setup
 	$(BIN)/dondoc sweep $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc status $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc local apps
+	$(BIN)/dondoc check $(if $(AS_OF),--as-of $(AS_OF))
 
 stop:
 	test ! -x $(BIN)/dondoc || $(BIN)/dondoc local stop

@@ -30,9 +30,15 @@ def local_server() -> None:
 
 @app.command("apps")
 def local_apps() -> None:
-    """Start the portal and `dondoc serve` in the background, if not running."""
+    """Start the portal and `dondoc serve` in the background, if not running; then create or
+    update the automations that alert the coordinators (once `serve` has registered the alert's
+    deployment)."""
+    from flows.automations import apply
+
     local = _local()
     local.apps()
+    for name in apply():
+        out.print(f"[green]✓[/green] Automation: {name}")
     out.print(
         f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
         f"\nNhật ký: {local.home / 'log'}; dừng: dondoc local stop"

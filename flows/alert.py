@@ -14,7 +14,7 @@ from notifications import alerts
 from notifications.runtime import Runtime
 
 
-@flow(name="coordinator-alert", flow_run_name="alert: {subject}")
+@flow(name="coordinator-alert", flow_run_name="Cảnh báo: {subject}")
 def alert_coordinators(subject: str, detail: str = "") -> int:
     settings = get_settings()
     now = datetime.now(settings.tz)

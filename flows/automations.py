@@ -20,6 +20,7 @@ from prefect.events.schemas.automations import AutomationCore, EventTrigger, Pos
 from prefect.settings import get_current_settings
 
 from flows.alert import alert_coordinators
+from flows.deployments import served
 
 ALERT_DEPLOYMENT = f"{alert_coordinators.name}/coordinator-alert"
 # The flows whose failure a coordinator must hear of (the alert itself is left out: no loop).
@@ -108,7 +109,7 @@ def heartbeat_seconds() -> int:
 
 async def _apply() -> dict[str, str]:
     async with get_client() as client:
-        deployment = await client.read_deployment_by_name(ALERT_DEPLOYMENT)
+        deployment = await served(client, ALERT_DEPLOYMENT)
         done = {}
         for spec in specs(deployment.id):
             existing = await client.read_automations_by_name(spec.name)
@@ -124,5 +125,5 @@ async def _apply() -> dict[str, str]:
 
 def apply() -> dict[str, str]:
     """Create or update the automations; returns their ids by name. Needs the alert deployment
-    (run `dondoc serve` first)."""
+    (`dondoc serve`, waited for a while when just started)."""
     return asyncio.run(_apply())

@@ -37,10 +37,10 @@ from models.rules.status import STATE_NAMES, Status, classify
 from models.tables.plan import Duty, Plan
 from models.types import local_date
 from notifications.wording import due_phrase
+from tasks.publish import OVERDUE_TAG
 
 # The type each status's task run ends in: its colour in the UI (see the module's docstring).
 STATE_TYPES = {status: StateType.FAILED if status is Status.overdue else StateType.COMPLETED for status in Status}
-OVERDUE_TAG = "quá hạn"  # on the flow run of a body with overdue work: the dashboard filters by it
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,17 @@ Saturday may be a make-up working day; on a day off it finds nothing new to send
 
 from __future__ import annotations
 
+import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from prefect import Flow, flow
+from prefect.client.orchestration import PrefectClient, get_client
+from prefect.client.schemas.responses import DeploymentResponse
 from prefect.deployments.runner import RunnerDeployment
+from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron
 
 from config.settings import Settings, get_settings
@@ -171,3 +176,34 @@ def deploy_to_pool(pool: str, settings: Settings | None = None) -> list[str]:
         )
         for s in specs(settings)
     ]
+
+
+async def served(client: PrefectClient, name: str, timeout: float = 120) -> DeploymentResponse:
+    """The deployment `name` ("flow/deployment"), waiting for `dondoc serve`, just started, to
+    register it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await client.read_deployment_by_name(name)
+        except ObjectNotFound:
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(1)
+
+
+async def _request_checks(bodies: list[str], as_of: datetime | None) -> list[str]:
+    async with get_client() as client:
+        ids = []
+        for code in bodies:
+            deployment = await served(client, f"{check_body.name}/body-{code}")
+            parameters = {"body": code, **({"as_of": as_of.isoformat()} if as_of else {})}
+            run = await client.create_flow_run_from_deployment(deployment.id, parameters=parameters)
+            ids.append(str(run.id))
+        return ids
+
+
+def request_checks(bodies: list[str] | None = None, as_of: datetime | None = None) -> list[str]:
+    """A run of each body's check (default: every body with one) through its deployment, which
+    `dondoc serve` runs: the day's overdue work in the UI without waiting for 07:30. The run ids."""
+    codes = bodies or [h.code for h in duty_holders(get_settings())]
+    return asyncio.run(_request_checks(codes, as_of))

@@ -18,7 +18,12 @@ from models.rules.status import classify
 from notifications.runtime import Runtime
 
 
-@flow(name="confirmation", flow_run_name="{decision} {assignment_id}")
+def _run_name() -> str:
+    verb = "Chấp nhận" if flow_run.parameters.get("decision") == "accept" else "Trả lại"
+    return f"{verb} minh chứng nhiệm vụ {flow_run.parameters.get('assignment_id')}"
+
+
+@flow(name="confirmation", flow_run_name=_run_name)
 def review_assignment(assignment_id: int, decision: Literal["accept", "return"], comment: str = "") -> str:
     """Accept (done on time or late, by the submission time) or return with a comment (required);
     a return is emailed to the focal point."""

@@ -16,7 +16,9 @@ from tasks.sweep import dispatch_outbox, escalate_overdue, plan_reminders
 
 def _run_name() -> str:
     as_of, bodies = flow_run.parameters.get("as_of"), flow_run.parameters.get("bodies")
-    name = f"sweep as of {as_of:%d/%m/%Y %H:%M}" if as_of else "sweep"
+    if isinstance(as_of, str):  # a run's parameters, before the flow validates them
+        as_of = datetime.fromisoformat(as_of)
+    name = f"Lượt quét {(as_of or datetime.now(get_settings().tz)):%H:%M ngày %d/%m/%Y}"
     return f"{name} ({', '.join(bodies)})" if bodies else name
 
 
@@ -41,7 +43,7 @@ def daily_sweep(as_of: datetime | None = None, bodies: list[str] | None = None) 
     return {"planned": planned, "escalations": escalated, **sent, "events": events}
 
 
-@flow(name="events", flow_run_name="mirror events")
+@flow(name="events", flow_run_name="Đưa nhật ký lên Event Feed")
 def publish_events() -> int:
     """Between sweeps, so that submissions and reviews reach the Event Feed within minutes."""
     return mirror_events()

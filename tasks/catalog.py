@@ -21,7 +21,7 @@ from models.types import local_date
 PREFECT = By("system", "prefect")
 
 
-@task(name="sync-catalogs", task_run_name="sync the plan catalogs")
+@task(name="sync-catalogs", task_run_name="nạp các kế hoạch")
 def sync(now: datetime) -> dict[str, int]:
     """Migrate, then load every catalog and the organisation history; a changed catalog becomes a
     new plan revision. A malformed catalog or organisation file fails the task with its file, path
@@ -36,7 +36,7 @@ def sync(now: datetime) -> dict[str, int]:
     return {r.plan: r.revision for r in results}
 
 
-@task(name="materialize", task_run_name="create the assignments begun by {now:%d/%m/%Y}")
+@task(name="materialize", task_run_name="tạo các lượt nhiệm vụ đến ngày {now:%d/%m/%Y}")
 def create_assignments(now: datetime) -> int:
     settings = get_settings()
     with session_scope(settings.db_url) as s:

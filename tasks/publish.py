@@ -4,8 +4,10 @@ display and events expire (7 days by default)."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from prefect import task
 from prefect.artifacts import create_markdown_artifact
@@ -34,6 +36,7 @@ from notifications.render import FILTERS
 
 BOARD_KEY = "bang-tinh-hinh"  # one board per plan followed up: `board_key(code)`
 check_body_flow = "body-check"  # the flow of the body checks (flows/body.py) the board links to
+OVERDUE_TAG = "quá hạn"  # on the check run of a body with overdue work: the dashboard filters by it
 SWEEP_KEY = "tong-ket-quet"
 # Audit actions that become events, under the names coordinators filter the Event Feed by.
 EVENTS = {
@@ -50,33 +53,49 @@ def board_key(plan: str) -> str:
     return f"{BOARD_KEY}-{plan}"
 
 
-def board_markdown(digest: Digest, *, title: str, checks: dict[str, str], portal: str | None) -> str:
+def ui_page(path: str) -> str:
+    """The address of a page of the Prefect UI, in the UI the server opens by default (since
+    Prefect 3.7, V2, under /v2/ when enabled)."""
+    settings = get_current_settings()
+    v2 = getattr(settings.server.ui, "v2_enabled", False)
+    return f"{settings.ui_url or ''}{'/v2' if v2 else ''}{path}"
+
+
+def overdue_dashboard() -> str:
+    """The dashboard showing only the check runs of bodies with overdue work (the past day's, as
+    the checks run each working morning): its flow runs are those bodies, its failed task runs
+    their overdue items."""
+    return ui_page(f"/dashboard?tags={quote(json.dumps([OVERDUE_TAG], ensure_ascii=False))}")
+
+
+def board_markdown(
+    digest: Digest, *, title: str, labels: dict[str, str], checks: dict[str, str], portal: str | None
+) -> str:
     """A plan's board: the bodies worst first (most overdue items, then most working days late,
     then the lowest on-time rate), the overdue count first, each body linking to its latest check
-    run (`checks`: URL by body code) and to its list in the portal. Requests to bodies the
-    province does not direct follow, unranked. Eleven short columns: it fits a 1280 px screen."""
+    run (`checks`: URL by body code) and to its list in the portal, under its short name
+    (`labels`, by code). Requests to bodies the province does not direct follow, unranked. Short
+    columns: it fits a 1280 px screen."""
     awaiting = Counter((i["body"], i["request"]) for i in digest.awaiting_review)
     escalated = Counter((i["body"], i["request"]) for i in digest.escalated)
     ranked = [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
     late = [b for b in ranked if b.counts[Status.overdue]]
 
     def row(rank: str, b: BoardRow, request: bool) -> str:
-        name = f"{b.body_label} (đề nghị phối hợp)" if request else b.body_label
+        name = labels.get(b.body, b.body_label)
+        name = f"{name} (đề nghị phối hợp)" if request else name
         name = f"[{name}]({checks[b.body]})" if b.body in checks else name
         overdue = b.counts[Status.overdue]
         cells = [
             rank,
             f"🔴 {name}" if overdue else name,
             f"**{overdue}**" if overdue else "0",
-            str(digest.late_days.get(b.body, 0) if not request else ""),
             "không xếp hạng" if request else FILTERS["percent"](b.on_time_rate),
             str(awaiting[(b.body_label, request)]),
-            str(b.counts[Status.returned]),
             str(b.counts[Status.open]),
-            str(b.counts[Status.done_on_time]),
-            str(b.counts[Status.done_late]),
+            f"{b.counts[Status.done_on_time] + b.counts[Status.done_late]} ({b.counts[Status.done_late]})",
             str(escalated[(b.body_label, request)]),
-            f"[Danh sách]({portal}/review?body={b.body})" if portal else "",
+            f"[Xem]({portal}/review?body={b.body})" if portal else "",
         ]
         return f"| {' | '.join(cells)} |"
 
@@ -86,11 +105,14 @@ def board_markdown(digest: Digest, *, title: str, checks: dict[str, str], portal
             "",
             f"**{len(late)} cơ quan có việc quá hạn** ({sum(b.counts[Status.overdue] for b in late)} việc), "
             f"trên {len(ranked)} cơ quan có nhiệm vụ. Tình hình đến {digest.now:%H:%M ngày %d/%m/%Y}. "
-            "Tên cơ quan mở lượt kiểm tra gần nhất của cơ quan; «Danh sách» mở danh sách trên cổng thông tin.",
+            f"[Xem các cơ quan này trên Dashboard]({overdue_dashboard()}).",
             "",
-            "| # | Cơ quan | Quá hạn | Số ngày quá hạn | Tỷ lệ đúng hạn | Chờ duyệt | Trả lại | Trong hạn "
-            "| Xong đúng hạn | Xong quá hạn | Đã báo lãnh đạo | Cổng |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+            "Tên cơ quan: lượt kiểm tra gần nhất của cơ quan. Đã xong: số việc đã hoàn thành (trong ngoặc: "
+            "hoàn thành quá hạn). Báo lãnh đạo: việc quá hạn đã báo cáo lãnh đạo (cấp 2). Cổng: danh sách "
+            "việc của cơ quan trên cổng thông tin.",
+            "",
+            "| # | Cơ quan | Quá hạn | Tỷ lệ đúng hạn | Chờ duyệt | Trong hạn | Đã xong | Báo lãnh đạo | Cổng |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---|",
             *(row(str(n), b, False) for n, b in enumerate(ranked, 1)),
             *(row("", b, True) for b in digest.requests),
         ]
@@ -100,7 +122,6 @@ def board_markdown(digest: Digest, *, title: str, checks: dict[str, str], portal
 def latest_checks(codes: set[str]) -> dict[str, str]:
     """The UI address of each body's latest check run, by body code: a page of runs at a time,
     newest first, until every body is found (a number of API calls in the bodies, not the items)."""
-    ui = get_current_settings().ui_url or ""
     found: dict[str, str] = {}
     with get_client(sync_client=True) as client:
         offset = 0
@@ -114,14 +135,14 @@ def latest_checks(codes: set[str]) -> dict[str, str]:
             for run in page:
                 code = run.parameters.get("body")
                 if code in codes and code not in found and run.start_time is not None:
-                    found[code] = f"{ui}/runs/flow-run/{run.id}"
+                    found[code] = ui_page(f"/runs/flow-run/{run.id}")
             if len(page) < 200:
                 break
             offset += 200
     return found
 
 
-@task(name="publish-board", task_run_name="publish the status boards")
+@task(name="publish-board", task_run_name="đăng bảng tình hình")
 def publish_board(now: datetime) -> int:
     """A board per plan followed up, under its own key (a markdown artifact: it carries links)."""
     settings = get_settings()
@@ -138,10 +159,11 @@ def publish_board(now: datetime) -> int:
             )
             for p in plans
         ]
+        labels = {b.code: b.label for b in s.exec(select(Body))}
     checks = latest_checks({b.body for *_, d in boards for b in (*d.bodies, *d.requests)})
     for code, description, title, digest in boards:
         create_markdown_artifact(
-            board_markdown(digest, title=title, checks=checks, portal=settings.portal_url),
+            board_markdown(digest, title=title, labels=labels, checks=checks, portal=settings.portal_url),
             key=board_key(code),
             description=f"{description}: tình hình thực hiện, cơ quan chậm nhất trước",
         )
@@ -161,7 +183,7 @@ SENT_LABELS = (
 )
 
 
-@task(name="publish-sweep-summary", task_run_name="summarise the sweep")
+@task(name="publish-sweep-summary", task_run_name="tổng kết lượt quét")
 def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: dict[str, int]) -> None:
     settings = get_settings()
     with session_scope(settings.db_url) as s:
@@ -190,7 +212,7 @@ def publish_sweep_summary(now: datetime, planned: int, escalations: int, sent: d
     create_markdown_artifact("\n".join(lines), key=SWEEP_KEY, description="Kết quả lượt quét hằng ngày")
 
 
-@task(name="mirror-events", task_run_name="mirror the audit log as events")
+@task(name="mirror-events", task_run_name="đưa nhật ký lên Event Feed")
 def mirror_events(limit: int = 5000) -> int:
     """Emit an event for each audit row after the cursor that coordinators watch. The rows are
     claimed first (the cursor lives in dondoc's database and moves atomically), so two mirrors at

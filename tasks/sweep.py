@@ -10,20 +10,20 @@ from prefect import task
 from notifications.runtime import Runtime
 
 
-@task(name="plan-reminders", task_run_name="plan reminders due {now:%d/%m/%Y %H:%M}")
+@task(name="plan-reminders", task_run_name="xếp các lượt nhắc việc đến {now:%H:%M ngày %d/%m/%Y}")
 def plan_reminders(now: datetime, bodies: list[str] | None = None) -> int:
     """Write each reminder due now (for `bodies`, or all) to the outbox; returns how many rows are new."""
     runtime = Runtime.from_settings()
     return runtime.enqueue(now, runtime.body_ids(bodies) if bodies else None)
 
 
-@task(name="escalate-overdue", task_run_name="escalate overdue items {now:%d/%m/%Y}")
+@task(name="escalate-overdue", task_run_name="báo việc quá hạn ngày {now:%d/%m/%Y}")
 def escalate_overdue(now: datetime) -> int:
     """Queue one notice per recipient for the items that reached an escalation level today."""
     return Runtime.from_settings().escalate(now)
 
 
-@task(name="dispatch-outbox", task_run_name="send the outbox")
+@task(name="dispatch-outbox", task_run_name="gửi hộp thư đi")
 def dispatch_outbox(now: datetime) -> dict[str, int]:
     """Rows by status, and the messages that carried them: `email`, `sms`."""
     sent = Runtime.from_settings().dispatch(now)

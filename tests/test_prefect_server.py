@@ -227,8 +227,8 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
     )["events"]
     assert [e["resource"]["prefect.resource.name"] for e in fired] == ["dondoc: lượt chạy thất bại"]
     alerts = api(prefect_api, "/flow_runs/filter", {"flow_runs": {"start_time": {"after_": started}}, "limit": 200})
-    assert [r["name"] for r in alerts if r["name"].startswith("alert:")] == [
-        next(r["name"] for r in alerts if r["name"].startswith("alert: Lượt chạy catalog-sync"))
+    assert [r["name"] for r in alerts if r["name"].startswith("Cảnh báo:")] == [
+        next(r["name"] for r in alerts if r["name"].startswith("Cảnh báo: Lượt chạy catalog-sync"))
     ]
     assert not [m for m in smtp.received if "body-check" in m.subject]
 
@@ -279,9 +279,9 @@ def test_the_sweep_publishes_the_board_summary_and_events(plan_env, prefect_api)
     assert f"**{len(late)} cơ quan có việc quá hạn**" in board["data"]
     yte = next(r for r in ranked if "Sở Y tế]" in r["Cơ quan"])
     # Sở Y tế links to its latest check run and to its list in the portal.
-    assert yte["Cơ quan"].endswith(f"[Sở Y tế]({prefect_api.removesuffix('/api')}/runs/flow-run/{checked['id']})")
-    assert yte["Cổng"] == "[Danh sách](https://dondoc.laichau.gov.vn/review?body=so-yte)"
-    assert yte["Xong đúng hạn"] == "0" and yte["Xong quá hạn"] == "1"  # accepted on 19/6, due 17/6
+    assert yte["Cơ quan"].endswith(f"[Sở Y tế]({prefect_api.removesuffix('/api')}/v2/runs/flow-run/{checked['id']})")
+    assert yte["Cổng"] == "[Xem](https://dondoc.laichau.gov.vn/review?body=so-yte)"
+    assert yte["Đã xong"] == "1 (1)"  # accepted on 19/6, due 17/6: done late
     assert yte["Quá hạn"] == "**15**" and yte["Trong hạn"] == "2"
     summary = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tong-ket-quet"]}}})
     assert summary and "Thông báo quá hạn" in summary[0]["data"]
@@ -386,7 +386,7 @@ def test_a_sweep_killed_with_sigkill_is_marked_crashed_and_reported(plan_env, pr
 
         def running_sweep() -> dict | None:
             runs = api(prefect_api, "/flow_runs/filter", {"flow_runs": {"state": {"type": {"any_": ["RUNNING"]}}}})
-            return next((r for r in runs if r["name"].startswith("sweep as of")), None)
+            return next((r for r in runs if r["name"].startswith("Lượt quét 08:00 ngày 20/06/2025")), None)
 
         run = wait_for(running_sweep, timeout=120)
         wait_for(
