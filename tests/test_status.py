@@ -70,3 +70,23 @@ def test_board_counts_and_on_time_rate():
     assert (a.body, a.total, a.counts[Status.done_on_time]) == ("a", 5, 2)
     assert a.on_time_rate == pytest.approx(2 / 4)
     assert b.on_time_rate is None  # nothing due yet
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "name"),
+    [
+        (Status.done_on_time, "COMPLETED", "Đúng hạn"),
+        (Status.done_late, "COMPLETED", "Xong quá hạn"),
+        (Status.open, "COMPLETED", "Trong hạn"),
+        (Status.overdue, "FAILED", "Quá hạn"),
+        (Status.submitted, "COMPLETED", "Chờ duyệt"),
+        (Status.returned, "COMPLETED", "Bị trả lại"),
+    ],
+)
+def test_each_status_ends_its_task_run_in_the_state_the_readme_documents(status, kind, name):
+    """The mapping of README's "Colour is status": only overdue is red (Failed); done late is told
+    from done on time by its name."""
+    from flows.body import check_duty
+
+    state = check_duty.fn("V.6.1", "Năm 2025", "Thanh tra", status, "Kế hoạch 3742/KH-UBND.")
+    assert (state.type.value, state.name, state.message) == (kind, name, "Kế hoạch 3742/KH-UBND.")

@@ -3,13 +3,15 @@
 - The leadership digest of 4/7/2025 over the mixed half-year of tests/scenario.py (fictitious
   directory), written as HTML by `dondoc digest --html`: its first screen.
 - A focal point's message of the day from the same replay, on a desktop and on a phone.
-- The Prefect UI of a `make run`-like instance (`dondoc local`, on free ports): the deployments,
-  a body's check, the status board artifact, the event feed.
-Both photographed by headless chromium (Debian's).
+- The Prefect UI of a `make run`-like instance (`dondoc local`, on free ports): the dashboard of
+  the bodies with overdue work, a body's check, the status board artifact, the deployments, the
+  event feed.
+All photographed by headless chromium (Debian's), with Debian's fonts for Vietnamese and emoji.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +20,8 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -31,11 +35,33 @@ def main() -> None:
     chromium = shutil.which("chromium")
     if chromium is None:
         raise SystemExit("Debian's chromium is needed: apt-get install chromium")
+    fonts()
     digest(chromium)
     prefect_ui(chromium)
 
 
+# Debian's fonts with Vietnamese letters (the UI's own web fonts lack some of them: without a
+# system font that has them, chromium draws "kim tra" for "kiểm tra") and colour emoji (the board
+# marks a body with overdue work with a red circle).
+FONTS = ("fonts-noto-core", "fonts-noto-color-emoji")
+
+
+def fonts() -> None:
+    """Install FONTS when missing (as root, with apt-get), else say how."""
+    vietnamese = subprocess.run(["fc-list", ":lang=vi"], capture_output=True, text=True).stdout.strip()
+    emoji = subprocess.run(["fc-list", ":charset=1f534"], capture_output=True, text=True).stdout.strip()
+    if vietnamese and emoji:
+        return
+    if os.geteuid() != 0:
+        raise SystemExit(f"fonts for the pictures are missing: sudo apt-get install {' '.join(FONTS)}")
+    quiet = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "install", "-y", "-qq", *FONTS], check=True, env=quiet)
+
+
 def prefect_ui(chromium: str) -> None:
+    """The Prefect UI (V2, what the server opens) of a `make run`-like instance on free ports, at
+    1280 px: the dashboard filtered on the bodies with overdue work, a body's check run with its
+    red task runs, the board, the deployments, the event feed."""
     from playwright.sync_api import sync_playwright
 
     from cli.supervisor import Local
@@ -62,43 +88,57 @@ def prefect_ui(chromium: str) -> None:
             get_settings.cache_clear()
             mixed_half_year(env["DONDOC_DATABASE_URL"], datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz))
             run("sweep", "--as-of", AS_OF)
+            run("local", "apps")  # the portal, `dondoc serve` and the automations
+            _checked(local.api_url)
+            run("sweep", "--as-of", AS_OF)  # again: the board links to the check runs
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-                tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+                tab = browser.new_page(viewport={"width": 1280, "height": 900})
 
-                def shoot(name: str, path: str, click: str | None = None, full: bool = True) -> None:
-                    tab.goto(f"{local.ui_url}{path}")
+                def shoot(name: str, path: str, click: str | None = None, full: bool = False) -> None:
+                    tab.goto(f"{local.ui_url}/v2{path}")
                     tab.wait_for_load_state("networkidle")
                     if click:
-                        tab.get_by_text(click, exact=True).first.click()
+                        tab.get_by_role("tab", name=click).first.click()
                         tab.wait_for_load_state("networkidle")
                     time.sleep(3)  # the UI draws after its data arrives
                     tab.screenshot(path=str(ROOT / "docs" / f"{name}.png"), full_page=full)
                     print(f"wrote docs/{name}.png")
 
-                tab.set_viewport_size({"width": 1400, "height": 2600})  # down to the dondoc events
-                shoot("prefect-event-feed", "/events", full=False)  # the sweep's events are the latest
-                tab.set_viewport_size({"width": 1400, "height": 1000})
+                shoot("prefect-dashboard", f"/dashboard?tags={quote(json.dumps(['quá hạn'], ensure_ascii=False))}")
                 (board,) = httpx.post(
                     f"{local.api_url}/artifacts/filter",
-                    json={"artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}}},
+                    json={
+                        "artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}},
+                        "sort": "CREATED_DESC",
+                        "limit": 1,
+                    },
                 ).json()
-                shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}")
-                check = (
-                    "from datetime import datetime; from zoneinfo import ZoneInfo; from flows.body import check_body; "
-                    f"check_body('cong-an', as_of=datetime.fromisoformat('{AS_OF}')"
-                    ".replace(tzinfo=ZoneInfo('Asia/Ho_Chi_Minh')))"
-                )
-                subprocess.run([sys.executable, "-c", check], env=env, check=True, capture_output=True, cwd=ROOT)
-                runs = httpx.post(f"{local.api_url}/flow_runs/filter", json={"limit": 50}).json()
-                body_run = next(r["id"] for r in runs if r["name"] == "cong-an")
-                shoot("prefect-body-run", f"/runs/flow-run/{body_run}", click="Task Runs")
-                local.apps()
-                time.sleep(15)  # `dondoc serve` registers its deployments
+                shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}", full=True)
+                runs = httpx.post(
+                    f"{local.api_url}/flow_runs/filter", json={"flow_runs": {"name": {"like_": "Công an tỉnh"}}}
+                ).json()
+                shoot("prefect-body-run", f"/runs/flow-run/{runs[0]['id']}", click="Task Runs")
                 shoot("prefect-deployments", "/deployments")
+                tab.set_viewport_size({"width": 1280, "height": 1600})
+                shoot("prefect-event-feed", "/events")
                 browser.close()
         finally:
             local.stop()
+
+
+def _checked(api: str, timeout: float = 900) -> None:
+    """Every body's check as of AS_OF, run by `dondoc serve` as the schedule would; waited for."""
+    from flows.deployments import request_checks
+
+    ids = request_checks(as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        runs = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"id": {"any_": ids}}, "limit": 200}).json()
+        if all(r["state_type"] in ("COMPLETED", "FAILED", "CRASHED") for r in runs):
+            return
+        time.sleep(2)
+    raise SystemExit(f"the body checks did not finish in {timeout:.0f} s")
 
 
 def digest(chromium: str) -> None:
