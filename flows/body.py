@@ -72,7 +72,7 @@ def _run_name() -> str:
     return " · ".join([found[0].label, found[0].plan_names] if found else [body]) + f" · {now:%d/%m/%Y}"
 
 
-@task(name="list-duties", task_run_name="các nhiệm vụ của {body}")
+@task(name="list-duties", task_run_name="lập danh sách nhiệm vụ")
 def list_duties(body: str, now: datetime) -> list[Item]:
     settings = get_settings()
     calendar = WorkingCalendar.from_file(settings.calendar_file)
@@ -122,7 +122,8 @@ def check_body(body: str, as_of: datetime | None = None) -> State:
     """`as_of` replays a moment; by default now."""
     now = _now(as_of)
     items = list_duties(body, now)
-    for item in items:
+    # The overdue last, the longest late last: the UI lists task runs newest first.
+    for item in sorted(items, key=lambda i: (i.status is Status.overdue, i.late)):
         check_duty(item.ref, item.period, item.title[:80], item.status, item.detail, return_state=True)
     statuses = Counter(i.status for i in items)
     done = statuses[Status.done_on_time] + statuses[Status.done_late]

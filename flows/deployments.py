@@ -145,8 +145,9 @@ def specs(settings: Settings | None = None) -> list[Spec]:
                 check_body,
                 f"body-{h.code}",
                 {
-                    # The plans it has work in: their codes as tags to filter by, their numbers to read.
-                    "tags": ["dondoc", "body", h.code, *(code for code, _ in h.plans)],
+                    # Its name first (the list of deployments shows the first tag), then the codes of
+                    # the body and of the plans it has work in, to filter by.
+                    "tags": [h.label, "dondoc", "body", h.code, *(code for code, _ in h.plans)],
                     "parameters": {"body": h.code},
                     # The slug of when it ran on Mondays: a server updates a schedule by its slug
                     # and keeps those it is not sent, so a new slug would leave the old one running.

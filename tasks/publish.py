@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
@@ -21,8 +22,7 @@ from sqlmodel import select
 from config.settings import get_settings
 from models.db import session_scope
 from models.operations.audit import claim_for_events
-from models.operations.board import BoardRow
-from models.operations.digest import Digest, build
+from models.operations.board import AssignmentView, BoardRow, assignment_views, board
 from models.operations.isolation import skipped_at
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
@@ -68,53 +68,85 @@ def overdue_dashboard() -> str:
     return ui_page(f"/dashboard?tags={quote(json.dumps([OVERDUE_TAG], ensure_ascii=False))}")
 
 
-def board_markdown(
-    digest: Digest, *, title: str, labels: dict[str, str], checks: dict[str, str], portal: str | None
-) -> str:
-    """A plan's board: the bodies worst first (most overdue items, then most working days late,
-    then the lowest on-time rate), the overdue count first, each body linking to its latest check
-    run (`checks`: URL by body code) and to its list in the portal, under its short name
-    (`labels`, by code). Requests to bodies the province does not direct follow, unranked. Short
-    columns: it fits a 1280 px screen."""
-    awaiting = Counter((i["body"], i["request"]) for i in digest.awaiting_review)
-    escalated = Counter((i["body"], i["request"]) for i in digest.escalated)
-    ranked = [*digest.league, *(b for b in digest.bodies if b.on_time_rate is None)]
-    late = [b for b in ranked if b.counts[Status.overdue]]
+@dataclass(frozen=True)
+class Board:
+    """A plan's board, in the statuses of the body checks (flows/body.py): a body's "Quá hạn" is
+    the number of red task runs of its check. Its rows by body, and its requests apart."""
 
-    def row(rank: str, b: BoardRow, request: bool) -> str:
-        name = labels.get(b.body, b.body_label)
-        name = f"{name} (đề nghị phối hợp)" if request else name
-        name = f"[{name}]({checks[b.body]})" if b.body in checks else name
-        overdue = b.counts[Status.overdue]
+    title: str
+    moment: datetime  # local
+    rows: list[BoardRow]  # the bodies the province directs, worst first
+    requests: list[BoardRow]  # bodies asked to cooperate: after the ranking, unranked
+    escalated: Counter[str]  # per body code: items still open, reported to leadership (level 2)
+
+    @classmethod
+    def of(cls, views: list[AssignmentView], *, title: str, moment: datetime, calendar: WorkingCalendar) -> Board:
+        """Worst first: the most overdue items, then the most working days late, then the lowest
+        on-time rate; bodies with nothing due yet last."""
+        today = moment.date()
+        late: Counter[str] = Counter()
+        for v in views:
+            if v.status is Status.overdue:
+                late[v.body] += calendar.working_days_between(calendar.roll_forward(v.due), today)
+        escalated = Counter(v.body for v in views if v.escalation_level >= 2 and v.status in STILL_OPEN)
+        rows = board([v for v in views if not v.request])
+        worst_first = sorted(
+            rows,
+            key=lambda b: (
+                b.on_time_rate is None,
+                -b.counts[Status.overdue],
+                -late[b.body],
+                b.on_time_rate or 0.0,
+                b.body_label,
+            ),
+        )
+        return cls(title, moment, worst_first, board([v for v in views if v.request]), escalated)
+
+
+STILL_OPEN = (Status.open, Status.overdue, Status.returned)
+
+
+def board_markdown(b: Board, *, checks: dict[str, str], portal: str | None) -> str:
+    """The board as markdown: the overdue count first, each body linking to its latest check run
+    (`checks`: URL by body code) and to its list in the portal. Short columns: it fits a 1280 px
+    screen."""
+    late = [r for r in b.rows if r.counts[Status.overdue]]
+
+    def row(rank: str, r: BoardRow, request: bool) -> str:
+        name = f"{r.body_label} (đề nghị phối hợp)" if request else r.body_label
+        name = f"[{name}]({checks[r.body]})" if r.body in checks else name
+        overdue = r.counts[Status.overdue]
         cells = [
             rank,
             f"🔴 {name}" if overdue else name,
             f"**{overdue}**" if overdue else "0",
-            "không xếp hạng" if request else FILTERS["percent"](b.on_time_rate),
-            str(awaiting[(b.body_label, request)]),
-            str(b.counts[Status.open]),
-            f"{b.counts[Status.done_on_time] + b.counts[Status.done_late]} ({b.counts[Status.done_late]})",
-            str(escalated[(b.body_label, request)]),
-            f"[Xem]({portal}/review?body={b.body})" if portal else "",
+            "không xếp hạng" if request else FILTERS["percent"](r.on_time_rate),
+            str(r.counts[Status.submitted]),
+            str(r.counts[Status.returned]),
+            str(r.counts[Status.open]),
+            f"{r.counts[Status.done_on_time] + r.counts[Status.done_late]} ({r.counts[Status.done_late]})",
+            str(b.escalated[r.body]),
+            f"[Xem]({portal}/review?body={r.body})" if portal else "",
         ]
         return f"| {' | '.join(cells)} |"
 
     return "\n".join(
         [
-            f"# {title}",
+            f"# {b.title}",
             "",
-            f"**{len(late)} cơ quan có việc quá hạn** ({sum(b.counts[Status.overdue] for b in late)} việc), "
-            f"trên {len(ranked)} cơ quan có nhiệm vụ. Tình hình đến {digest.now:%H:%M ngày %d/%m/%Y}. "
+            f"**{len(late)} cơ quan có việc quá hạn** ({sum(r.counts[Status.overdue] for r in late)} việc), "
+            f"trên {len(b.rows)} cơ quan có nhiệm vụ. Tình hình đến {b.moment:%H:%M ngày %d/%m/%Y}. "
             f"[Xem các cơ quan này trên Dashboard]({overdue_dashboard()}).",
             "",
-            "Tên cơ quan: lượt kiểm tra gần nhất của cơ quan. Đã xong: số việc đã hoàn thành (trong ngoặc: "
-            "hoàn thành quá hạn). Báo lãnh đạo: việc quá hạn đã báo cáo lãnh đạo (cấp 2). Cổng: danh sách "
-            "việc của cơ quan trên cổng thông tin.",
+            "Tên cơ quan: lượt kiểm tra gần nhất của cơ quan. Quá hạn: việc chưa nộp đã quá hạn. Đã xong: "
+            "số việc đã được chấp nhận (trong ngoặc: hoàn thành quá hạn). Báo lãnh đạo: việc quá hạn đã báo "
+            "cáo lãnh đạo (cấp 2). Cổng: danh sách việc của cơ quan trên cổng thông tin.",
             "",
-            "| # | Cơ quan | Quá hạn | Tỷ lệ đúng hạn | Chờ duyệt | Trong hạn | Đã xong | Báo lãnh đạo | Cổng |",
-            "|---:|---|---:|---:|---:|---:|---:|---:|---|",
-            *(row(str(n), b, False) for n, b in enumerate(ranked, 1)),
-            *(row("", b, True) for b in digest.requests),
+            "| # | Cơ quan | Quá hạn | Tỷ lệ đúng hạn | Chờ duyệt | Trả lại | Trong hạn | Đã xong | Báo lãnh đạo "
+            "| Cổng |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|",
+            *(row(str(n), r, False) for n, r in enumerate(b.rows, 1)),
+            *(row("", r, True) for r in b.requests),
         ]
     )
 
@@ -148,26 +180,30 @@ def publish_board(now: datetime) -> int:
     settings = get_settings()
     calendar = WorkingCalendar.from_file(settings.calendar_file)
     count = 0
+    moment = now.astimezone(settings.tz)
     with session_scope(settings.db_url) as s:
         plans = s.exec(select(Plan).where(followed_on(local_date(now, settings.tz))).order_by(Plan.id)).all()
         boards = [
             (
                 p.code,
                 f"{p.title} ({p.number or p.code})",
-                f"Kế hoạch {p.number or p.code}",
-                build(s, kind="leadership", now=now, tz=settings.tz, calendar=calendar, plan_id=p.id),
+                Board.of(
+                    assignment_views(s, now=now, tz=settings.tz, plan=p.code),
+                    title=f"Kế hoạch {p.number or p.code}",
+                    moment=moment,
+                    calendar=calendar,
+                ),
             )
             for p in plans
         ]
-        labels = {b.code: b.label for b in s.exec(select(Body))}
-    checks = latest_checks({b.body for *_, d in boards for b in (*d.bodies, *d.requests)})
-    for code, description, title, digest in boards:
+    checks = latest_checks({r.body for *_, b in boards for r in (*b.rows, *b.requests)})
+    for code, description, b in boards:
         create_markdown_artifact(
-            board_markdown(digest, title=title, labels=labels, checks=checks, portal=settings.portal_url),
+            board_markdown(b, checks=checks, portal=settings.portal_url),
             key=board_key(code),
             description=f"{description}: tình hình thực hiện, cơ quan chậm nhất trước",
         )
-        count += len(digest.bodies) + len(digest.requests)
+        count += len(b.rows) + len(b.requests)
     return count
 
 

@@ -204,6 +204,7 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)
     assert "Sở Y tế" in deployment["description"] and "3742/KH-UBND" in deployment["description"]
+    assert deployment["tags"][0] == "Sở Y tế"  # what the list of deployments shows
     assert {"so-yte", "lai-chau-pcmd-2021-2025"} <= set(deployment["tags"])  # codes stay, to filter by
 
     overdue = [r for r in status_rows("2025-06-20T09:00", "so-yte") if r["status"] == "overdue"]
@@ -294,6 +295,8 @@ def test_the_sweep_publishes_the_board_summary_and_events(plan_env, prefect_api)
     assert yte["Cổng"] == "[Xem](https://dondoc.laichau.gov.vn/review?body=so-yte)"
     assert yte["Đã xong"] == "1 (1)"  # accepted on 19/6, due 17/6: done late
     assert yte["Quá hạn"] == "**15**" and yte["Trong hạn"] == "2"
+    # The board's overdue count is the number of red task runs of the body's check.
+    assert sum(t["state_type"] == "FAILED" for t in shown) == 15
     summary = api(prefect_api, "/artifacts/filter", {"artifacts": {"key": {"any_": ["tong-ket-quet"]}}})
     assert summary and "Thông báo quá hạn" in summary[0]["data"]
 

@@ -62,8 +62,6 @@ def prefect_ui(chromium: str) -> None:
     """The Prefect UI (V2, what the server opens) of a `make run`-like instance on free ports, at
     1280 px: the dashboard filtered on the bodies with overdue work, a body's check run with its
     red task runs, the board, the deployments, the event feed."""
-    from playwright.sync_api import sync_playwright
-
     from cli.supervisor import Local
     from tests.servers import free_port
 
@@ -88,43 +86,66 @@ def prefect_ui(chromium: str) -> None:
             get_settings.cache_clear()
             mixed_half_year(env["DONDOC_DATABASE_URL"], datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz))
             run("sweep", "--as-of", AS_OF)
-            run("local", "apps")  # the portal, `dondoc serve` and the automations
+            # Now, while the sweep's events are the latest (once the server has them).
+            _events(local.api_url)
+            _photograph(chromium, local.ui_url, [("prefect-event-feed", "/events", None)], height=1600)
+            local.apps()  # the portal and `dondoc serve`, on this instance's ports
+            from flows.automations import apply
+
+            apply()
             _checked(local.api_url)
             run("sweep", "--as-of", AS_OF)  # again: the board links to the check runs
-            with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-                tab = browser.new_page(viewport={"width": 1280, "height": 900})
-
-                def shoot(name: str, path: str, click: str | None = None, full: bool = False) -> None:
-                    tab.goto(f"{local.ui_url}/v2{path}")
-                    tab.wait_for_load_state("networkidle")
-                    if click:
-                        tab.get_by_role("tab", name=click).first.click()
-                        tab.wait_for_load_state("networkidle")
-                    time.sleep(3)  # the UI draws after its data arrives
-                    tab.screenshot(path=str(ROOT / "docs" / f"{name}.png"), full_page=full)
-                    print(f"wrote docs/{name}.png")
-
-                shoot("prefect-dashboard", f"/dashboard?tags={quote(json.dumps(['quá hạn'], ensure_ascii=False))}")
-                (board,) = httpx.post(
-                    f"{local.api_url}/artifacts/filter",
-                    json={
-                        "artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}},
-                        "sort": "CREATED_DESC",
-                        "limit": 1,
-                    },
-                ).json()
-                shoot("prefect-board-artifact", f"/artifacts/artifact/{board['id']}", full=True)
-                runs = httpx.post(
-                    f"{local.api_url}/flow_runs/filter", json={"flow_runs": {"name": {"like_": "Công an tỉnh"}}}
-                ).json()
-                shoot("prefect-body-run", f"/runs/flow-run/{runs[0]['id']}", click="Task Runs")
-                shoot("prefect-deployments", "/deployments")
-                tab.set_viewport_size({"width": 1280, "height": 1600})
-                shoot("prefect-event-feed", "/events")
-                browser.close()
+            (board,) = httpx.post(
+                f"{local.api_url}/artifacts/filter",
+                json={
+                    "artifacts": {"key": {"any_": ["bang-tinh-hinh-lai-chau-pcmd-2021-2025"]}},
+                    "sort": "CREATED_DESC",
+                    "limit": 1,
+                },
+            ).json()
+            runs = httpx.post(
+                f"{local.api_url}/flow_runs/filter", json={"flow_runs": {"name": {"like_": "Công an tỉnh"}}}
+            ).json()
+            overdue = quote(json.dumps(["quá hạn"], ensure_ascii=False))
+            shots = [
+                ("prefect-dashboard", f"/dashboard?tags={overdue}", None),
+                ("prefect-board-artifact", f"/artifacts/artifact/{board['id']}", None),  # the worst first
+                ("prefect-body-run", f"/runs/flow-run/{runs[0]['id']}", "Task Runs"),
+                ("prefect-deployments", "/deployments", None),
+            ]
+            _photograph(chromium, local.ui_url, shots)
         finally:
             local.stop()
+
+
+def _photograph(chromium: str, ui: str, shots: list[tuple[str, str, str | None]], height: int = 900) -> None:
+    """Each (picture name, page of the V2 UI, tab to click first) to docs/<name>.png, 1280 px wide."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        tab = browser.new_page(viewport={"width": 1280, "height": height})
+        for name, path, click in shots:
+            tab.goto(f"{ui}/v2{path}")
+            tab.wait_for_load_state("networkidle")
+            if click:
+                tab.get_by_role("tab", name=click).first.click()
+                tab.wait_for_load_state("networkidle")
+            time.sleep(3)  # the UI draws after its data arrives
+            tab.screenshot(path=str(ROOT / "docs" / f"{name}.png"))
+            print(f"wrote docs/{name}.png")
+        browser.close()
+
+
+def _events(api: str, timeout: float = 120) -> None:
+    """Wait for the sweep's events (sent in the background, stored by the server a moment later)."""
+    wanted = {"filter": {"event": {"prefix": ["dondoc."]}}, "limit": 1}
+    deadline = time.monotonic() + timeout
+    while not httpx.post(f"{api}/events/filter", json=wanted).json()["events"]:
+        if time.monotonic() > deadline:
+            raise SystemExit("the sweep's events did not reach the Prefect server")
+        time.sleep(2)
+    time.sleep(5)  # the rest of them
 
 
 def _checked(api: str, timeout: float = 900) -> None:
