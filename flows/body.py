@@ -47,13 +47,12 @@ STATE_TYPES = {status: StateType.FAILED if status is Status.overdue else StateTy
 class Item:
     """An item as its task run shows it."""
 
-    assignment_id: int
     ref: str
     title: str
     period: str  # its label: "6 tháng đầu năm 2025"
     status: Status
     late: int  # working days past its due date, when overdue
-    detail: str  # the plan, the status, the date with what falls due and who set it
+    detail: str  # the plan, the status, the date with what falls due, who set it, the item's id
 
 
 def _now(as_of: datetime | str | None) -> datetime:
@@ -88,8 +87,12 @@ def list_duties(body: str, now: datetime) -> list[Item]:
             late = late if status is Status.overdue else 0
             due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
             lateness = f", quá hạn {late} ngày làm việc" if late else ""
-            detail = f"Kế hoạch {plan.number or plan.code}. {status.label}: {due}{lateness}. {basis(a, duty, plan)}"
-            items.append(Item(a.id, duty.ref, duty.title, period_label(a.period), status, late, detail))
+            # The id is what the `confirmation` deployment's form asks for.
+            detail = (
+                f"Kế hoạch {plan.number or plan.code}. {status.label}: {due}{lateness}. {basis(a, duty, plan)} "
+                f"(mã nhiệm vụ {a.id})"
+            )
+            items.append(Item(duty.ref, duty.title, period_label(a.period), status, late, detail))
     return items
 
 

@@ -79,6 +79,21 @@ def run_tool(env: dict, program: str, *args: str, timeout: float = 300) -> subpr
     )
 
 
+def fail_a_catalog_sync(env: dict, tmp_path: Path) -> None:
+    """A real flow run failure: the catalog sync of a plan file that is not YAML."""
+    broken = tmp_path / "plans"
+    broken.mkdir()
+    (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
+    failed = run_tool(
+        {**env, "DONDOC_CATALOG_DIR": str(broken)},
+        "python",
+        "-c",
+        "from flows.catalog import catalog_sync; catalog_sync()",
+        timeout=300,
+    )
+    assert failed.returncode != 0
+
+
 def wait_for(predicate, timeout: float = 120, every: float = 0.5):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -183,17 +198,7 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
             {"task_runs": {"start_time": {"after_": started}, "state": {"type": {"any_": ["FAILED", "CRASHED"]}}}},
         )
         # Then a real failure: its alert is the proof that the automations were listening.
-        broken = tmp_path / "plans"
-        broken.mkdir()
-        (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
-        failed = run_tool(
-            {**env, "DONDOC_CATALOG_DIR": str(broken)},
-            "python",
-            "-c",
-            "from flows.catalog import catalog_sync; catalog_sync()",
-            timeout=300,
-        )
-        assert failed.returncode != 0
+        fail_a_catalog_sync(env, tmp_path)
         coordinator = "daumoi@so-ldtbxh.dondoc.example"
         wait_for(
             lambda: any(m.to == coordinator and "catalog-sync" in m.subject for m in smtp.received),
@@ -220,7 +225,9 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
         [r["ref"], period_label(r["period"])] for r in overdue
     )
     v61 = next(t for t in red if t["name"].startswith("V.6.1 · 6 tháng đầu năm 2025 · Thanh tra"))
+    v61_id = next(r["id"] for r in overdue if r["ref"] == "V.6.1" and r["period"] == "2025-H1")
     assert "hạn gửi 17/06/2025, quá hạn 3 ngày làm việc" in v61["state"]["message"]
+    assert v61["state"]["message"].endswith(f"(mã nhiệm vụ {v61_id})")  # for the confirmation form
     assert all(t["state_type"] == "COMPLETED" for t in tasks if t not in red)
     assert shown == len(overdue)
     # Neither failed-run automation fired for the body's run; the catalog's failure was reported.
@@ -350,17 +357,7 @@ def test_automations_email_the_coordinators_when_a_flow_run_fails(plan_env, pref
             "dondoc: tin nhắn liên tục không gửi được",
         ]
 
-        broken = tmp_path / "plans"
-        broken.mkdir()
-        (broken / "bad.yaml").write_text("plan: [unclosed\n", encoding="utf-8")
-        failed = run_tool(
-            {**env, "DONDOC_CATALOG_DIR": str(broken)},
-            "python",
-            "-c",
-            "from flows.catalog import catalog_sync; catalog_sync()",
-            timeout=300,
-        )
-        assert failed.returncode != 0
+        fail_a_catalog_sync(env, tmp_path)
         coordinator = "daumoi@so-ldtbxh.dondoc.example"
         alert = wait_for(
             lambda: next(
