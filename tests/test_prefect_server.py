@@ -172,6 +172,8 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
     started = datetime.now(UTC).isoformat()
     sweep = run_tool(env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)  # overdue items stamped
     assert sweep.returncode == 0, sweep.stderr
+    overdue = [r for r in status_rows("2025-06-20T09:00", "so-yte") if r["status"] == "overdue"]
+    assert len(overdue) > 2  # the half-year's items and every earlier one never done
     serve = start_serve(env)
     try:
         deployment = wait_for(lambda: deployments_of(prefect_api).get("body-so-yte"))
@@ -191,12 +193,15 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
             ),
             timeout=180,
         )
-        # What the dashboard counts: task runs started in its window, failed or crashed.
-        shown = api(
-            prefect_api,
-            "/task_runs/count",
-            {"task_runs": {"start_time": {"after_": started}, "state": {"type": {"any_": ["FAILED", "CRASHED"]}}}},
-        )
+        # What the dashboard counts: task runs started in its window, failed or crashed (recorded
+        # from the run's events a moment after it ends).
+        red_type = {"type": {"any_": ["FAILED", "CRASHED"]}}
+        dashboard = {"task_runs": {"start_time": {"after_": started}, "state": red_type}}
+
+        def counted() -> int:
+            return api(prefect_api, "/task_runs/count", dashboard)
+
+        shown = wait_for(lambda: (n := counted()) >= len(overdue) and n, timeout=60)
         # Then a real failure: its alert is the proof that the automations were listening.
         fail_a_catalog_sync(env, tmp_path)
         coordinator = "daumoi@so-ldtbxh.dondoc.example"
@@ -212,8 +217,6 @@ def test_overdue_items_are_red_the_run_completes_and_no_failure_alert_fires(plan
     assert deployment["tags"][0] == "Sở Y tế"  # what the list of deployments shows
     assert {"so-yte", "lai-chau-pcmd-2021-2025"} <= set(deployment["tags"])  # codes stay, to filter by
 
-    overdue = [r for r in status_rows("2025-06-20T09:00", "so-yte") if r["status"] == "overdue"]
-    assert len(overdue) > 2  # the half-year's items and every earlier one never done
     assert flow_run["state_type"] == "COMPLETED" and flow_run["state"]["name"] == f"Có {len(overdue)} việc quá hạn"
     assert flow_run["name"] == "Sở Y tế · 3742/KH-UBND · 20/06/2025"
     assert {"so-yte", "quá hạn"} <= set(flow_run["tags"])
