@@ -54,8 +54,8 @@ def board_key(plan: str) -> str:
 
 
 def ui_page(path: str) -> str:
-    """The address of a page of the Prefect UI, in the UI the server opens by default (since
-    Prefect 3.7, V2, under /v2/ when enabled)."""
+    """The address of a page of the Prefect UI, in the UI the server opens by default: V2, under
+    /v2/, when `server.ui.v2_enabled` (the default of the Prefect locked here, 3.9), else V1."""
     settings = get_current_settings()
     v2 = getattr(settings.server.ui, "v2_enabled", False)
     return f"{settings.ui_url or ''}{'/v2' if v2 else ''}{path}"
