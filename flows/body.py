@@ -47,6 +47,7 @@ STATE_TYPES = {status: StateType.FAILED if status is Status.overdue else StateTy
 class Item:
     """An item as its task run shows it."""
 
+    plan: str  # its plan's code
     ref: str
     title: str
     period: str  # its label: "6 tháng đầu năm 2025"
@@ -92,7 +93,7 @@ def list_duties(body: str, now: datetime) -> list[Item]:
                 f"Kế hoạch {plan.number or plan.code}. {status.label}: {due}{lateness}. {basis(a, duty, plan)} "
                 f"(mã nhiệm vụ {a.id})"
             )
-            items.append(Item(duty.ref, duty.title, period_label(a.period), status, late, detail))
+            items.append(Item(plan.code, duty.ref, duty.title, period_label(a.period), status, late, detail))
     return items
 
 
@@ -107,13 +108,10 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def _tag_run(body: str, now: datetime, overdue: bool) -> None:
-    """The body's code and plans as tags, and "quá hạn" when it has overdue work, on this run
-    however it was started (a deployment gives its tags; a run from code has none)."""
-    settings = get_settings()
-    with session_scope(settings.db_url) as s:
-        found = duty_holders(s, now.date(), body=body)
-    plans = [code for code, _ in found[0].plans] if found else []
+def _tag_run(body: str, plans: set[str], overdue: bool) -> None:
+    """The body's code and the codes of the plans of its items as tags, and "quá hạn" when it has
+    overdue work, on this run however it was started (a deployment gives its tags; a run from code
+    has none)."""
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(flow_run.get_id())
         tags = {*run.tags, "dondoc", "body", body, *plans} - {OVERDUE_TAG}
@@ -156,6 +154,6 @@ def check_body(body: str, as_of: datetime | None = None) -> State:
         description=f"{name}: việc quá hạn trước, hạn và căn cứ xác định hạn",
     )
     overdue = statuses[Status.overdue]
-    _tag_run(body, now, overdue > 0)
+    _tag_run(body, {i.plan for i in items}, overdue > 0)
     counts = {STATE_NAMES[k]: v for k, v in statuses.items()}
     return Completed(name=f"Có {overdue} việc quá hạn" if overdue else "Không có việc quá hạn", data=counts)

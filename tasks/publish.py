@@ -68,6 +68,9 @@ def overdue_dashboard() -> str:
     return ui_page(f"/dashboard?tags={quote(json.dumps([OVERDUE_TAG], ensure_ascii=False))}")
 
 
+STILL_OPEN = (Status.open, Status.overdue, Status.returned)  # what escalation can still be about
+
+
 @dataclass(frozen=True)
 class Board:
     """A plan's board, in the statuses of the body checks (flows/body.py): a body's "Quá hạn" is
@@ -101,9 +104,6 @@ class Board:
             ),
         )
         return cls(title, moment, worst_first, board([v for v in views if v.request]), escalated)
-
-
-STILL_OPEN = (Status.open, Status.overdue, Status.returned)
 
 
 def board_markdown(b: Board, *, checks: dict[str, str], portal: str | None) -> str:

@@ -21,7 +21,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -150,9 +149,10 @@ def _events(api: str, timeout: float = 120) -> None:
 
 def _checked(api: str, timeout: float = 900) -> None:
     """Every body's check as of AS_OF, run by `dondoc serve` as the schedule would; waited for."""
+    from config.settings import get_settings
     from flows.deployments import request_checks
 
-    ids = request_checks(as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")))
+    ids = request_checks(as_of=datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         runs = httpx.post(f"{api}/flow_runs/filter", json={"flow_runs": {"id": {"any_": ids}}, "limit": 200}).json()
