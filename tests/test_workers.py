@@ -113,8 +113,27 @@ def test_two_workers_run_shards_at_once_and_send_each_message_once(env, prefect_
         ]
         details = [httpx.get(f"{prefect_on_postgres}/flow_runs/{r}").json() for r in runs]
         assert {d["work_pool_name"] for d in details} == {POOL}
-        first, second = sorted(details, key=lambda d: d["start_time"])
-        assert second["start_time"] < first["end_time"]  # the two shards ran at the same time
+
+        # Each worker took one shard. Both were polling before the runs existed and each takes one
+        # run at a time (--limit 1), so the shards ran side by side. The workers' own events say
+        # which took which; start and end times would not: a run starts only once its subprocess
+        # has imported Prefect, seconds after the worker took it on a loaded machine.
+        def takers() -> dict[str, str]:
+            found = httpx.post(
+                f"{prefect_on_postgres}/events/filter",
+                json={"filter": {"event": {"name": ["prefect.worker.submitted-flow-run"]}}, "limit": 50},
+            ).json()["events"]
+            return {
+                r["prefect.resource.id"]: e["resource"]["prefect.resource.name"]
+                for e in found
+                for r in e["related"]
+                if r["prefect.resource.role"] == "flow-run"
+            }
+
+        deadline = time.monotonic() + 60
+        while len(took := takers()) < 2 and time.monotonic() < deadline:
+            time.sleep(1)
+        assert sorted(took.get(f"prefect.flow-run.{r}", "") for r in runs) == ["worker-1", "worker-2"], took
     finally:
         for w in workers:
             os.killpg(w.pid, signal.SIGTERM)
