@@ -1,0 +1,67 @@
+"""How the report writes its numbers, dates and verdicts, the same in every format: Vietnamese
+grouping (1.234; 70,5%), dates as dd/mm/yyyy, and a missing figure written as missing, never 0."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from models.rules.report import Figure, Progress
+
+MISSING = "Thiếu số liệu"
+VERDICTS = {True: "Đạt", False: "Chưa đạt", None: "Chưa đủ số liệu"}
+UNITS = {"percent": "%", "percent-change": "%", "count": ""}
+PER = {"quarter": "/quý", "year": "/năm", "plan": ""}
+
+
+def number(value: float, digits: int = 1) -> str:
+    """1.234 and 70,5: thousands grouped with dots, decimals after a comma, no trailing zeros."""
+    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def percent(value: float) -> str:
+    return f"{number(value)}%"
+
+
+def dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def value_text(p: Progress) -> str:
+    """The province's value: "75%", "12", "+4,2%"; "Thiếu số liệu" when no body reported."""
+    if p.value is None:
+        return MISSING
+    if p.unit == "percent-change":
+        return f"{'+' if p.value > 0 else ''}{percent(p.value)}"
+    return percent(p.value) if p.unit == "percent" else number(p.value)
+
+
+def threshold_text(p: Progress) -> str:
+    """What the plan asks: "≥ 70%", "≥ 1 lần/quý (2 trong kỳ)", "tăng 3 - 5%/năm"."""
+    unit = UNITS[p.unit]
+    if p.unit == "percent-change":
+        span = f"{number(p.threshold)} - {number(p.upper)}" if p.upper is not None else number(p.threshold)
+        return f"tăng {span}%{PER[p.per]}"
+    text = f"≥ {number(p.threshold)}{unit}{PER[p.per]}"
+    if p.required is not None and p.required != p.threshold:
+        text += f" ({number(p.required)} trong kỳ)"
+    return text
+
+
+def figure_text(p: Progress, f: Figure) -> str:
+    """One body's figure: "45/60 (75%)" for a rate, "12" for a count, "Thiếu số liệu"."""
+    if f.value is None:
+        return MISSING
+    if p.unit == "percent" and f.base is not None:
+        share = f" ({percent(100 * f.value / f.base)})" if f.base else ""
+        return f"{number(f.value)}/{number(f.base)}{share}"
+    return number(f.value)
+
+
+def verdict(p: Progress) -> str:
+    return MISSING if p.value is None else VERDICTS[p.met]
+
+
+def rate_text(rate: float | None) -> str:
+    """An on-time rate (0..1), or a dash when nothing fell due."""
+    return "-" if rate is None else percent(100 * rate)
