@@ -24,14 +24,18 @@ from cli import (
 )
 
 
-def _value(text: str) -> tuple[str, float]:
-    ref, sep, number = text.partition("=")
+def _value(text: str) -> tuple[str, float, float | None]:
+    """REF=NUMBER, or REF=PART/WHOLE for a rate: its two counts."""
+    ref, sep, figure = text.partition("=")
+    part, slash, whole = figure.partition("/")
     try:
         if not sep:
             raise ValueError
-        return ref.strip(), float(number.replace(",", "."))
+        return ref.strip(), float(part.replace(",", ".")), float(whole.replace(",", ".")) if slash else None
     except ValueError:
-        raise typer.BadParameter(f"'{text}': write TARGET_REF=NUMBER, e.g. II.1.a.1=75") from None
+        raise typer.BadParameter(
+            f"'{text}': write TARGET_REF=NUMBER, or TARGET_REF=PART/WHOLE for a rate, e.g. II.1.a.1=45/60"
+        ) from None
 
 
 def confirm(
@@ -41,7 +45,10 @@ def confirm(
         typer.Option("--file", exists=True, dir_okay=False, help="PDF, DOCX, XLSX, JPG or PNG; repeat for several."),
     ] = None,
     reference: Annotated[str | None, typer.Option(help="Số hiệu and date of the document.")] = None,
-    value: Annotated[list[str] | None, typer.Option("--value", help="TARGET_REF=NUMBER; repeat.")] = None,
+    value: Annotated[
+        list[str] | None,
+        typer.Option("--value", help="TARGET_REF=NUMBER, or TARGET_REF=PART/WHOLE for a rate (45/60); repeat."),
+    ] = None,
     note: Annotated[str | None, typer.Option(help="What was done.")] = None,
     as_of: AsOfOpt = None,
 ) -> None:
@@ -51,14 +58,16 @@ def confirm(
     from models.operations.confirmation import Submission
 
     settings = get_settings()
-    values = dict(_value(v) for v in value or [])
+    figures = [_value(v) for v in value or []]
+    values = {ref: v for ref, v, _ in figures}
+    bases = {ref: b for ref, _, b in figures if b is not None}
     runtime = runtime_for(settings)
     uploads = []
     try:
         with session() as s:
             for p in file or []:  # one by one: a refused file leaves those before it in `uploads` to discard
                 uploads.append(receive_file(p, settings.evidence_dir, max_bytes=settings.max_file_bytes))
-            sent = Submission(files=uploads, reference=reference, values=values, note=note)
+            sent = Submission(files=uploads, reference=reference, values=values, bases=bases, note=note)
             evidence, ids = submit(
                 s,
                 assignment_id,

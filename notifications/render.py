@@ -81,6 +81,15 @@ def number_vi(value: float) -> str:
     return text.translate(str.maketrans(",.", ".,"))
 
 
+def figure_vi(sent: dict) -> str:
+    """A figure as sent (a `submissions()` value): "12", or a rate's counts "45/60 (75%)"; a rate
+    stored before rates came as two counts shows as it was sent, "85%"."""
+    if sent["base"] is not None:
+        share = f" ({number_vi(round(100 * sent['value'] / sent['base'], 1))}%)" if sent["base"] else ""
+        return f"{number_vi(sent['value'])}/{number_vi(sent['base'])}{share}"
+    return number_vi(sent["value"]) + ("%" if sent["unit"] in ("percent", "percent-change") else "")
+
+
 def filesize_vi(size: int) -> str:
     if size < 1024 * 1024:
         return f"{number_vi(max(1, round(size / 1024)))} KB"
@@ -95,6 +104,7 @@ FILTERS: dict[str, Callable[..., Any]] = {
     "weekday": weekday_vi,
     "number": number_vi,
     "filesize": filesize_vi,
+    "figure": figure_vi,
     "percent": lambda rate: "-" if rate is None else f"{round(100 * rate)}%",
     "period": period_label,  # "2025-H2" -> "Năm 2025": no raw period key where a person reads
     "in_sentence": in_sentence,  # "Năm 2025" inside a sentence: "kỳ năm 2025"

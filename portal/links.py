@@ -106,7 +106,7 @@ Unspent = Annotated[None, Depends(unspent)]
 @router.post("/a/{token}")
 async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: Db, now: Now, page: Page):
     try:
-        values, document_date = _figures(form), _date(form.get("document_date"), "Ngày văn bản")
+        (values, bases), document_date = _figures(form), _date(form.get("document_date"), "Ngày văn bản")
 
         def record_submission() -> tuple[int, list[int]]:
             with db() as s:
@@ -117,6 +117,7 @@ async def submit(token: str, _unspent: Unspent, form: UploadForm, ctx: Ctx, db: 
                     reference=form.get("reference"),
                     document_date=document_date,
                     values=values,
+                    bases=bases,
                     note=form.get("note"),
                     contact_id=link.contact_id,
                 )
@@ -215,17 +216,18 @@ def link_actor(link: Link) -> By:
     return By(f"contact:{link.contact_id}" if link.contact_id else f"link:{link.id}", "portal")
 
 
-def _figures(form: ReceivedForm) -> dict[str, float]:
-    """Fields named value.<target ref>; blank ones are skipped. 85,5 and 85.5 both read 85.5."""
-    values = {}
+def _figures(form: ReceivedForm) -> tuple[dict[str, float], dict[str, float]]:
+    """Fields named value.<target ref> (a count, or a rate's numerator) and base.<target ref> (a
+    rate's denominator); blank ones are skipped. 85,5 and 85.5 both read 85.5."""
+    found: dict[str, dict[str, float]] = {"value": {}, "base": {}}
     for name, text in form.fields.items():
-        if name.startswith("value.") and text.strip():
-            ref = name.removeprefix("value.")
+        kind, dot, ref = name.partition(".")
+        if dot and kind in found and text.strip():
             try:
-                values[ref] = float(text.strip().replace(",", "."))
+                found[kind][ref] = float(text.strip().replace(",", "."))
             except ValueError:
                 raise ErrorPage(f"{ref}: '{text.strip()[:40]}' không phải một số.", 422) from None
-    return values
+    return found["value"], found["base"]
 
 
 def _date(text: str, label: str) -> date | None:

@@ -52,6 +52,8 @@ targets:
     threshold: 70
     deadline: 2023-12-31
     reported_by: [all-depts]
+    numerator: Số đơn vị tham gia
+    denominator: Tổng số đơn vị
 """
 
 # (name, old text, new text, expected code, the text whose line the error must name)

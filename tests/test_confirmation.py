@@ -42,7 +42,7 @@ def test_confirm_return_resubmit_accept(ready, tmp_path):
         "--reference",
         "123/BC-SYT ngày 15/6/2025",
         "--value",
-        "II.3.a.2b=85",
+        "II.3.a.2b=17/20",
         "--note",
         "<script>x</script>",
         "--as-of",
@@ -62,7 +62,7 @@ def test_confirm_return_resubmit_accept(ready, tmp_path):
         (v,) = s.exec(select(TargetValue)).all()
     assert (first.review, first.review_comment, second.review) == ("returned", "Thiếu số liệu", "accepted")
     assert (f.filename, f.content_type, f.size) == ("bao-cao.pdf", "application/pdf", len(PDF))
-    assert v.value == 85 and first.note == "<script>x</script>"
+    assert (v.value, v.base) == (17, 20) and first.note == "<script>x</script>"
 
 
 def test_accept_on_time(ready):
@@ -75,7 +75,9 @@ def test_accept_on_time(ready):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--value", "II.3.a.2b=120"], "không phải tỷ lệ phần trăm"),
+        (["--value", "II.3.a.2b=21/20"], "không lớn hơn mẫu số"),
+        (["--value", "II.3.a.2b=85"], "tỷ lệ gửi bằng hai số"),
+        (["--value", "II.3.a.2b=2.5/20"], "không phải số lượng"),
         (["--value", "II.9=1"], "không có chỉ tiêu"),
         (["--value", "II.3.a.2b"], "TARGET_REF=NUMBER"),
         ([], "cần ít nhất một tệp"),
@@ -112,7 +114,7 @@ def test_a_sensitive_duty_takes_no_files(env, tmp_path):
         "--reference",
         "45/CAT-PV01",
         "--value",
-        "II.3.a.1=100",
+        "II.3.a.1=14/14",
         "--as-of",
         "2025-06-16T10:00",
     )

@@ -364,15 +364,19 @@ def test_figures_are_checked_against_the_body_and_the_measure_on_the_portal(port
     with portal.client() as c:
         page = c.get(url).text
         assert 'name="value.II.3.a.2b"' in page and 'name="value.II.1.a.1"' not in page
+        assert 'name="base.II.3.a.2b"' in page  # a rate is sent as its two counts
         r = portal.submit(c, url, note="x", **{"value.II.1.a.1": "50"})  # the districts' target
         assert r.status_code == 422 and "II.1.a.1" in r.text and "không báo cáo chỉ tiêu này" in r.text
         labour = portal.link(portal.assignment(body="so-ldtbxh"))
         for figure, message in (("1e308", "1.000.000"), ("2,5", "số nguyên"), ("-1", "số nguyên")):
             r = portal.submit(c, labour, **{"value.II.4.a.1": figure})
             assert r.status_code == 422 and message in r.text, (figure, r.status_code)
-        assert portal.submit(c, labour, **{"value.II.4.a.1": "3"}).status_code == 200
+        rate = {"value.II.4.a.1": "3", "value.II.3.a.2b": "16"}  # a numerator without its denominator
+        r = portal.submit(c, labour, **rate)
+        assert r.status_code == 422 and "tỷ lệ gửi bằng hai số" in r.text
+        assert portal.submit(c, labour, **rate, **{"base.II.3.a.2b": "20"}).status_code == 200
     with session_scope(portal.db) as s:
-        assert [v.value for v in s.exec(select(TargetValue))] == [3]
+        assert sorted((v.value, v.base) for v in s.exec(select(TargetValue))) == [(3, None), (16, 20)]
         assert s.get(Assignment, health).state == State.open
 
 
@@ -383,7 +387,8 @@ def test_figures_are_checked_against_the_body_and_the_measure_on_the_cli(example
     assert "II.1.a.1" in refused and "không báo cáo chỉ tiêu này" in refused
     assert "1.000.000" in cli("confirm", labour, "--value", "II.4.a.1=1e308", code=1)
     assert "số nguyên" in cli("confirm", labour, "--value", "II.4.a.1=2.5", code=1)
-    assert "-100" in cli("confirm", str(assignment_of("cong-an", "V.2.1")), "--value", "II.3.a.2a=-150", code=1)
+    # A change ("tăng 3 - 5%") is sent as the count it changes; the report compares the years.
+    assert "số nguyên" in cli("confirm", str(assignment_of("cong-an", "V.2.1")), "--value", "II.3.a.2a=-3", code=1)
     assert_nothing_stored()
-    assert "chờ xem xét" in cli("confirm", labour, "--value", "II.4.a.1=3", "--value", "II.3.a.2b=85")
-    assert sorted(v.value for v in rows(TargetValue)) == [3, 85]
+    assert "chờ xem xét" in cli("confirm", labour, "--value", "II.4.a.1=3", "--value", "II.3.a.2b=17/20")
+    assert sorted((v.value, v.base) for v in rows(TargetValue)) == [(3, None), (17, 20)]

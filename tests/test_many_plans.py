@@ -74,6 +74,8 @@ ANNUAL_TARGET = """targets:
     threshold: 70
     deadline: 2025-12-31
     reported_by: [cong-an]
+    numerator: "Số xã tổ chức tuyên truyền"
+    denominator: "Tổng số xã"
     implements: II.1.a.1
 """
 AS_OF = datetime(2025, 7, 4, 17, 0, tzinfo=TZ)  # the first half's reports overdue in both plans

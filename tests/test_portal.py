@@ -61,13 +61,13 @@ def test_submit_receipt_return_resubmit_accept(portal):
             reference="123/BC-SYT",
             document_date="2025-06-09",
             note="Đã kiểm tra 12 cơ sở",
-            **{"value.II.3.a.2b": "85,5"},
+            **{"value.II.3.a.2b": "12", "base.II.3.a.2b": "15"},
         )
         assert r.status_code == 200 and "Đã nhận minh chứng" in r.text
         again = c.post(url, data={"csrf": portal.csrf(page.text), "note": "lần hai"})
         assert again.status_code == 409  # the link was spent by the submission
     receipt = portal.mail(FOCAL, "[Đã nhận]")
-    assert "123/BC-SYT" in receipt.part("html") and "85,5%" in receipt.part("html")
+    assert "123/BC-SYT" in receipt.part("html") and "12/15 (80%)" in receipt.part("html")
     view_url = re.search(r'href="([^"]+/v/[^"]+)"', receipt.part("html")).group(1)
     with portal.client() as c:
         view = c.get(view_url)
@@ -79,7 +79,7 @@ def test_submit_receipt_return_resubmit_accept(portal):
         assert a.state == State.submitted and a.submitted_at == portal.clock.now
         (f,) = s.exec(select(EvidenceFile)).all()
         (v,) = s.exec(select(TargetValue)).all()
-        assert (f.filename, f.sha256, v.value) == ("bao-cao.pdf", hashlib.sha256(PDF).hexdigest(), 85.5)
+        assert (f.filename, f.sha256, v.value, v.base) == ("bao-cao.pdf", hashlib.sha256(PDF).hexdigest(), 12, 15)
     assert (portal.settings.evidence_dir / hashlib.sha256(PDF).hexdigest()).read_bytes() == PDF
 
     _set_password(COORDINATOR)

@@ -112,6 +112,7 @@ def _sync_plan(session: Session, f: CatalogFile, bodies: dict[str, Body], audit:
         # The default's count only (calendar or working days): every duty row carries its own rule.
         "report_days_after_cutoff": _default_offset(spec.reporting),
         "draft": spec.draft,
+        "headings": dict(spec.headings),
         "catalog_digest": digest,
         "source_file": str(f.path),
         "loaded_at": audit["now"],
@@ -201,6 +202,9 @@ def _target_rows(catalog: Catalog) -> dict[tuple, dict[str, Any]]:
             "per": t.per.value,
             "deadline": t.deadline,
             "reported_by": expand(catalog, t.reported_by),
+            "numerator": t.numerator or t.measure,
+            "denominator": t.denominator,
+            "combine": t.combine.value,
             "implements": t.implements,
             "retired_revision": None,
         }

@@ -32,8 +32,6 @@ from models.types import local_date
 MAX_COUNT = 1_000_000
 
 
-PERCENT_CHANGE = (-100, 10_000)  # nothing falls by more than all of it; a hundredfold rise is the most believed
-
 
 def live_targets(session: Session, plan_id: int) -> list[Target]:
     return list(
@@ -49,34 +47,44 @@ def reported_targets(session: Session, plan_id: int, body_code: str) -> list[Tar
     return [t for t in live_targets(session, plan_id) if codes & set(t.reported_by)]
 
 
-def check_values(session: Session, plan_id: int, body: Body, values: dict[str, float]) -> list[tuple[Target, float]]:
-    """The figures, each for a target the body reports and within what its measure allows."""
+def check_values(
+    session: Session, plan_id: int, body: Body, values: Mapping[str, float], bases: Mapping[str, float]
+) -> list[tuple[Target, float, float | None]]:
+    """The figures, each for a target the body reports: a count, or a rate's two counts (the
+    numerator in `values`, the denominator in `bases`), so that several bodies' parts add up."""
     targets = {t.ref: t for t in live_targets(session, plan_id)}
     codes = stands_for(session, body.code)
-    checked: list[tuple[Target, float]] = []
+    checked: list[tuple[Target, float, float | None]] = []
+    for ref in bases.keys() - values.keys():
+        raise EvidenceRefused(f"{ref}: có mẫu số mà không có tử số")
     for ref, value in values.items():
         target = targets.get(ref)
         if target is None:
             raise EvidenceRefused(f"không có chỉ tiêu '{ref}'")
         if not codes & set(target.reported_by):
             raise EvidenceRefused(f"{ref}: {body.label} không báo cáo chỉ tiêu này")
-        check_figure(target, value)
-        checked.append((target, value))
+        base = bases.get(ref)
+        check_figure(target, value, base)
+        checked.append((target, value, base))
     return checked
 
 
-def check_figure(target: Target, value: float) -> None:
+def check_figure(target: Target, value: float, base: float | None = None) -> None:
+    """Every figure is a count (a whole number from 0 to MAX_COUNT); a rate comes as two, the part
+    no larger than the whole."""
     ref = target.ref
-    if not math.isfinite(value):
-        raise EvidenceRefused(f"{ref}: không phải một số")
-    if target.unit == "percent" and not 0 <= value <= 100:
-        raise EvidenceRefused(f"{ref}: {value:g} không phải tỷ lệ phần trăm từ 0 đến 100")
-    if target.unit == "percent-change" and not PERCENT_CHANGE[0] <= value <= PERCENT_CHANGE[1]:
-        raise EvidenceRefused(
-            f"{ref}: {value:g} không phải mức thay đổi từ {PERCENT_CHANGE[0]}% đến {_grouped(PERCENT_CHANGE[1])}%"
-        )
-    if target.unit == "count" and not (value.is_integer() and 0 <= value <= MAX_COUNT):
-        raise EvidenceRefused(f"{ref}: {value:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})")
+    rate = target.unit == "percent"
+    if rate and base is None:
+        raise EvidenceRefused(f"{ref}: tỷ lệ gửi bằng hai số: {target.numerator} (tử số) và {target.denominator} (mẫu số)")
+    if not rate and base is not None:
+        raise EvidenceRefused(f"{ref}: chỉ tiêu này gửi một số, không có mẫu số")
+    for what, number in (("tử số", value), ("mẫu số", base)) if rate else (("số liệu", value),):
+        if not math.isfinite(number) or not (number.is_integer() and 0 <= number <= MAX_COUNT):
+            raise EvidenceRefused(
+                f"{ref}: {what} {number:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})"
+            )
+    if rate and not (0 < base and value <= base):
+        raise EvidenceRefused(f"{ref}: tử số {value:g} phải không lớn hơn mẫu số {base:g}, và mẫu số lớn hơn 0")
 
 
 def _grouped(number: int) -> str:
@@ -116,7 +124,8 @@ class Submission:
     files: Sequence[Upload] = ()
     reference: str | None = None
     document_date: date | None = None
-    values: Mapping[str, float] = field(default_factory=dict)
+    values: Mapping[str, float] = field(default_factory=dict)  # a count, or a rate's numerator
+    bases: Mapping[str, float] = field(default_factory=dict)  # a rate's denominator, by target reference
     note: str | None = None
     contact_id: int | None = None
 
@@ -160,7 +169,7 @@ def confirm(
             margin_days=date_margin_days,
             today=local_date(now, tz),
         )
-    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), sent.values)
+    checked = check_values(session, duty.plan_id, session.get(Body, a.body_id), sent.values, sent.bases)
     _TakeBackOnRollback(session, list(files))  # before keeping: a keep() that fails midway is taken back too
     stored = [f.keep() for f in files]
     evidence = Evidence(
@@ -175,7 +184,7 @@ def confirm(
     session.add(evidence)
     session.flush()
     session.add_all(EvidenceFile(evidence_id=evidence.id, **vars(f)) for f in stored)
-    session.add_all(TargetValue(evidence_id=evidence.id, target_id=t.id, value=v) for t, v in checked)
+    session.add_all(TargetValue(evidence_id=evidence.id, target_id=t.id, value=v, base=b) for t, v, b in checked)
     a.state, a.submitted_at = State.submitted, now
     record(
         session,
@@ -251,7 +260,9 @@ def submissions(session: Session, assignment_id: int, *, evidence_id: int | None
         .where(TargetValue.evidence_id.in_(ids))
         .order_by(Target.position)
     ):
-        values[v.evidence_id].append({"ref": t.ref, "measure": t.measure, "unit": t.unit, "value": v.value})
+        values[v.evidence_id].append(
+            {"ref": t.ref, "measure": t.measure, "unit": t.unit, "value": v.value, "base": v.base}
+        )
     return [
         {
             "id": e.id,

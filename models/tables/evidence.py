@@ -36,4 +36,5 @@ class TargetValue(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     evidence_id: int = Field(foreign_key="evidence.id", index=True)
     target_id: int = Field(foreign_key="target.id", index=True)
-    value: float
+    value: float  # the count, or a rate's numerator
+    base: float | None = None  # a rate's denominator

@@ -33,6 +33,8 @@ class Plan(SQLModel, table=True):
     # before it is in status, digests and reports, but never reminded, nagged or escalated, so
     # that taking up a running plan does not send its whole past at once. None: from its start.
     notify_since: date | None = None
+    # The plan's headings of its target groups ("II.1" -> its words), for the report.
+    headings: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}"))
     revision: int = 1  # a catalog change is a new revision; the audit log keeps what changed
     catalog_digest: str = Field(max_length=64)
     source_file: str
@@ -108,5 +110,8 @@ class Target(SQLModel, table=True):
     per: str = Field(max_length=10)
     deadline: date
     reported_by: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    numerator: str | None = None  # what a body counts and sends (the measure, for a count)
+    denominator: str | None = None  # what a rate is of; a rate's figures come as two counts
+    combine: str = Field(default="sum", max_length=10)  # sum or max of the bodies' figures
     implements: str | None = None  # the parent plan's target it contributes to (its ref)
     retired_revision: int | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from models.rules.report import Figure, Progress
+from notifications.render import number_vi
 
 MISSING = "Thiếu số liệu"
 VERDICTS = {True: "Đạt", False: "Chưa đạt", None: "Chưa đủ số liệu"}
@@ -14,9 +15,8 @@ PER = {"quarter": "/quý", "year": "/năm", "plan": ""}
 
 
 def number(value: float, digits: int = 1) -> str:
-    """1.234 and 70,5: thousands grouped with dots, decimals after a comma, no trailing zeros."""
-    text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
-    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+    """1.234 and 70,5: the messages' way (thousands grouped with dots, a decimal comma), rounded."""
+    return number_vi(round(value, digits))
 
 
 def percent(value: float) -> str:

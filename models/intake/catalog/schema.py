@@ -137,6 +137,9 @@ class PlanSpec(Strict):
     draft: bool = False
     closed_on: dt.date | None = None
     parent: Code | None = None
+    # The plan's own headings of its target groups ("II.1": "Nâng cao hiệu quả ..."), verbatim: the
+    # report groups the targets under them.
+    headings: dict[Text, Text] = {}
 
 
 class BodySpec(Strict):
@@ -203,18 +206,40 @@ class DutySpec(Strict):
     implements: Text | None = None
 
 
+class Combine(StrEnum):
+    """How the province's value is made of the reporting bodies' figures."""
+
+    sum = "sum"  # type: ignore[assignment]  # the bodies count apart (each its communes): add them up
+    max = "max"  # they count the same things from different sides (joint inspections): the largest
+
+
 class TargetSpec(Strict):
     ref: Text
     source: Text
     text: Text  # verbatim
-    measure: Text  # what is counted
+    measure: Text  # what the value is: "Tỷ lệ ..." for a rate
     unit: Unit
     threshold: float
     upper: float | None = None  # for a range such as "3 - 5%"
     per: MeasuredPer = MeasuredPer.plan
     deadline: dt.date
     reported_by: list[Code] = Field(min_length=1)
+    # What a body counts and sends: a rate is sent as its two counts (numerator/denominator), so
+    # that the parts of several bodies add up; a change is sent as the count it changes.
+    numerator: Text | None = None  # defaults to the measure, for a count
+    denominator: Text | None = None  # what a rate is of: a percent target must say
+    combine: Combine = Combine.sum
     implements: Text | None = None  # the parent plan's target this one contributes to (its ref)
+
+    @model_validator(mode="after")
+    def _parts(self) -> TargetSpec:
+        if self.unit == Unit.percent and not self.denominator:
+            raise ValueError("a percent target needs `denominator`: what the rate is of (e.g. Tổng số xã)")
+        if self.unit != Unit.percent and self.denominator:
+            raise ValueError(f"`denominator` is for a percent target; this one is {self.unit.value}")
+        if self.unit != Unit.count and not self.numerator:
+            raise ValueError("a rate or a change needs `numerator`: the count a body sends (e.g. Số xã ...)")
+        return self
 
 
 class Catalog(Strict):

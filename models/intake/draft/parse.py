@@ -302,7 +302,14 @@ class _Builder:
             values["per"] = t.per
             values["deadline"] = dt.date(deadline_year, 12, 31) if deadline_year else None
             values["reported_by"] = [reporter]
-            entry = Entry(values, ["measure lấy nguyên mệnh đề chứa ngưỡng: hãy viết lại điều được đo", *t.notes])
+            notes = ["measure lấy nguyên mệnh đề chứa ngưỡng: hãy viết lại điều được đo", *t.notes]
+            if t.unit != "count":  # a rate or a change is sent as counts: say which
+                values["numerator"] = f"Số {t.measure[0].lower()}{t.measure[1:]}"
+                notes.append("numerator: điều cơ quan đếm và gửi (tử số); hãy viết lại cho rõ")
+            if t.unit == "percent":
+                values["denominator"] = "Tổng số"
+                notes.append("denominator: tỷ lệ này là của tổng số nào (mẫu số); hãy ghi rõ")
+            entry = Entry(values, notes)
             if deadline_year is None:
                 entry.notes.append("không tìm thấy năm đích (“đến năm …”): deadline đặt bằng ngày kết thúc kế hoạch")
             entry.notes.append(f"reported_by: tạm để cơ quan thường trực {reporter}; hãy chọn cơ quan báo cáo số liệu")
