@@ -156,6 +156,7 @@ from cli import (  # noqa: E402
     plan,
     portal,
     prefect,
+    report,
 )
 
 app.command()(plan.init)
@@ -165,6 +166,7 @@ app.command()(outbox.sweep)
 app.command()(confirmation.confirm)
 app.command()(confirmation.review)
 app.command()(digest.digest)
+app.command()(report.report)
 app.command()(confirmation.link)
 app.command()(prefect.serve)
 app.command()(prefect.check)

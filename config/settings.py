@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # Dates users type (an extension, a document's date) stay within the plan's period widened by
     # this: a report on the last period comes after its end, a document may precede its issue.
     date_margin_days: int = Field(366, ge=0, le=3660, description="Days around a plan's period a typed date may fall.")
+    report_abbr: str | None = Field(
+        None,
+        description="The coordinating body's abbreviation in a report's number (Số: .../BC-SYT). "
+        "Unset: the initials of its name.",
+    )
 
     @field_validator("organisation_file", mode="before")
     @classmethod

@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 
+from models.rules.numbers import figure_vi, number_vi
 from models.rules.periods import period_label
 from notifications.sms import SINGLE_PART, fold
 from notifications.wording import capitalised, in_sentence
@@ -73,21 +74,6 @@ class Message:
 
 def weekday_vi(day: date) -> str:
     return WEEKDAYS[day.weekday()]
-
-
-def number_vi(value: float) -> str:
-    """85.5 as Vietnamese writes it: 85,5; whole numbers without decimals; thousands with dots."""
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
-    return text.translate(str.maketrans(",.", ".,"))
-
-
-def figure_vi(sent: dict) -> str:
-    """A figure as sent (a `submissions()` value): "12", or a rate's counts "45/60 (75%)"; a rate
-    stored before rates came as two counts shows as it was sent, "85%"."""
-    if sent["base"] is not None:
-        share = f" ({number_vi(round(100 * sent['value'] / sent['base'], 1))}%)" if sent["base"] else ""
-        return f"{number_vi(sent['value'])}/{number_vi(sent['base'])}{share}"
-    return number_vi(sent["value"]) + ("%" if sent["unit"] in ("percent", "percent-change") else "")
 
 
 def filesize_vi(size: int) -> str:

@@ -32,7 +32,6 @@ from models.types import local_date
 MAX_COUNT = 1_000_000
 
 
-
 def live_targets(session: Session, plan_id: int) -> list[Target]:
     return list(
         session.exec(
@@ -75,7 +74,9 @@ def check_figure(target: Target, value: float, base: float | None = None) -> Non
     ref = target.ref
     rate = target.unit == "percent"
     if rate and base is None:
-        raise EvidenceRefused(f"{ref}: tỷ lệ gửi bằng hai số: {target.numerator} (tử số) và {target.denominator} (mẫu số)")
+        raise EvidenceRefused(
+            f"{ref}: tỷ lệ gửi bằng hai số: {target.numerator} (tử số) và {target.denominator} (mẫu số)"
+        )
     if not rate and base is not None:
         raise EvidenceRefused(f"{ref}: chỉ tiêu này gửi một số, không có mẫu số")
     for what, number in (("tử số", value), ("mẫu số", base)) if rate else (("số liệu", value),):
@@ -83,7 +84,7 @@ def check_figure(target: Target, value: float, base: float | None = None) -> Non
             raise EvidenceRefused(
                 f"{ref}: {what} {number:g} không phải số lượng (số nguyên từ 0 đến {_grouped(MAX_COUNT)})"
             )
-    if rate and not (0 < base and value <= base):
+    if rate and not (base > 0 and value <= base):
         raise EvidenceRefused(f"{ref}: tử số {value:g} phải không lớn hơn mẫu số {base:g}, và mẫu số lớn hơn 0")
 
 

@@ -144,13 +144,13 @@ def _page_number(p: Paragraph) -> None:
 def _heading_block(doc, report: Report, year: int) -> None:
     """The issuer and the national motto side by side; the number and the place and date on a second
     row, so that they line up whatever the names' lengths."""
-    left, right = 6.5, 10
+    left, right = 6.0, 10.5  # the motto in 12-13 pt bold needs 10 cm on one line
     table = _table(doc, [left, right], rows=2, borders=False)
     issuer, motto = table.rows[0].cells
     _para(issuer, report.issuer_parent.upper(), size=13, align=C, indent=False, after=0, line=1.0)
     _para(issuer, report.issuer.upper(), size=13, bold=True, align=C, indent=False, after=0, line=1.0)
     _rule(issuer, 2.5, left - CELL_MARGINS)
-    _para(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=13, bold=True, align=C, indent=False, after=0, line=1.0)
+    _para(motto, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True, align=C, indent=False, after=0, line=1.0)
     _para(motto, "Độc lập - Tự do - Hạnh phúc", bold=True, align=C, indent=False, after=0, line=1.0)
     _rule(motto, 6, right - CELL_MARGINS)
     numbered, dated = table.rows[1].cells
@@ -174,7 +174,7 @@ def _targets(doc, report: Report) -> None:
         _para(doc, f"{key.rsplit('.', 1)[-1]}. {title}", bold=True, keep=True)
         table = _table(doc, [8.0, 3.2, 2.5, 2.8], header=("Chỉ tiêu", "Yêu cầu", "Kết quả", "Đánh giá"))
         for t in group:
-            cells = table.add_row().cells
+            cells = _row(table).cells
             ref = _para(cells[0], t.ref, size=13, bold=True, align=L, indent=False, after=0, line=1.0)
             ref.add_run(f" {t.measure}").font.size = Pt(13)
             for cell, text in zip(cells[1:], (threshold_text(t), value_text(t), verdict(t)), strict=True):
@@ -252,10 +252,10 @@ def _late(doc, report: Report, now: datetime) -> None:
     if report.overdue:
         _para(doc, f"Các nhiệm vụ chưa hoàn thành, đã quá hạn (tính đến ngày {dmy(now.date())}):")
         table = _table(
-            doc, [1.0, 7.2, 4.0, 2.3, 2.0], header=("TT", "Nhiệm vụ", "Cơ quan", "Hạn", "Số ngày làm việc quá hạn")
+            doc, [1.1, 6.6, 3.9, 2.6, 2.3], header=("TT", "Nhiệm vụ", "Cơ quan", "Hạn", "Số ngày làm việc quá hạn")
         )
         for i, line in enumerate(report.overdue, 1):
-            cells = table.add_row().cells
+            cells = _row(table).cells
             texts = (number(i), f"{line.ref} {line.title}", line.body_label, dmy(line.due), number(line.days_late))
             for cell, text, align in zip(cells, texts, (C, L, L, C, C), strict=True):
                 _para(cell, text, size=13, align=align, indent=False, after=0, line=1.0)
@@ -309,6 +309,13 @@ def _table(doc, widths: list[float], *, rows: int = 1, header: tuple[str, ...] =
             _para(cell, text, size=13, bold=True, align=C, indent=False, after=0, line=1.0)
         table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
     return table
+
+
+def _row(table: Table):
+    """A new row kept whole on one page: a task cut between two pages reads as two."""
+    row = table.add_row()
+    row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    return row
 
 
 def _para(

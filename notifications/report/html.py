@@ -1,7 +1,9 @@
 """The consolidated report as one HTML page, for the browser and the Prefect UI: the content of the
 DOCX, with its figures written by words.py as every format writes them.
 
-The report is turned here into plain texts and flags; templates/report.html only lays them out,
+The sentences are the DOCX's (notifications/report/docx.py), so that the page and the signed
+report read alike. The report is turned here into plain texts and flags; templates/report.html
+only lays them out,
 autoescaped (a body's name or a focal point's note is never markup). Whatever is marked in red
 (overdue, not met) says so in words too: colour alone is lost in print and to some readers.
 """
@@ -12,14 +14,15 @@ import dataclasses
 from zoneinfo import ZoneInfo
 
 from models.rules.periods import period_label
-from models.rules.report import BodySection, Line, PlanPart, Progress, Report
+from models.rules.report import BodySection, Line, Progress, Report
 from models.rules.status import LABELS, Status
 from notifications.render import environment
 from notifications.report.words import dmy, figure_text, number, rate_text, threshold_text, value_text, verdict
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATE = "report.html"
-ROMAN = ("I", "II", "III", "IV", "V", "VI")
+ROMAN = ("I", "II", "III", "IV", "V")
+SECTIONS = ("targets", "bodies", "requests", "late", "difficulties")
 CHART_ALT = "Biểu đồ tỷ lệ hoàn thành đúng hạn theo cơ quan, đơn vị"
 
 
@@ -31,45 +34,42 @@ def render_html(report: Report, chart: str | None = None, *, tz: ZoneInfo = LOCA
 def context(report: Report, chart: str | None, tz: ZoneInfo) -> dict:
     plan, now = report.plan, report.now.astimezone(tz)
     subject = f"Kết quả thực hiện {plan.title}, {report.period_label}"
-    sections = ["targets", "bodies", *(["requests"] if any(p.requests for p in report.plans) else []), "late", "hard"]
-    several = len(report.plans) > 1
+    asked = any(p.requests for p in report.plans)
+    sections = [key for key in SECTIONS if key != "requests" or asked]  # numbered as shown
     return {
         "title": f"Báo cáo {subject[0].lower()}{subject[1:]}",
         "issuer_parent": report.issuer_parent.upper(),
         "issuer": report.issuer.upper(),
         "subject": subject,
-        "recipient": report.recipient,
-        "span": f"Số liệu từ ngày {dmy(report.period_start)} đến ngày {dmy(report.period_end)}, "
+        "opening": f"Thực hiện Kế hoạch số {plan.number} ngày {dmy(plan.issued_on)} của {report.recipient} "
+        f"({plan.title}), {report.issuer} báo cáo kết quả thực hiện {report.period_label} như sau:",
+        "span": f"Số liệu tính từ ngày {dmy(report.period_start)} đến ngày {dmy(report.period_end)}; "
         f"tổng hợp đến {now:%H:%M} ngày {dmy(now)}.",
+        "today": dmy(now),
+        "closing": f"Trên đây là báo cáo kết quả thực hiện {report.period_label} của {report.issuer}, "
+        f"kính báo cáo {report.recipient} xem xét, chỉ đạo./.",
         "number": {key: ROMAN[i] for i, key in enumerate(sections)},
         "groups": _groups(report),
         "chart": chart,
         "chart_alt": CHART_ALT,
-        "parts": [{"heading": _part_heading(p) if several else "", "bodies": _bodies(p.bodies)} for p in report.plans],
-        "requests": [
-            {"heading": _part_heading(p) if several else "", "bodies": _bodies(p.requests)}
-            for p in report.plans
-            if p.requests
-        ],
+        "parts": _parts(report, "bodies"),
+        "requests": _parts(report, "requests"),
         "overdue": [_late_row(ln) for ln in report.overdue],
         "done_late": [_late_row(ln) for ln in report.done_late],
-        "difficulties": [
-            {"who": f"{ln.body_label} (nhiệm vụ {ln.ref})", "text": text} for ln, text in report.difficulties
-        ],
+        "difficulties": [{"who": f"{ln.body_label} ({ln.ref})", "text": text} for ln, text in report.difficulties],
     }
 
 
 def _groups(report: Report) -> list[dict]:
-    """The targets under the plan's headings, in the plan's order; a group the report has no heading
-    for still shows, under its code."""
+    """The targets under the plan's headings, numbered as the plan numbers them (II.3 is 3), in the
+    plan's order; a group the report has no heading for still shows, under its code."""
     targets = [p for part in report.plans for p in part.targets]
     codes = [*report.target_groups, *dict.fromkeys(p.group for p in targets if p.group not in report.target_groups)]
-    groups = []
-    for code in codes:
-        rows = [_target(p) for p in targets if p.group == code]
-        if rows:
-            groups.append({"heading": f"{len(groups) + 1}. {report.target_groups.get(code, code)}", "targets": rows})
-    return groups
+    headings = {code: f"{code.rsplit('.', 1)[-1]}. {report.target_groups.get(code, code)}" for code in codes}
+    groups = [
+        {"heading": headings[code], "targets": [_target(p) for p in targets if p.group == code]} for code in codes
+    ]
+    return [g for g in groups if g["targets"]]
 
 
 def _target(p: Progress) -> dict:
@@ -78,6 +78,7 @@ def _target(p: Progress) -> dict:
         "required": threshold_text(p),
         "value": value_text(p),
         "verdict": verdict(p),
+        "no_value": p.value is None,
         "alert": p.met is False,
         "undecided": p.met is None,
         "figures": [
@@ -95,21 +96,31 @@ def _target(p: Progress) -> dict:
     }
 
 
-def _part_heading(part: PlanPart) -> str:
-    return f"{part.title} (số {part.number} ngày {dmy(part.issued_on)})"
-
-
-def _bodies(sections: list[BodySection]) -> list[dict]:
+def _parts(report: Report, kind: str) -> list[dict]:
+    """The bodies (`kind` "bodies") or the requested bodies ("requests") of each plan in the report,
+    numbered under the plan's heading when the report holds more than one."""
+    parts = [p for p in report.plans if getattr(p, kind)]
+    several = len(report.plans) > 1
     return [
         {
-            "heading": f"{i}. {s.body_label}" + (f" (đến ngày {dmy(s.ended)})" if s.ended else ""),
+            "heading": f"{i}. Kế hoạch số {p.number} ngày {dmy(p.issued_on)}: {p.title}" if several else "",
+            "bodies": _bodies(getattr(p, kind), f"{i}." if several else ""),
+        }
+        for i, p in enumerate(parts, 1)
+    ]
+
+
+def _bodies(sections: list[BodySection], prefix: str) -> list[dict]:
+    return [
+        {
+            "heading": f"{prefix}{i}. {s.body_label}" + (f" (đến ngày {dmy(s.ended)})" if s.ended else ""),
             "total": number(sum(s.counts.values())),
             "counts": [
                 {"label": LABELS[status].lower(), "n": number(s.counts[status]), "alert": status == Status.overdue}
                 for status in Status
                 if s.counts.get(status)
             ],
-            "rate": rate_text(s.on_time_rate),
+            "rate": "" if s.on_time_rate is None else rate_text(s.on_time_rate),
             "lines": [_line(ln) for ln in s.lines],
         }
         for i, s in enumerate(sections, 1)
@@ -117,8 +128,12 @@ def _bodies(sections: list[BodySection]) -> list[dict]:
 
 
 def _status(ln: Line) -> str:
-    late = f" ({number(ln.days_late)} ngày làm việc)" if ln.days_late else ""
-    return LABELS[ln.status] + late
+    """As the DOCX says it: "Chưa hoàn thành, quá hạn 8 ngày làm việc", "Bị trả lại, quá hạn 2 ngày làm việc"."""
+    status = LABELS[ln.status]
+    if ln.days_late:
+        status += " " if status.endswith("quá hạn") else ", quá hạn "
+        status += f"{number(ln.days_late)} ngày làm việc"
+    return status
 
 
 def _line(ln: Line) -> dict:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from models.rules.numbers import number_vi
 from models.rules.report import Figure, Progress
-from notifications.render import number_vi
 
 MISSING = "Thiếu số liệu"
 VERDICTS = {True: "Đạt", False: "Chưa đạt", None: "Chưa đủ số liệu"}

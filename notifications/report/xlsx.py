@@ -3,9 +3,10 @@ sort, filter and sum: the targets' figures per body with the province's total, t
 and the counts per body (openpyxl).
 
 Figures are numeric cells, so that a sum or a chart works in Excel or LibreOffice; a missing figure
-is the text "Thiếu số liệu", never 0 nor an empty cell that a sum would read as 0. Where a target is
-a percentage (a rate, or a change), its value is in "Tỷ lệ (%)"; where it is a count, in
-"Tử số / số lượng": the province's value of a target is in the same column as its bodies' figures.
+is the text "Thiếu số liệu", never 0 nor an empty cell that a sum would read as 0. Every body's
+figure is a count (a rate's two counts are its numerator and base); the province's value is in
+"Tỷ lệ (%)" where the target is a rate or a change in percent, in "Tử số / số lượng" where it is
+a count.
 """
 
 from __future__ import annotations
@@ -121,28 +122,21 @@ def _target_rows(report: Report) -> list[Row]:
 
 
 def _figure_cells(p: Progress, f: Figure) -> tuple:
-    """Numerator or count, base, percentage; a missing figure is written where its value would be."""
-    if f.value is None:
-        return _placed(p, MISSING, MISSING, MISSING)
-    share = MISSING if f.base is None else (100 * f.value / f.base if f.base else "-")
-    return _placed(p, f.value, _known(f.base), share)
+    """Count, base, percentage. Every figure is a count (a rate's are its numerator and base): a
+    body's change in percent is not known, only the count it changes."""
+    if p.unit != "percent":
+        return _known(f.value), "", ""
+    if f.value is None or f.base is None:
+        return _known(f.value), MISSING, MISSING
+    return f.value, f.base, 100 * f.value / f.base if f.base else "-"
 
 
 def _total_cells(p: Progress) -> tuple:
-    value = _known(p.value)
-    if p.unit == "percent":
-        return _placed(p, _known(p.numerator_total), _known(p.denominator_total), value)
-    return _placed(p, value, "", value)
-
-
-def _placed(p: Progress, count, base, percentage) -> tuple:
-    """The cells of a figure by its target's unit: a count has no base and no percentage, a change
-    in percent is a percentage alone."""
+    """The province's count, base and percentage: a rate's or a change's value is the percentage."""
     if p.unit == "count":
-        return count, "", ""
-    if p.unit == "percent-change":
-        return "", "", percentage
-    return count, base, percentage
+        return _known(p.value), "", ""
+    base = _known(p.denominator_total) if p.unit == "percent" else ""
+    return _known(p.numerator_total), base, _known(p.value)
 
 
 def _known(value: float | None) -> float | str:

@@ -209,7 +209,7 @@ class DutySpec(Strict):
 class Combine(StrEnum):
     """How the province's value is made of the reporting bodies' figures."""
 
-    sum = "sum"  # type: ignore[assignment]  # the bodies count apart (each its communes): add them up
+    sum = "sum"  # the bodies count apart (each its communes): add them up
     max = "max"  # they count the same things from different sides (joint inspections): the largest
 
 
