@@ -17,7 +17,9 @@ def report(
     ],
     plan: Annotated[str | None, typer.Option("--plan", help="A plan code; default: the only plan loaded.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="docx, xlsx, html or pdf.")] = "docx",
-    target: Annotated[Path | None, typer.Option("--out", dir_okay=False, help="Default: DONDOC_HOME/reports/.")] = None,
+    target: Annotated[
+        Path | None, typer.Option("--out", dir_okay=False, help="Default: DONDOC_HOME/reports/<plan>/.")
+    ] = None,
     as_of: AsOfOpt = None,
 ) -> None:
     """Draft the consolidated report of a plan over a period, from the evidence and figures the
@@ -25,7 +27,7 @@ def report(
     from models.errors import NotFound, Refused
     from models.operations.report import build, root_plans
     from models.rules.calendar import WorkingCalendar
-    from notifications.report.files import FORMATS, write_report
+    from notifications.report.files import FORMATS, report_path, write_report
 
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format is one of {', '.join(FORMATS)}")
@@ -46,7 +48,7 @@ def report(
         except (NotFound, Refused) as e:
             err.print(f"✗ {escape(str(e))}")
             raise typer.Exit(1) from None
-    target = target or settings.home / "reports" / f"bao-cao-{plan}-{drafted.period_key}.{fmt}"
+    target = target or report_path(settings.home, plan, drafted.period_key, fmt)
     try:
         written = write_report(drafted, fmt, target, settings.tz)
     except RuntimeError as e:  # PDF without LibreOffice

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from prefect import Flow, flow
@@ -18,23 +18,29 @@ from prefect.client.orchestration import PrefectClient, get_client
 from prefect.client.schemas.responses import DeploymentResponse
 from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import ObjectNotFound
-from prefect.schedules import Cron
+from prefect.schedules import Cron, RRule, Schedule
+from sqlmodel import select
 
 from config.settings import Settings, get_settings
 from flows.alert import alert_coordinators
 from flows.body import check_body
 from flows.catalog import catalog_sync
 from flows.digest import weekly_digest
+from flows.report import draft_report
 from flows.review import review_assignment
 from flows.sweep import daily_sweep, publish_events
 from models.db import session_scope
 from models.operations.board import Holder
 from models.operations.board import duty_holders as holders
+from models.operations.report import drafting_days
+from models.rules.calendar import WorkingCalendar
+from models.tables.plan import Plan
 
 SWEEP_CRON = "0 7 * * 1-6"
 SYNC_CRON = "30 6 * * 1-6"
 BODY_CRON = "30 7 * * 1-6"  # after the sweep: the dashboard shows the day's overdue work
 DIGEST_CRON = "0 8 * * 1"
+REPORT_TIME = "T073000"  # local, on the working day after the bodies' deadline: ready when the day begins
 EVENTS_CRON = "*/5 * * * *"
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +49,36 @@ def duty_holders(settings: Settings) -> list[Holder]:
     """The bodies with a check of their own today (models/operations/board.py)."""
     with session_scope(settings.db_url) as s:
         return holders(s, datetime.now(settings.tz).date())
+
+
+def report_rrule(days: list[date]) -> str:
+    """The days a report is drafted, as an iCalendar set of dates: working days after deadlines
+    follow no rule a cron or an RRULE could say."""
+    moments = [f"{d:%Y%m%d}{REPORT_TIME}" for d in days]
+    return f"DTSTART:{moments[0]}\nRDATE:{','.join(moments)}"
+
+
+def report_schedules(settings: Settings, today: date) -> list[Schedule]:
+    """One schedule per plan followed up (not an annual plan of another): its drafting days from
+    `today` on, in the plan's time zone, with the plan as the run's parameter."""
+    calendar = WorkingCalendar.from_file(settings.calendar_file)
+    out = []
+    with session_scope(settings.db_url) as s:
+        plans = s.exec(select(Plan).where(Plan.draft.is_(False), Plan.parent_id.is_(None)).order_by(Plan.code))
+        for plan in plans:
+            if plan.state_on(today) == "closed":
+                continue
+            days = [day for _, day in drafting_days(s, plan, calendar) if day >= today]
+            if days:
+                out.append(
+                    RRule(
+                        report_rrule(days),
+                        timezone=settings.timezone,
+                        parameters={"plan": plan.code},
+                        slug=f"report-{plan.code}",
+                    )
+                )
+    return out
 
 
 @dataclass(frozen=True)
@@ -127,6 +163,16 @@ def specs(settings: Settings | None = None) -> list[Spec]:
                 "parameters": {"kind": "coordinator"},
                 "schedules": cron(DIGEST_CRON, "digest-coordinator-monday"),
                 "description": "Báo cáo tuần gửi cơ quan điều phối.",
+            },
+        ),
+        Spec(
+            draft_report,
+            "report-draft",
+            {
+                "tags": ["dondoc", "báo cáo"],
+                "schedules": report_schedules(settings, datetime.now(settings.tz).date()),
+                "description": "Dự thảo báo cáo 6 tháng, năm (và báo cáo tổng kết kế hoạch): chạy ngày làm việc "
+                "sau hạn các cơ quan gửi báo cáo; tệp DOCX, XLSX, HTML và artifact có đường dẫn.",
             },
         ),
         Spec(

@@ -221,6 +221,7 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
     )
     if at.links:  # the lists are capped: a signed link opens them whole on the portal
         ctx["full_list_url"] = at.links.for_plan(session, plan.id, row.contact_id, now=at.now)
+        ctx["report_url"] = f"{at.links.base_url.rstrip('/')}/reports/{plan.code}/"  # a coordinator signs in
     return ctx
 
 

@@ -9,7 +9,7 @@ of overdue items stays a few screens long.
 from __future__ import annotations
 
 import tempfile
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ from models.operations import outbox
 from models.operations.board import BoardRow
 from models.operations.digest import Digest, build
 from models.operations.org import Roster, acting_body
+from models.operations.report import drafted
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.rules.status import Status
@@ -176,6 +177,14 @@ def digest_context(
         "temporary": temporary,
         "plan": {**plan_values(session, plan), "state": plan.state_on(digest.today)},
         "coordinator": coordinating.name,
+        # The consolidated reports drafted this past week (flows/report.py), for the coordinators
+        # to check and sign; their links are added where the portal is public (context.py).
+        "reports": [
+            {**r, "at": r["at"].astimezone(tz)}
+            for r in drafted(session, plan.id, since=now - timedelta(days=7), until=now)
+            if kind == "coordinator"
+        ],
+        "report_url": None,
         "contact": reader(session, contact),
         "state": "open",
     }

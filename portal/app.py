@@ -27,7 +27,7 @@ from models.errors import NotFound, Refused
 from models.intake.uploads import remove_stale_uploads
 from models.operations.links import PATHS
 from notifications.runtime import Runtime
-from portal import auth, links, overview, review
+from portal import auth, links, overview, reports, review
 from portal.deps import HERE, Context, render, templates
 from portal.errors import ErrorPage, status_of
 
@@ -86,7 +86,7 @@ def create_app(
         https_only=settings.mode == "production",
     )
     app.add_middleware(SecurityHeaders)
-    for router in (links.router, overview.router, auth.router, review.router, site):
+    for router in (links.router, overview.router, auth.router, review.router, reports.router, site):
         app.include_router(router)
     return app
 

@@ -650,3 +650,22 @@ def test_a_bodys_portal_list_is_for_coordinators_and_known_bodies(portal):
         portal.login(coordinator, COORDINATOR, PASSWORD)
         script = coordinator.get("/review", params={"body": "<script>x</script>"})
     assert script.status_code == 404 and "<script>x</script>" not in script.text
+
+
+def test_a_drafted_report_is_downloaded_by_a_signed_in_coordinator_only(portal):
+    cli("report", "--period", "2025-H1", "--as-of", "2025-06-20T08:00")  # DONDOC_HOME/reports/<plan>/
+    url = "/reports/lai-chau-pcmd-2021-2025/bao-cao-2025-H1.docx"
+    with portal.client() as c:
+        assert c.get(url).status_code == 401
+    _set_password(COORDINATOR)
+    with portal.client() as coordinator:
+        portal.login(coordinator, COORDINATOR, PASSWORD)
+        got = coordinator.get(url)
+        assert got.status_code == 200 and got.content[:2] == b"PK"  # a DOCX is a ZIP
+        assert "attachment" in got.headers["content-disposition"]
+        for other in (
+            "/reports/lai-chau-pcmd-2021-2025/bao-cao-2025.docx",  # not drafted
+            "/reports/lai-chau-pcmd-2021-2025/..%2F..%2Fsecret.key",
+            "/reports/lai-chau-pcmd-2021-2025/bao-cao-2025-H1.sqlite3",
+        ):
+            assert coordinator.get(other).status_code == 404, other

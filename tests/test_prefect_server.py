@@ -107,13 +107,13 @@ def wait_for(predicate, timeout: float = 120, every: float = 0.5):
 def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, prefect_api):
     serve = start_serve(plan_env)
     try:
-        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 35 and d)
+        found = wait_for(lambda: (d := deployments_of(prefect_api)) and len(d) >= 36 and d)
     finally:
         serve.send_signal(signal.SIGTERM)
         serve.wait(60)  # raises TimeoutExpired if SIGTERM does not stop it
     bodies = [n for n in found if n.startswith("body-")]
     assert (
-        len(found) == 35
+        len(found) == 36
         and len(bodies) == 27
         and {
             "catalog-sync",
@@ -123,6 +123,7 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
             "digest-leadership",
             "digest-coordinator",
             "confirmation",
+            "report-draft",
         }
         <= set(found)
     )
@@ -133,6 +134,7 @@ def test_serve_creates_deployments_keeps_schedules_and_never_pauses(plan_env, pr
             schedules[(name, s["slug"])] = s["id"]
     assert found["daily-sweep"]["schedules"][0]["schedule"]["cron"] == "0 7 * * 1-6"
     assert found["confirmation"]["schedules"] == []  # run from the UI's form
+    assert found["report-draft"]["schedules"] == []  # today the plan is over: no report left to draft
     form = found["confirmation"]["parameter_openapi_schema"]["properties"]
     assert form["decision"]["enum"] == ["accept", "return"] and "assignment_id" in form
     after_sigterm = deployments_of(prefect_api)
@@ -481,3 +483,31 @@ def test_four_mirrors_at_once_emit_each_audit_row_once(plan_env, prefect_api, en
     wait_for(lambda: emitted() >= 300, timeout=60)
     time.sleep(3)  # any duplicate would arrive with the others
     assert emitted() == 300
+
+
+def test_the_report_flow_drafts_publishes_and_the_coordinators_digest_says_it_is_ready(plan_env, prefect_api):
+    env = {**plan_env, "DONDOC_PORTAL_URL": "https://dondoc.laichau.gov.vn"}
+    # The day it is scheduled for: the working day after the bodies' six-month deadline (17/06/2025).
+    run = "from flows.report import draft_report; draft_report(as_of='2025-06-18T07:30:00+07:00')"
+    drafted = run_tool(env, "python", "-c", run)
+    assert drafted.returncode == 0, drafted.stderr
+    folder = Path(env["DONDOC_HOME"]) / "reports" / "lai-chau-pcmd-2021-2025"
+    names = ["bao-cao-2025-H1.docx", "bao-cao-2025-H1.html", "bao-cao-2025-H1.xlsx"]
+    assert sorted(p.name for p in folder.iterdir()) == names
+    (artifact,) = api(
+        prefect_api,
+        "/artifacts/filter",
+        {"artifacts": {"key": {"any_": ["bao-cao-lai-chau-pcmd-2021-2025"]}}, "sort": "CREATED_DESC", "limit": 1},
+    )
+    text = artifact["data"]
+    assert text.startswith("# Dự thảo báo cáo 6 tháng đầu năm 2025: Kế hoạch 3742/KH-UBND")
+    for name in names:
+        assert f"[{name}](https://dondoc.laichau.gov.vn/reports/lai-chau-pcmd-2021-2025/{name})" in text
+    # Nothing was sent with figures: every target is missing, none is 0.
+    assert "| II.1.a.1 | ≥ 70% | Thiếu số liệu | Thiếu số liệu |" in text and "| 0" not in text
+    digest = run_tool(env, "dondoc", "digest", "--kind", "coordinator", "--as-of", "2025-06-22T08:00")
+    assert digest.returncode == 0, digest.stderr
+    assert "DỰ THẢO BÁO CÁO ĐÃ SẴN SÀNG" in digest.stdout
+    assert "Báo cáo 6 tháng đầu năm 2025: dự thảo lập lúc 07:30 ngày 18/06/2025" in digest.stdout
+    later = run_tool(env, "dondoc", "digest", "--kind", "coordinator", "--as-of", "2025-06-30T08:00")
+    assert "DỰ THẢO BÁO CÁO" not in later.stdout  # said in the week it was drafted, not forever

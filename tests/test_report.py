@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from docx import Document
+from sqlmodel import select
 
 from tests.cli import cli, load_example, status_rows
 
@@ -155,3 +156,34 @@ def test_a_bad_period_or_plan_is_refused_and_writes_nothing(env, tmp_path):
     assert "không hợp lệ" in cli("report", "--period", "2025-Q7", "--out", str(out), code=1)
     assert "không có kế hoạch" in cli("report", "--plan", "nope", "--period", "2025", "--out", str(out), code=1)
     assert not out.exists() and not (Path(os.environ["DONDOC_HOME"]) / "reports").exists()
+
+
+def test_the_report_is_drafted_the_working_day_after_the_bodies_deadline(env):
+    from datetime import date
+
+    from prefect.client.schemas.schedules import RRuleSchedule
+
+    from config.settings import get_settings
+    from flows.deployments import report_schedules
+    from models.db import session_scope
+    from models.operations.report import drafting_days, due_reports
+    from models.rules.calendar import WorkingCalendar
+    from models.tables.plan import Plan
+
+    load_example("2025-06-30")
+    settings = get_settings()
+    calendar = WorkingCalendar.from_file(settings.calendar_file)
+    with session_scope(env) as s:
+        plan = s.exec(select(Plan).where(Plan.code == "lai-chau-pcmd-2021-2025")).one()
+        days = dict(drafting_days(s, plan, calendar))
+        # H1: cut-off Sat 14/06/2025, deadline 2 working days later (Tue 17/06), drafted Wed 18/06.
+        # The year: cut-off Sun 14/12/2025, deadline Tue 16/12, drafted Wed 17/12.
+        assert (days["2025-H1"], days["2025"]) == (date(2025, 6, 18), date(2025, 12, 17))
+        assert due_reports(s, plan, date(2025, 6, 17), calendar) == ["2024"]
+        assert due_reports(s, plan, date(2025, 6, 18), calendar) == ["2025-H1"]
+        assert due_reports(s, plan, date(2025, 12, 17), calendar) == ["2025", "2021-2025"]  # and the final
+    (schedule,) = report_schedules(settings, date(2025, 6, 1))
+    assert schedule.parameters == {"plan": "lai-chau-pcmd-2021-2025"} and schedule.timezone == "Asia/Ho_Chi_Minh"
+    moments = list(RRuleSchedule(rrule=schedule.rrule, timezone=schedule.timezone).to_rrule())
+    assert [(m.date(), m.hour, m.minute) for m in moments] == [(date(2025, 6, 18), 7, 30), (date(2025, 12, 17), 7, 30)]
+    assert report_schedules(settings, date(2025, 12, 18)) == []  # the plan is over: nothing more to draft

@@ -21,6 +21,7 @@ from sqlmodel import Session, select
 
 from models.errors import NotFound, Refused
 from models.operations.org import acting_body
+from models.operations.schedule import due_rule
 from models.rules import indicators
 from models.rules.calendar import WorkingCalendar
 from models.rules.numbers import figure_vi
@@ -28,6 +29,7 @@ from models.rules.periods import half_year, year_period
 from models.rules.report import BodySection, Figure, Line, PlanPart, Progress, Report
 from models.rules.status import Status, classify, on_time_rate
 from models.tables.assignment import EFFECTIVE_DUE, Assignment
+from models.tables.audit import AuditEntry
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
 from models.tables.org import Body, Succession
 from models.tables.plan import Duty, Plan, Target
@@ -136,6 +138,61 @@ def build(
 def root_plans(session: Session) -> list[str]:
     """The codes of the plans that are not an annual plan of another: what a report is of."""
     return list(session.exec(select(Plan.code).where(Plan.parent_id.is_(None)).order_by(Plan.code)))
+
+
+def drafting_days(session: Session, plan: Plan, calendar: WorkingCalendar) -> list[tuple[str, date]]:
+    """The plan's reports and the day each is drafted: the working day after the bodies' deadline
+    (the latest due date of the six-monthly duties of the bodies that report to the coordinating
+    body, not of its own consolidation, V.1.5, which comes after; the December half is the year's
+    report). The last one is also the day of the plan's final report."""
+    duties = session.exec(
+        select(Duty).where(
+            Duty.plan_id == plan.id,
+            Duty.cadence == "semiannual",
+            Duty.body_id != plan.coordinating_body_id,
+            Duty.retired_revision.is_(None),
+        )
+    ).all()
+    out = []
+    for year in range(plan.period_start.year, plan.period_end.year + 1):
+        for half, key in ((1, f"{year}-H1"), (2, str(year))):
+            period = half_year(year, half)
+            dues = [
+                due
+                for d in duties
+                if plan.period_start <= (due := due_rule(d, plan).nominal(period, calendar)) <= plan.period_end
+            ]
+            if dues:
+                out.append((key, calendar.add_working_days(calendar.roll_forward(max(dues)), 1)))
+    return out
+
+
+def due_reports(session: Session, plan: Plan, today: date, calendar: WorkingCalendar) -> list[str]:
+    """What to draft on `today`: the latest report whose drafting day has come, and the plan's final
+    report once its last one has."""
+    days = drafting_days(session, plan, calendar)
+    come = [key for key, day in days if day <= today]
+    if not come:
+        return []
+    final = [window("plan", plan).key] if come[-1] == days[-1][0] else []
+    return [come[-1], *final]
+
+
+def drafted(session: Session, plan_id: int, *, since: datetime, until: datetime) -> list[dict]:
+    """The reports drafted for the plan in (since, until], newest first: what the coordinators'
+    digest says is ready."""
+    rows = session.exec(
+        select(AuditEntry)
+        .where(
+            AuditEntry.action == "report.drafted",
+            AuditEntry.entity == "plan",
+            AuditEntry.entity_id == plan_id,
+            AuditEntry.at > since,
+            AuditEntry.at <= until,
+        )
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    return [{"at": r.at, **r.details} for r in rows]
 
 
 def initials(name: str) -> str:

@@ -15,6 +15,11 @@ from models.rules.report import Report
 FORMATS = ("docx", "xlsx", "html", "pdf")
 
 
+def report_path(home: Path, plan: str, period: str, fmt: str) -> Path:
+    """Where a report is kept: DONDOC_HOME/reports/<plan>/bao-cao-<period>.<format>."""
+    return home / "reports" / plan / f"bao-cao-{period}.{fmt}"
+
+
 def write_report(report: Report, fmt: str, target: Path, tz: ZoneInfo) -> Path:
     from notifications.report.chart import rate_chart
 
