@@ -252,3 +252,28 @@ def test_a_bodys_deployment_names_the_plans_it_has_work_in(two_plans):
     assert {MAIN, ANNUAL} <= set(police["tags"]) and "cong-an" in police["tags"]
     assert police["description"].startswith("Công an tỉnh: kiểm tra các nhiệm vụ theo Kế hoạch 3742/KH-UBND, 99/KH-THU")
     assert ANNUAL not in checks["body-so-tuphap"]["tags"]  # no duty in the annual plan
+
+
+def test_a_plans_report_shows_its_annual_plans_each_with_its_own_work_and_targets(two_plans, env, tmp_path):
+    from docx import Document
+
+    police = next(
+        r["id"]
+        for r in cli_json("status", "--json", "--as-of", AS_OF.isoformat(), "--plan", ANNUAL, "--body", "cong-an")
+        if r["ref"] == "N.1" and r["period"] == "2025-H1"
+    )
+    cli("confirm", str(police), "--reference", "12/BC-CAT", "--value", "II.1=40/50", "--as-of", "2025-06-16T09:00")
+    out = tmp_path / "bao-cao.docx"
+    cli("report", "--plan", MAIN, "--period", "2025-H1", "--out", str(out), "--as-of", AS_OF.isoformat())
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    # The five-year plan's work, then the annual plan's under its own heading, with its own items.
+    main = text.index("Kế hoạch số 3742/KH-UBND ngày 12/11/2021")
+    annual = text.index(f"Kế hoạch số {ANNUAL_NUMBER} ngày 10/01/2025")
+    assert main < annual and "N.1 Tuyên truyền phòng, chống mại dâm năm 2025" in text[annual:]
+    assert "N.1" not in text[main:annual]
+    rows = [[c.text for c in r.cells] for t in Document(str(out)).tables for r in t.rows]
+    assert ["II.1 Tỷ lệ xã tổ chức tuyên truyền", "≥ 70%", "80%", "Đạt"] in rows  # 40/50, Công an alone
+    # The annual plan's report on its own names only its own work.
+    cli("report", "--plan", ANNUAL, "--period", "2025-H1", "--out", str(out), "--as-of", AS_OF.isoformat())
+    alone = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "V.6.1" not in alone and "N.1" in alone
