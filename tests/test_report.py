@@ -17,14 +17,14 @@ from tests.cli import cli, load_example, status_rows
 
 AS_OF = "2025-06-20T08:00"  # the working day after the bodies' deadline (17/06/2025)
 DISTRICTS = {
-    "tp-laichau": "Ủy ban nhân dân thành phố Lai Châu",
-    "tam-duong": "Ủy ban nhân dân huyện Tam Đường",
-    "phong-tho": "Ủy ban nhân dân huyện Phong Thổ",
-    "sin-ho": "Ủy ban nhân dân huyện Sìn Hồ",
-    "muong-te": "Ủy ban nhân dân huyện Mường Tè",
-    "nam-nhun": "Ủy ban nhân dân huyện Nậm Nhùn",
-    "than-uyen": "Ủy ban nhân dân huyện Than Uyên",
-    "tan-uyen": "Ủy ban nhân dân huyện Tân Uyên",
+    "tp-laichau": "UBND TP Lai Châu",
+    "tam-duong": "UBND huyện Tam Đường",
+    "phong-tho": "UBND huyện Phong Thổ",
+    "sin-ho": "UBND huyện Sìn Hồ",
+    "muong-te": "UBND huyện Mường Tè",
+    "nam-nhun": "UBND huyện Nậm Nhùn",
+    "than-uyen": "UBND huyện Than Uyên",
+    "tan-uyen": "UBND huyện Tân Uyên",
 }
 # II.1.a.1, communes running propaganda over all communes: three districts report, summed.
 COMMUNES = {"tam-duong": (10, 13), "phong-tho": (12, 17), "sin-ho": (7, 9)}
@@ -41,14 +41,17 @@ def half_year(env, tmp_path):
     load_example("2025-06-30")
     rows = status_rows("2025-06-01")
 
-    def item(body: str, ref: str | None = None) -> str:
+    def item(body: str, ref: str | None = None, period: str = "2025-H1") -> str:
         return str(
             next(
                 r["id"]
                 for r in rows
-                if r["body"] == body and r["period"] == "2025-H1" and (ref is None or r["ref"] == ref)
+                if r["body"] == body and r["period"] == period and (ref is None or r["ref"] == ref)
             )
         )
+
+    # II.3.a.2a, crimes handled, a change: 20 in the first half of 2024, 21 in 2025's: +5%.
+    cli("confirm", item("cong-an", "V.BC", "2024-H1"), "--value", "II.3.a.2a=20", "--as-of", "2024-06-14T09:00")
 
     for i, (district, (done, communes)) in enumerate(COMMUNES.items()):
         cli(
@@ -72,7 +75,8 @@ def half_year(env, tmp_path):
     police = item("cong-an", "V.BC")
     cli("confirm", police, "--value", "II.3.a.1=10/14", "--value", "II.3.a.2b=30/45", "--as-of", "2025-06-16T11:00")
     cli("review", police, "--return", "Số liệu chưa khớp", "--as-of", "2025-06-17T08:00")
-    cli("confirm", police, "--value", "II.3.a.1=14/14", "--value", "II.3.a.2b=30/45", "--as-of", "2025-06-17T15:00")
+    again = ("--value", "II.3.a.1=14/14", "--value", "II.3.a.2b=30/45", "--value", "II.3.a.2a=21")
+    cli("confirm", police, *again, "--as-of", "2025-06-17T15:00")
     cli("confirm", item("so-yte", "V.6.1"), "--value", "II.3.a.1=5/6", "--as-of", "2025-06-19T09:00")  # late
     out = tmp_path / "bao-cao.docx"
     printed = cli("report", "--period", "2025-H1", "--out", str(out), "--as-of", AS_OF)
@@ -99,6 +103,9 @@ def test_the_six_month_report_shows_each_target_as_computed_from_the_figures_sen
     assert target_row(tables, "II.3.a.2b")[1:] == ["≥ 80%/năm", f"{vi(100 * 12 / 15)}%", "Đạt"]
     # Both reporters present: 19/20 falls short of 100%. The returned 10/14 is not counted.
     assert target_row(tables, "II.3.a.1")[1:] == ["≥ 100%/năm", f"{vi(100 * (14 + 5) / (14 + 6))}%", "Chưa đạt"]
+    # A change, over the same half a year before: (21 - 20) / 20. The procuracy and the court
+    # sent nothing, but with `max` more figures could only raise it: met.
+    assert target_row(tables, "II.3.a.2a")[1:] == ["tăng 3 - 5%/năm", f"+{vi(100 * (21 - 20) / 20)}%", "Đạt"]
     # A target nobody reported is missing, never zero.
     assert target_row(tables, "II.2.a.1")[2:] == ["Thiếu số liệu", "Thiếu số liệu"]
     text = "\n".join(p.text for p in Document(str(docx)).paragraphs)
@@ -215,3 +222,14 @@ def test_the_report_as_a_pdf_as_libreoffice_lays_out_the_docx_and_as_a_web_page(
         "bao-cao.html",
         "bao-cao.pdf",
     ]  # no DOCX left behind by the conversion but the one asked for earlier
+
+
+def test_the_plans_final_report_covers_its_whole_period_with_a_trend_per_year(half_year, tmp_path):
+    out = tmp_path / "tong-ket.docx"
+    cli("report", "--period", "2021-2025", "--out", str(out), "--as-of", AS_OF)
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert "Kết quả thực hiện Kế hoạch phòng, chống mại dâm giai đoạn 2021-2025" in text
+    assert "Số liệu tính từ ngày 12/11/2021 đến ngày 31/12/2025" in text
+    line = next(p for p in text.splitlines() if p.startswith("Chỉ tiêu II.3.a.2b"))
+    # The trend, year by year: 2025's figure is the latest (80%); the earlier years had none.
+    assert "năm 2022: Thiếu số liệu" in line and "năm 2025: 80%" in line

@@ -121,7 +121,7 @@ def test_a_body_that_sent_no_figure_is_named_under_its_target_not_counted_as_zer
     detail = next(t for t in _texts(doc) if t.startswith("Chỉ tiêu II.1.a.1."))
     assert "Số liệu các cơ quan: UBND huyện Tam Đường 10/13 (76,9%); UBND huyện Phong Thổ 12/17 (70,6%)." in detail
     assert "Chưa có số liệu của: UBND huyện Sìn Hồ." in detail
-    assert "Kỳ trước: 6 tháng cuối năm 2024: 68%." in detail
+    assert "Các kỳ trước: 6 tháng cuối năm 2024: 68%." in detail
     assert "Sìn Hồ 0" not in detail
 
 

@@ -199,7 +199,7 @@ def test_html_writes_a_missing_figure_as_missing_and_names_who_sent_none():
     assert "UBND huyện Sìn Hồ: Thiếu số liệu" in text
     assert "Chưa có số liệu của: UBND huyện Sìn Hồ." in text
     assert "UBND huyện Phong Thổ: 12/17 (70,6%) (chưa duyệt)" in text
-    assert "Kỳ trước: 6 tháng đầu năm 2024: 75%; 6 tháng cuối năm 2024: Thiếu số liệu." in text
+    assert "Các kỳ trước: 6 tháng đầu năm 2024: 75%; 6 tháng cuối năm 2024: Thiếu số liệu." in text
 
 
 def test_html_header_gives_the_subject_and_the_local_time_the_figures_were_read():

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -55,15 +56,17 @@ class Window:
     end: date
 
     def earlier(self, plan: Plan) -> list[Window]:
-        """The same kind of period in earlier years of the plan, oldest first (the trend)."""
+        """The trend, oldest first: the same kind of period in the plan's earlier years; for the
+        plan's final report, each of its years."""
         if self.kind == "plan":
-            return []
-        first = plan.period_start.year
-        year = self.start.year + (1 if self.kind == "year" or self.start.month == 12 else 0)
-        return [w for y in range(first, year) if (w := _same_kind(self, y)).end >= plan.period_start]
+            return [window(str(y)) for y in range(plan.period_start.year, plan.period_end.year + 1)]
+        years = range(plan.period_start.year, self.end.year)
+        return [w for y in years if (w := _same_kind(self, y)).end >= plan.period_start]
 
-    def year_before(self) -> Window | None:
-        return None if self.kind == "plan" else _same_kind(self, self.end.year - 1)
+    def year_before(self) -> Window:
+        """What a change is measured against: the same period a year before (for the plan's final
+        report, the year before its last)."""
+        return _same_kind(self, self.end.year - 1)
 
     @property
     def quarters(self) -> int:
@@ -71,7 +74,7 @@ class Window:
 
 
 def _same_kind(w: Window, year: int) -> Window:
-    return window(f"{year}-H1" if w.kind == "half" else str(year))
+    return window(f"{year}-H1" if w.kind == "half" else str(year))  # the plan's: its years
 
 
 def window(key: str, plan: Plan | None = None) -> Window:
@@ -117,7 +120,9 @@ def build(
     ]
     issuer = bodies[acting_body(session, plan.coordinating_body_id, w.end)]
     leadership = bodies[plan.leadership_body_id]
-    province = leadership.name.split(" tỉnh ", 1)[-1]
+    # The place of the date line: the province (or city) the leadership body is named after.
+    place = re.search(r"(?:tỉnh|thành phố)\s+(.+)$", leadership.name)
+    province = place.group(1) if place else leadership.name
     return Report(
         kind=w.kind,
         period_key=w.key,
@@ -262,10 +267,9 @@ def _sent(v: TargetValue, t: Target) -> str:
 
 def _line(a: Assignment, duty: Duty, body: Body, latest: _Latest | None, now, tz, calendar) -> Line:
     status = classify(a, now, tz)
-    today = local_date(now, tz)
-    done = a.completed_at is not None and status in (Status.done_on_time, Status.done_late)
-    end = local_date(a.completed_at, tz) if done else today
-    late = max(0, calendar.working_days_between(a.effective_due, end)) if status != Status.open else 0
+    # Late: done late (until the accepted submission) or still undone past the due date (until now).
+    until = {Status.done_late: a.completed_at, Status.overdue: now}.get(status)
+    late = calendar.working_days_between(a.effective_due, local_date(until, tz)) if until else 0
     summary, difficulties, references = "", [], []
     if latest is not None:
         e = latest.evidence
@@ -336,9 +340,14 @@ def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progres
     if not targets:
         return []
     earlier = w.earlier(plan)
-    before = w.year_before()
-    windows = {x.key: x for x in [*earlier, *([before] if before else []), w]}
-    sent = {key: _figures(session, plan, x, bodies, heirs, now) for key, x in windows.items()}
+    read: dict[str, dict[int, list[Figure]]] = {}
+
+    def sent(x: Window) -> dict[int, list[Figure]]:
+        """The figures sent for period `x`, per target: read once per period."""
+        if x.key not in read:
+            read[x.key] = _figures(session, plan, x, bodies, heirs, now)
+        return read[x.key]
+
     out = []
     for t in targets:
         figures, num, den, value = _measured(t, w, sent, bodies, heirs)
@@ -370,16 +379,16 @@ def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progres
 
 
 def _measured(
-    t: Target, w: Window, sent, bodies, heirs
-) -> tuple[list[Figure], float | None, float | None, float | None]:
+    t: Target, w: Window, sent: Callable[[Window], dict[int, list[Figure]]], bodies, heirs
+) -> tuple[list[Figure], Number, Number, Number]:
     """The figures of every body that owes them in `w` (missing ones included), the province's
-    numerator and denominator, and the value."""
-    found = {f.body: f for f in sent[w.key].get(t.id, [])}
-    figures = [found.get(b.code) or Figure(b.code, b.name) for b in _reporters(t, w, bodies, heirs)]
+    numerator and denominator, and the value (a change: over the same period a year before)."""
+    found = {f.body: f for f in sent(w).get(t.id, [])}
+    figures = [found.get(b.code) or Figure(b.code, b.label) for b in _reporters(t, w, bodies, heirs)]
     num, den = indicators.combined(figures, t.unit, t.combine)
     prior = None
-    if t.unit == "percent-change" and (y := w.year_before()) is not None and y.key in sent:
-        prior, _ = indicators.combined(sent[y.key].get(t.id, []), "count", t.combine)
+    if t.unit == "percent-change":
+        prior, _ = indicators.combined(sent(w.year_before()).get(t.id, []), "count", t.combine)
     return figures, num, den, indicators.value_of(t.unit, num, den, prior)
 
 
@@ -425,5 +434,5 @@ def _figures(session, plan: Plan, w: Window, bodies, heirs, now) -> dict[int, li
         where = f"nhiệm vụ {duty.ref} (mã {a.id})"
         if e.document_ref:
             where += f", văn bản {e.document_ref}"
-        out[target_id].append(Figure(body.code, body.name, v.value, v.base, e.review == "accepted", where))
+        out[target_id].append(Figure(body.code, body.label, v.value, v.base, e.review == "accepted", where))
     return out

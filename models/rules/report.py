@@ -19,7 +19,7 @@ class Figure:
     """One reporting body's figure for one target in the period. `value` None: missing."""
 
     body: str  # code
-    body_label: str  # the body's full name in the period
+    body_label: str  # the body's short name in the period (lists of figures name many bodies)
     value: float | None = None  # the count, or the numerator of a rate
     base: float | None = None  # the denominator of a rate
     reviewed: bool = False  # the submission carrying it was accepted by the coordinator

@@ -4,7 +4,6 @@ written by words.py so that the DOCX, the XLSX and the HTML say the same thing."
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,7 +18,17 @@ from docx.text.paragraph import Paragraph
 
 from models.rules.report import BodySection, Line, Progress, Report
 from models.rules.status import LABELS
-from notifications.report.words import dmy, figure_text, number, rate_text, threshold_text, value_text, verdict
+from notifications.report.words import (
+    dmy,
+    figure_text,
+    grouped_targets,
+    number,
+    rate_text,
+    threshold_text,
+    trend_text,
+    value_text,
+    verdict,
+)
 
 FONT = "Times New Roman"
 TEXT_WIDTH = 16.5  # cm: A4's 21 cm less the 3 cm and 1.5 cm margins
@@ -164,15 +173,12 @@ def _heading(doc, text: str) -> None:
 
 
 def _targets(doc, report: Report) -> None:
-    targets = [t for p in report.plans for t in p.targets]
-    if not targets:
+    groups = grouped_targets(report)
+    if not groups:
         _para(doc, "Kế hoạch không có chỉ tiêu đánh giá trong kỳ báo cáo.")
-    for key, title in report.target_groups.items():
-        group = [t for t in targets if t.group == key]
-        if not group:
-            continue
-        _para(doc, f"{key.rsplit('.', 1)[-1]}. {title}", bold=True, keep=True)
-        table = _table(doc, [8.0, 3.2, 2.5, 2.8], header=("Chỉ tiêu", "Yêu cầu", "Kết quả", "Đánh giá"))
+    for heading, group in groups:
+        _para(doc, heading, bold=True, keep=True)
+        table = _table(doc, [6.7, 3.0, 3.3, 3.5], header=("Chỉ tiêu", "Yêu cầu", "Kết quả", "Đánh giá"))
         for t in group:
             cells = _row(table).cells
             ref = _para(cells[0], t.ref, size=13, bold=True, align=L, indent=False, after=0, line=1.0)
@@ -180,10 +186,10 @@ def _targets(doc, report: Report) -> None:
             for cell, text in zip(cells[1:], (threshold_text(t), value_text(t), verdict(t)), strict=True):
                 _para(cell, text, size=13, align=C, indent=False, after=0, line=1.0)
         for t in group:
-            _para(doc, _target_detail(t), before=6)
+            _para(doc, _target_detail(t, report.kind), before=6)
 
 
-def _target_detail(t: Progress) -> str:
+def _target_detail(t: Progress, kind: str) -> str:
     """Where the value comes from: each body's figure, the bodies that sent none, earlier periods."""
     text = f"Chỉ tiêu {t.ref}."
     given = [f"{f.body_label} {figure_text(t, f)}" for f in t.figures if not f.missing]
@@ -191,10 +197,8 @@ def _target_detail(t: Progress) -> str:
         text += f" Số liệu các cơ quan: {'; '.join(given)}."
     if t.missing:
         text += f" Chưa có số liệu của: {', '.join(f.body_label for f in t.missing)}."
-    if t.trend:
-        # value_text writes a past value in the target's unit, and a missing one as missing.
-        past = [f"{label}: {value_text(replace(t, value=value))}" for label, value in t.trend]
-        text += f" Kỳ trước: {'; '.join(past)}."
+    if trend := trend_text(t, kind):
+        text += f" {trend}."
     return text
 
 

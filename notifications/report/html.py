@@ -10,14 +10,23 @@ autoescaped (a body's name or a focal point's note is never markup). Whatever is
 
 from __future__ import annotations
 
-import dataclasses
 from zoneinfo import ZoneInfo
 
 from models.rules.periods import period_label
 from models.rules.report import BodySection, Line, Progress, Report
 from models.rules.status import LABELS, Status
 from notifications.render import environment
-from notifications.report.words import dmy, figure_text, number, rate_text, threshold_text, value_text, verdict
+from notifications.report.words import (
+    dmy,
+    figure_text,
+    grouped_targets,
+    number,
+    rate_text,
+    threshold_text,
+    trend_text,
+    value_text,
+    verdict,
+)
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATE = "report.html"
@@ -61,18 +70,13 @@ def context(report: Report, chart: str | None, tz: ZoneInfo) -> dict:
 
 
 def _groups(report: Report) -> list[dict]:
-    """The targets under the plan's headings, numbered as the plan numbers them (II.3 is 3), in the
-    plan's order; a group the report has no heading for still shows, under its code."""
-    targets = [p for part in report.plans for p in part.targets]
-    codes = [*report.target_groups, *dict.fromkeys(p.group for p in targets if p.group not in report.target_groups)]
-    headings = {code: f"{code.rsplit('.', 1)[-1]}. {report.target_groups.get(code, code)}" for code in codes}
-    groups = [
-        {"heading": headings[code], "targets": [_target(p) for p in targets if p.group == code]} for code in codes
+    return [
+        {"heading": heading, "targets": [_target(p, report.kind) for p in group]}
+        for heading, group in grouped_targets(report)
     ]
-    return [g for g in groups if g["targets"]]
 
 
-def _target(p: Progress) -> dict:
+def _target(p: Progress, kind: str) -> dict:
     return {
         "name": f"{p.ref}. {p.measure}",
         "required": threshold_text(p),
@@ -91,8 +95,7 @@ def _target(p: Progress) -> dict:
             for f in p.figures
         ],
         "missing": ", ".join(f.body_label for f in p.missing),
-        # An earlier value is written as the period's own: through value_text, on a copy holding it.
-        "trend": "; ".join(f"{label}: {value_text(dataclasses.replace(p, value=v))}" for label, v in p.trend),
+        "trend": trend_text(p, kind),
     }
 
 

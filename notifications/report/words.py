@@ -3,10 +3,11 @@ grouping (1.234; 70,5%), dates as dd/mm/yyyy, and a missing figure written as mi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from models.rules.numbers import number_vi
-from models.rules.report import Figure, Progress
+from models.rules.report import Figure, Progress, Report
 
 MISSING = "Thiếu số liệu"
 VERDICTS = {True: "Đạt", False: "Chưa đạt", None: "Chưa đủ số liệu"}
@@ -65,3 +66,25 @@ def verdict(p: Progress) -> str:
 def rate_text(rate: float | None) -> str:
     """An on-time rate (0..1), or a dash when nothing fell due."""
     return "-" if rate is None else percent(100 * rate)
+
+
+def trend_text(p: Progress, kind: str) -> str:
+    """Earlier values, each written as its own period's (a missing one as missing): "Các kỳ trước:
+    6 tháng đầu năm 2024: 68%"; in the plan's final report, "Qua các năm: năm 2022: ...". Empty
+    when no earlier period has a value: a row of "Thiếu số liệu" would only push the figures away."""
+    if all(value is None for _, value in p.trend):
+        return ""
+    past = "; ".join(f"{label}: {value_text(replace(p, value=value))}" for label, value in p.trend)
+    return f"{'Qua các năm' if kind == 'plan' else 'Các kỳ trước'}: {past}"
+
+
+def grouped_targets(report: Report) -> list[tuple[str, list[Progress]]]:
+    """The targets under the plan's headings, numbered as the plan numbers them (II.3 is 3), in
+    the plan's order; a group without a heading (an annual plan's own) still shows, under its code."""
+    targets = [t for part in report.plans for t in part.targets]
+    codes = [*report.target_groups, *dict.fromkeys(t.group for t in targets if t.group not in report.target_groups)]
+    groups = [
+        (f"{code.rsplit('.', 1)[-1]}. {report.target_groups.get(code, code)}", [t for t in targets if t.group == code])
+        for code in codes
+    ]
+    return [(heading, group) for heading, group in groups if group]
