@@ -251,18 +251,16 @@ def _evidence(session: Session, ids: list[int], now: datetime) -> dict[int, _Lat
     files, figures = defaultdict(list), defaultdict(list)
     for f in session.exec(select(EvidenceFile).where(EvidenceFile.evidence_id.in_(chosen)).order_by(EvidenceFile.id)):
         files[f.evidence_id].append(f.filename)
-    for v, t in session.exec(
-        select(TargetValue, Target)
+    # The columns only: a whole Target row decodes its reported_by list (hundreds of codes at
+    # national scale) for every figure.
+    for evidence_id, value, base, ref, unit in session.exec(
+        select(TargetValue.evidence_id, TargetValue.value, TargetValue.base, Target.ref, Target.unit)
         .join(Target, Target.id == TargetValue.target_id)
         .where(TargetValue.evidence_id.in_(chosen))
         .order_by(Target.position)
     ):
-        figures[v.evidence_id].append(f"{t.ref}: {_sent(v, t)}")
+        figures[evidence_id].append(f"{ref}: {figure_vi({'value': value, 'base': base, 'unit': unit})}")
     return {a: _Latest(e, files[e.id], figures[e.id]) for a, e in latest.items()}
-
-
-def _sent(v: TargetValue, t: Target) -> str:
-    return figure_vi({"value": v.value, "base": v.base, "unit": t.unit})
 
 
 def _line(a: Assignment, duty: Duty, body: Body, latest: _Latest | None, now, tz, calendar) -> Line:
@@ -341,6 +339,7 @@ def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progres
         return []
     earlier = w.earlier(plan)
     read: dict[str, dict[int, list[Figure]]] = {}
+    standing: dict[str, dict[int, set[str]]] = {}
 
     def sent(x: Window) -> dict[int, list[Figure]]:
         """The figures sent for period `x`, per target: read once per period."""
@@ -348,9 +347,16 @@ def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progres
             read[x.key] = _figures(session, plan, x, bodies, heirs, now)
         return read[x.key]
 
+    def reporters(t: Target, x: Window) -> list[Body]:
+        """The bodies that owe the target's figures for period `x`, in the organisation of its end."""
+        if x.key not in standing:
+            standing[x.key] = _standing(x, bodies, heirs)
+        named = set(t.reported_by)
+        return [bodies[b] for b, codes in standing[x.key].items() if codes & named]
+
     out = []
     for t in targets:
-        figures, num, den, value = _measured(t, w, sent, bodies, heirs)
+        figures, num, den, value = _measured(t, w, sent, reporters)
         need = indicators.required(t.threshold, t.unit, t.per, w.quarters)
         missing = any(f.missing for f in figures)
         out.append(
@@ -372,19 +378,22 @@ def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progres
                 denominator_total=den,
                 required=need,
                 met=indicators.verdict(value, need, missing=missing, unit=t.unit, combine=t.combine),
-                trend=[(x.label, _measured(t, x, sent, bodies, heirs)[3]) for x in earlier],
+                trend=[(x.label, _measured(t, x, sent, reporters)[3]) for x in earlier],
             )
         )
     return out
 
 
 def _measured(
-    t: Target, w: Window, sent: Callable[[Window], dict[int, list[Figure]]], bodies, heirs
+    t: Target,
+    w: Window,
+    sent: Callable[[Window], dict[int, list[Figure]]],
+    reporters: Callable[[Target, Window], list[Body]],
 ) -> tuple[list[Figure], Number, Number, Number]:
     """The figures of every body that owes them in `w` (missing ones included), the province's
     numerator and denominator, and the value (a change: over the same period a year before)."""
     found = {f.body: f for f in sent(w).get(t.id, [])}
-    figures = [found.get(b.code) or Figure(b.code, b.label) for b in _reporters(t, w, bodies, heirs)]
+    figures = [found.get(b.code) or Figure(b.code, b.label) for b in reporters(t, w)]
     num, den = indicators.combined(figures, t.unit, t.combine)
     prior = None
     if t.unit == "percent-change":
@@ -392,29 +401,34 @@ def _measured(
     return figures, num, den, indicators.value_of(t.unit, num, den, prior)
 
 
-def _reporters(t: Target, w: Window, bodies: dict[int, Body], heirs) -> list[Body]:
-    """The bodies that owe the target's figures for the period, in the organisation of its end:
-    those named, or the bodies that took their duties over (a district's communes; Sở Y tế for
-    Sở LĐ-TB&XH from 1/3/2025)."""
-    named = set(t.reported_by)
-    return [
-        b
-        for _, b in sorted(bodies.items())
-        if b.is_active(w.end) and any(bodies[i].code in named for i in heirs[b.id] | {b.id})
-    ]
+def _standing(w: Window, bodies: dict[int, Body], heirs) -> dict[int, set[str]]:
+    """The bodies active at the period's end, each with the codes it reports for: its own and
+    those of the bodies whose duties passed to it (a district's communes; Sở Y tế for Sở LĐ-TB&XH
+    from 1/3/2025)."""
+    return {
+        b.id: {bodies[i].code for i in heirs[b.id] | {b.id}} for _, b in sorted(bodies.items()) if b.is_active(w.end)
+    }
 
 
 def _figures(session, plan: Plan, w: Window, bodies, heirs, now) -> dict[int, list[Figure]]:
     """Per target, each reporting body's latest figure sent for an item of the period (not
     returned), under the body that reports for it at the period's end."""
     reporter_of: dict[int, int] = {}
-    for b in bodies.values():
-        if b.is_active(w.end):
-            for origin in heirs[b.id] | {b.id}:
-                reporter_of.setdefault(origin, b.id)
-    latest: dict[tuple[int, int], tuple[TargetValue, Evidence, Assignment, Duty]] = {}
-    for v, e, a, duty in session.exec(
-        select(TargetValue, Evidence, Assignment, Duty)
+    for reporter in _standing(w, bodies, heirs):
+        for origin in heirs[reporter] | {reporter}:
+            reporter_of.setdefault(origin, reporter)
+    latest: dict[tuple[int, int], tuple] = {}
+    for row in session.exec(
+        select(
+            TargetValue.target_id,
+            TargetValue.value,
+            TargetValue.base,
+            Evidence.document_ref,
+            Evidence.review,
+            Assignment.id,
+            Assignment.body_id,
+            Duty.ref,
+        )
         .join(Evidence, Evidence.id == TargetValue.evidence_id)
         .join(Assignment, Assignment.id == Evidence.assignment_id)
         .join(Duty, Duty.id == Assignment.duty_id)
@@ -426,13 +440,10 @@ def _figures(session, plan: Plan, w: Window, bodies, heirs, now) -> dict[int, li
         )
         .order_by(Evidence.submitted_at, Evidence.id)
     ):
-        reporter = reporter_of.get(a.body_id, a.body_id)
-        latest[(v.target_id, reporter)] = (v, e, a, duty)
+        latest[(row[0], reporter_of.get(row[6], row[6]))] = row
     out: dict[int, list[Figure]] = defaultdict(list)
-    for (target_id, reporter), (v, e, a, duty) in latest.items():
+    for (target_id, reporter), (_, value, base, reference, review, item, _, ref) in latest.items():
         body = bodies[reporter]
-        where = f"nhiệm vụ {duty.ref} (mã {a.id})"
-        if e.document_ref:
-            where += f", văn bản {e.document_ref}"
-        out[target_id].append(Figure(body.code, body.label, v.value, v.base, e.review == "accepted", where))
+        where = f"nhiệm vụ {ref} (mã {item})" + (f", văn bản {reference}" if reference else "")
+        out[target_id].append(Figure(body.code, body.label, value, base, review == "accepted", where))
     return out

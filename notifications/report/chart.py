@@ -23,14 +23,18 @@ MARGINS = 1.1  # inches: the title above, the axis below
 TALLEST = 9.0  # inches: with its caption, the picture stays on one A4 page
 FONT = 8  # points, the bodies' names and the bars' labels
 WRAP = 40  # characters of a name on one line, when its row holds two
+# At most this many bars, the lowest rates: a country's thousand bodies would be lines too thin to
+# name (and seconds to draw); the report's tables list every body.
+SHOWN = 60
 COLOUR = "#2e7d46"  # the digest's "done on time"
 
 
 def rate_chart(report: Report, target: Path) -> Path | None:
     """Write the on-time rate per directed body to `target` as PNG; None when no body had anything fall due."""
-    rates = _rates(report)
-    if not rates:
+    every = _rates(report)
+    if not every:
         return None
+    rates = every[:SHOWN]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -42,6 +46,8 @@ def rate_chart(report: Report, target: Path) -> Path | None:
     values = [100 * rate for _, rate in rates]
     rows = range(len(rates))
     title = f"Tỷ lệ hoàn thành đúng hạn theo cơ quan, đơn vị — {report.period_label}"
+    if len(every) > SHOWN:
+        title += f" ({SHOWN} trong {len(every)} cơ quan, đơn vị có tỷ lệ thấp nhất)"
     with plt.rc_context({"font.family": "DejaVu Sans"}):
         fig, ax = plt.subplots(figsize=(WIDTH, MARGINS + pitch * len(rates)), dpi=DPI)
         try:

@@ -106,6 +106,47 @@ def main() -> None:
         f"{rows[2]['peak'] - rows[1]['peak']:.0f} MB (20 clients × 4 MB more = 80 MB if files were held)"
     )
 
+    from tools.bench import report
+
+    national = report.run()
+    bare, b = national["bare"], national["build"]
+    table = Table(
+        "step", "rows", "seconds", "ratio to bare SQL", "peak MB", title="Consolidated report, national scale (2025-H1)"
+    )
+    table.add_row(
+        "bare SQL (best of 5)",
+        f"{bare['lines']:,} lines, {bare['figures']:,} figures",
+        f"{bare['seconds']:.3f}",
+        "1.0x",
+        f"{bare['peak_mb']:.0f}",
+    )
+    table.add_row(
+        "build (best of 3)",
+        f"{b['lines']:,} lines, {b['figures']:,} figures + {b['missing']:,} missing",
+        f"{b['seconds']:.3f}",
+        f"{b['seconds'] / bare['seconds']:.1f}x",
+        f"{b['peak_mb']:.0f}",
+    )
+    for fmt in ("docx", "xlsx"):
+        w = national[fmt]
+        table.add_row(
+            f"build + {fmt.upper()} (one run)",
+            f"{w['kb']:,.0f} KB",
+            f"{w['seconds']:.3f}",
+            f"{w['seconds'] / bare['seconds']:.1f}x",
+            f"{w['peak_mb']:.0f}",
+        )
+    Console().print(table)
+    size = national["size"]
+    print(
+        f"dataset: {size['bodies']:,} bodies, {size['assignments']:,} assignments in the period "
+        f"({size['all_assignments']:,} in all), {size['evidence']:,} evidence, {size['figures']:,} figures"
+    )
+    print(
+        f"first build in a process: {b['first']:.2f} s; writing alone: DOCX {national['docx']['write']:.2f} s, "
+        f"XLSX {national['xlsx']['write']:.2f} s"
+    )
+
 
 if __name__ == "__main__":
     main()

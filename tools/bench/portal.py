@@ -88,7 +88,8 @@ async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> 
                     files=[("files", ("bao-cao.pdf", payload, "application/pdf"))],
                 )
                 upload_times.append(time.perf_counter() - start)
-                if r.status_code != 200:
+                # A submission answers with the way to its receipt (post, redirect, get).
+                if r.status_code != 303 or "/receipt/" not in r.headers.get("location", ""):
                     raise RuntimeError(f"upload answered {r.status_code}: {r.text[:200]}")
     return page_times, upload_times
 
