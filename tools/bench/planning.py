@@ -53,7 +53,9 @@ else:
                           {"h": "2025-06-24", "t": "2025-06-13"}).all())
       runs.append(time.perf_counter() - start)
     cold = runs[0]
-peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report the
+# parent's peak (the bench itself) when that was higher; VmHWM starts again with the new program.
+peak_mb = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))) / 1024
 print(json.dumps({"rows": n, "seconds": min(runs), "cold": cold, "peak_mb": peak_mb}))
 """
 

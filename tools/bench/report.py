@@ -128,7 +128,9 @@ else:
             totals = c.execute(sums, params).all()
         runs.append(time.perf_counter() - start)
     out = {"lines": n_lines, "targets": len(totals), "figures": sum(row[1] for row in totals), "seconds": min(runs)}
-out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report the
+# parent's peak (the bench itself) when that was higher; VmHWM starts again with the new program.
+out["peak_mb"] = int(next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmHWM:"))) / 1024
 print(json.dumps(out))
 """
 
