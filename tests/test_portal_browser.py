@@ -107,7 +107,11 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     assert page.get_by_text("mã V.6.1").is_visible() and page.get_by_text(f"{H1:%d/%m/%Y}").first.is_visible()
     page.set_input_files("#files", str(report))
     page.fill("#reference", "123/BC-SYT")
-    page.fill("[id='value.II.3.a.2b']", "85,5")
+    # A rate, as its two counts: establishments inspected, of those listed (labelled from the catalog).
+    rate = page.get_by_role("group", name=re.compile("Chỉ tiêu II.3.a.2b"))
+    assert rate.get_by_label("Tổng số cơ sở kinh doanh dịch vụ dễ phát sinh tệ nạn mại dâm trên địa bàn").is_visible()
+    page.fill("[id='value.II.3.a.2b']", "12")
+    page.fill("[id='base.II.3.a.2b']", "15")
     page.fill("#note", "Đã kiểm tra 12 cơ sở")
     page.get_by_role("button", name="Gửi minh chứng").click()
     assert page.locator("h1").inner_text() == "Đã nhận minh chứng"
@@ -140,7 +144,8 @@ def test_confirm_return_resubmit_accept_in_a_browser(portal, browser, tmp_path):
     page.goto(link_in(returned))
     assert page.get_by_text("Thiếu số liệu quý II").is_visible()
     page.fill("#reference", "130/BC-SYT")
-    page.fill("[id='value.II.3.a.2b']", "87")
+    page.fill("[id='value.II.3.a.2b']", "13")
+    page.fill("[id='base.II.3.a.2b']", "15")
     page.get_by_role("button", name="Gửi minh chứng").click()
     assert page.locator("h1").inner_text() == "Đã nhận minh chứng"
 

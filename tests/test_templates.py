@@ -174,13 +174,15 @@ def test_the_kinds_that_fall_back_to_sms_are_those_with_an_sms_template():
 
 def test_every_kind_has_its_templates_and_every_template_its_kind():
     """A kind cannot be half-added: registered without its templates, or templates without it
-    (names starting with `_` are the parts templates include); the message of the day's are its own."""
+    (names starting with `_` are the parts templates include); the message of the day's are its own,
+    and the consolidated report's page is no message."""
     from notifications import daily
     from notifications.kinds import KINDS
     from notifications.render import BUILTIN
+    from notifications.report import html
 
     assert all(name == k.name for name, k in KINDS.items())
-    assert {t for k in KINDS.values() for t in k.templates} | set(daily.TEMPLATES) == {
+    assert {t for k in KINDS.values() for t in k.templates} | set(daily.TEMPLATES) | {html.TEMPLATE} == {
         p.name for p in BUILTIN.iterdir() if not p.name.startswith("_")
     }
 
