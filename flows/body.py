@@ -84,8 +84,7 @@ def list_duties(body: str, now: datetime) -> list[Item]:
             duty = s.get_one(Duty, a.duty_id)
             plan = s.get_one(Plan, duty.plan_id)
             status = classify(a, now, settings.tz)
-            late = calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
-            late = late if status is Status.overdue else 0
+            late = calendar.days_late(a.effective_due, today) if status is Status.overdue else 0
             due = due_phrase(duty.nature, period_label(a.period), f"{a.effective_due:%d/%m/%Y}")
             lateness = f", quá hạn {late} ngày làm việc" if late else ""
             # The id is what the `confirmation` deployment's form asks for.

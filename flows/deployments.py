@@ -19,7 +19,6 @@ from prefect.client.schemas.responses import DeploymentResponse
 from prefect.deployments.runner import RunnerDeployment
 from prefect.exceptions import ObjectNotFound
 from prefect.schedules import Cron, RRule, Schedule
-from sqlmodel import select
 
 from config.settings import Settings, get_settings
 from flows.alert import alert_coordinators
@@ -32,9 +31,8 @@ from flows.sweep import daily_sweep, publish_events
 from models.db import session_scope
 from models.operations.board import Holder
 from models.operations.board import duty_holders as holders
-from models.operations.report import drafting_days
+from models.operations.report import drafted_for, drafting_days
 from models.rules.calendar import WorkingCalendar
-from models.tables.plan import Plan
 
 SWEEP_CRON = "0 7 * * 1-6"
 SYNC_CRON = "30 6 * * 1-6"
@@ -64,8 +62,7 @@ def report_schedules(settings: Settings, today: date) -> list[Schedule]:
     calendar = WorkingCalendar.from_file(settings.calendar_file)
     out = []
     with session_scope(settings.db_url) as s:
-        plans = s.exec(select(Plan).where(Plan.draft.is_(False), Plan.parent_id.is_(None)).order_by(Plan.code))
-        for plan in plans:
+        for plan in drafted_for(s):
             if plan.state_on(today) == "closed":
                 continue
             days = [day for _, day in drafting_days(s, plan, calendar) if day >= today]

@@ -8,13 +8,11 @@ from datetime import datetime
 
 from prefect import flow
 from prefect.runtime import flow_run
-from sqlmodel import select
 
 from config.settings import get_settings
 from models.db import session_scope
-from models.operations.report import due_reports
+from models.operations.report import drafted_for, due_reports
 from models.rules.calendar import WorkingCalendar
-from models.tables.plan import Plan
 from models.types import local_date
 from tasks.report import draft_report_files
 
@@ -33,11 +31,9 @@ def draft_report(plan: str | None = None, period: str | None = None, as_of: date
     now = as_of or datetime.now(settings.tz)
     calendar = WorkingCalendar.from_file(settings.calendar_file)
     with session_scope(settings.db_url) as s:
-        query = select(Plan).where(Plan.draft.is_(False), Plan.parent_id.is_(None))
-        plans = s.exec(query.where(Plan.code == plan) if plan else query).all()
         wanted = [
             (p.code, key)
-            for p in plans
+            for p in drafted_for(s, plan)
             for key in ([period] if period else due_reports(s, p, local_date(now, settings.tz), calendar))
         ]
     return [path for code, key in wanted for path in draft_report_files(code, key, now)]

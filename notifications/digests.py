@@ -181,8 +181,9 @@ def digest_context(
         # to check and sign; their links are added where the portal is public (context.py).
         "reports": [
             {**r, "at": r["at"].astimezone(tz)}
-            for r in drafted(session, plan.id, since=now - timedelta(days=7), until=now)
-            if kind == "coordinator"
+            for r in (
+                drafted(session, plan.id, since=now - timedelta(days=7), until=now) if kind == "coordinator" else []
+            )
         ],
         "report_url": None,
         "contact": reader(session, contact),

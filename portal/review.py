@@ -110,9 +110,7 @@ def _unfinished(s: Session, ctx: Context, code: str, now: datetime) -> list[dict
     plans = {p.code: p for p in s.exec(select(Plan).where(Plan.code.in_({v.plan for v in views})))}
     work = []
     for v in views:
-        late = 0
-        if v.status != Status.submitted:
-            late = max(calendar.working_days_between(calendar.roll_forward(v.due), today), 0)
+        late = 0 if v.status == Status.submitted else calendar.days_late(v.due, today)
         work.append({"v": v, "plan": plans[v.plan], "late": late})
     # Stable: among equals, the listing's order (plan by plan, by due date, in the plan's order).
     return sorted(work, key=lambda w: (w["late"] == 0, -w["late"], w["v"].due))

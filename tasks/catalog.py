@@ -11,14 +11,12 @@ from config.settings import get_settings
 from models import migrate
 from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
-from models.operations.audit import By
+from models.operations.audit import PREFECT
 from models.operations.organisation import sync_all
 from models.operations.plans import start_following
 from models.operations.schedule import materialize
 from models.rules.calendar import WorkingCalendar
 from models.types import local_date
-
-PREFECT = By("system", "prefect")
 
 
 @task(name="sync-catalogs", task_run_name="nạp các kế hoạch")

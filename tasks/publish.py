@@ -90,7 +90,7 @@ class Board:
         late: Counter[str] = Counter()
         for v in views:
             if v.status is Status.overdue:
-                late[v.body] += calendar.working_days_between(calendar.roll_forward(v.due), today)
+                late[v.body] += calendar.days_late(v.due, today)
         escalated = Counter(v.body for v in views if v.escalation_level >= 2 and v.status in STILL_OPEN)
         rows = board([v for v in views if not v.request])
         worst_first = sorted(

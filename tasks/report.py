@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from config.settings import get_settings
 from models.db import session_scope
-from models.operations.audit import By, record
+from models.operations.audit import PREFECT, record
 from models.operations.report import build
 from models.rules.calendar import WorkingCalendar
 from models.rules.report import Report
@@ -21,11 +21,6 @@ from notifications.report.files import report_path, write_report
 from notifications.report.words import threshold_text, value_text, verdict
 
 DRAFTED = ("docx", "xlsx", "html")  # the PDF needs LibreOffice: `dondoc report --format pdf` makes it
-PREFECT = By("system", "prefect")
-
-
-def artifact_key(plan: str) -> str:
-    return f"bao-cao-{plan}"
 
 
 def file_links(report: Report, files: list[Path], portal: str | None) -> list[tuple[str, str]]:
@@ -83,7 +78,7 @@ def draft_report_files(plan: str, period: str, now: datetime) -> list[str]:
     links = file_links(report, files, settings.portal_url)
     create_markdown_artifact(
         report_markdown(report, links),
-        key=artifact_key(plan),
+        key=f"bao-cao-{plan}",
         description=f"Dự thảo báo cáo {report.period_label} (Kế hoạch {report.plan.number})",
     )
     return [str(f) for f in files]

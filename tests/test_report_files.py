@@ -278,8 +278,10 @@ def test_rate_chart_writes_a_png_16_cm_wide_at_200_dpi(tmp_path):
 
 
 def _without_rates(report: Report) -> Report:
-    idle = dict.fromkeys(Status, 0) | {Status.open: 1}
-    bodies = [dataclasses.replace(s, counts=idle, on_time_rate=None) for s in report.plan.bodies]
+    def idle(s):  # every line open, within its deadline: nothing fell due
+        return dataclasses.replace(s, lines=[dataclasses.replace(ln, status=Status.open) for ln in s.lines])
+
+    bodies = [idle(s) for s in report.plan.bodies]
     return dataclasses.replace(report, plans=[dataclasses.replace(report.plan, bodies=bodies)])
 
 

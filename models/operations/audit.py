@@ -27,6 +27,7 @@ CLI = By("cli", "cli")
 SYSTEM = By("system", "system")
 # The system's own work asked for from the command line (`dondoc init`, `dondoc schedule`).
 SETUP = By("system", "cli")
+PREFECT = By("system", "prefect")  # the system's own work in a Prefect flow (a sync, a report)
 
 
 def record(

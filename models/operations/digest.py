@@ -101,8 +101,7 @@ def build(
     basis = DueBasis(session, today)
 
     def late(a: Assignment) -> int:
-        """Working days past its due date (moved off a holiday, it may still be ahead: 0)."""
-        return calendar.working_days_between(calendar.roll_forward(a.effective_due), today)
+        return calendar.days_late(a.effective_due, today)
 
     for a, duty, plan, code, name in rows:
         category = leadership_category(a, now, tz)

@@ -51,20 +51,27 @@ def is_active(session: Session, body_id: int, day: date) -> bool:
     return body is not None and body.is_active(day)
 
 
+def predecessors(session: Session) -> defaultdict[int, set[int]]:
+    """Each body's id with the ids of the bodies whose duties passed to it, directly or in turn
+    (its own included), from one read of the successions: a successor reports the figures its
+    predecessors reported (Sở Y tế, Sở LĐ-TB&XH's; a commune, its district's). A body never
+    succeeded stands for itself only (`get` it with that default, or read it as empty)."""
+    before: dict[int, set[int]] = defaultdict(set)
+    for origin, heir in session.exec(select(Succession.from_body_id, Succession.to_body_id)):
+        before[heir].add(origin)
+    out: defaultdict[int, set[int]] = defaultdict(set)
+    for body_id in before:
+        seen, todo = {body_id}, [body_id]
+        while todo:
+            for origin in before.get(todo.pop(), set()) - seen:
+                seen.add(origin)
+                todo.append(origin)
+        out[body_id] = seen
+    return out
+
+
 def stands_for(session: Session, body_code: str) -> set[str]:
-    """The body's code and those of the bodies whose duties passed to it, directly or in turn: a
-    successor reports the figures its predecessors reported (Sở Y tế, Sở LĐ-TB&XH's; a commune,
-    its district's)."""
-    ids = {b.id: b.code for b in session.exec(select(Body))}
-    codes = {body_code}
-    todo = [i for i, c in ids.items() if c == body_code]
-    seen: set[int] = set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        for origin in session.exec(select(Succession.from_body_id).where(Succession.to_body_id == current)):
-            codes.add(ids[origin])
-            todo.append(origin)
-    return codes
+    """The body's code and those of the bodies it reports for (`predecessors`)."""
+    codes = dict(session.exec(select(Body.id, Body.code)).all())
+    body_id = next((i for i, c in codes.items() if c == body_code), None)
+    return {body_code, *(codes[i] for i in predecessors(session)[body_id])}

@@ -21,18 +21,18 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from models.errors import NotFound, Refused
-from models.operations.org import acting_body
+from models.operations.org import acting_body, predecessors
 from models.operations.schedule import due_rule
 from models.rules import indicators
 from models.rules.calendar import WorkingCalendar
 from models.rules.numbers import figure_vi
 from models.rules.periods import half_year, year_period
 from models.rules.report import BodySection, Figure, Line, PlanPart, Progress, Report
-from models.rules.status import Status, classify, on_time_rate
+from models.rules.status import Status, classify
 from models.tables.assignment import EFFECTIVE_DUE, Assignment
 from models.tables.audit import AuditEntry
 from models.tables.evidence import Evidence, EvidenceFile, TargetValue
-from models.tables.org import Body, Succession
+from models.tables.org import Body
 from models.tables.plan import Duty, Plan, Target
 from models.types import local_date
 
@@ -110,7 +110,7 @@ def build(
         raise NotFound(f"không có kế hoạch '{plan_code}'")
     w = window(period, plan)
     bodies = {b.id: b for b in session.exec(select(Body))}
-    heirs = _heirs(session)
+    heirs = predecessors(session)
     children = session.exec(
         select(Plan).where(Plan.parent_id == plan.id, Plan.period_start <= w.end, Plan.period_end >= w.start)
     ).all()
@@ -138,6 +138,13 @@ def build(
         target_groups=dict(plan.headings),
         plans=parts,
     )
+
+
+def drafted_for(session: Session, code: str | None = None) -> list[Plan]:
+    """The plans the report flow drafts for (or the one named among them): followed up, not a
+    draft, and not an annual plan of another (its parent's report shows it)."""
+    query = select(Plan).where(Plan.draft.is_(False), Plan.parent_id.is_(None))
+    return list(session.exec((query.where(Plan.code == code) if code else query).order_by(Plan.code)))
 
 
 def root_plans(session: Session) -> list[str]:
@@ -218,7 +225,10 @@ def _part(session, plan: Plan, w: Window, bodies, heirs, *, now, tz, calendar) -
     by_body: dict[tuple[int, bool], list[Line]] = defaultdict(list)
     for a, duty in rows:
         by_body[(a.body_id, duty.request)].append(_line(a, duty, bodies[a.body_id], notes.get(a.id), now, tz, calendar))
-    sections = {key: _section(bodies[key[0]], lines) for key, lines in by_body.items()}
+    sections = {
+        (b, request): BodySection(bodies[b].code, bodies[b].name, bodies[b].active_until, lines)
+        for (b, request), lines in by_body.items()
+    }
     return PlanPart(
         code=plan.code,
         number=plan.number or "",
@@ -267,7 +277,7 @@ def _line(a: Assignment, duty: Duty, body: Body, latest: _Latest | None, now, tz
     status = classify(a, now, tz)
     # Late: done late (until the accepted submission) or still undone past the due date (until now).
     until = {Status.done_late: a.completed_at, Status.overdue: now}.get(status)
-    late = calendar.working_days_between(a.effective_due, local_date(until, tz)) if until else 0
+    late = calendar.days_late(a.effective_due, local_date(until, tz)) if until else 0
     summary, difficulties, references = "", [], []
     if latest is not None:
         e = latest.evidence
@@ -298,11 +308,6 @@ def _line(a: Assignment, duty: Duty, body: Body, latest: _Latest | None, now, tz
     )
 
 
-def _section(body: Body, lines: list[Line]) -> BodySection:
-    counts = {s: sum(ln.status == s for ln in lines) for s in Status}
-    return BodySection(body.code, body.name, body.active_until, lines, counts, on_time_rate(counts))
-
-
 def _in(w: Window):
     """In SQL: the item (a query over Assignment and Duty) belongs to the period: its own period
     ends within it (the December report of 2024 is the 2024 report's, though due in 2025), or, for
@@ -311,24 +316,6 @@ def _in(w: Window):
         and_(Duty.cadence != "once", Assignment.period_end.between(w.start, w.end)),
         and_(Duty.cadence == "once", EFFECTIVE_DUE.between(w.start, w.end)),
     )
-
-
-def _heirs(session: Session) -> dict[int, set[int]]:
-    """Each body and the bodies whose duties passed to it, directly or in turn (a successor
-    reports the figures its predecessors did), from one read of the successions."""
-    before: dict[int, set[int]] = defaultdict(set)
-    for s in session.exec(select(Succession)):
-        before[s.to_body_id].add(s.from_body_id)
-
-    def closure(body_id: int) -> set[int]:
-        seen, todo = {body_id}, [body_id]
-        while todo:
-            for origin in before[todo.pop()] - seen:
-                seen.add(origin)
-                todo.append(origin)
-        return seen
-
-    return defaultdict(set, {b: closure(b) for b in {*before, *(o for s in before.values() for o in s)}})
 
 
 def _targets(session, plan: Plan, w: Window, bodies, heirs, now) -> list[Progress]:

@@ -176,6 +176,11 @@ class WorkingCalendar:
         """Working days in (start, end]; negative when end is before start."""
         return self._rank(end) - self._rank(start)
 
+    def days_late(self, due: date, day: date) -> int:
+        """Working days `day` is past `due`, 0 if it is not: the due date moved off a day off
+        first (an approved extension may end on one)."""
+        return max(0, self.working_days_between(self.roll_forward(due), day))
+
     # Ranks: the number of working days from 1/1 of a base year up to a day, inclusive (negative
     # before it). Cached per year, so that day arithmetic over years of overdue items costs a
     # lookup, not a walk. The base is the first year asked about: only the years used get built.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from models.rules.status import Status
+from models.rules.status import Status, on_time_rate
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,21 @@ class Line:
 
 @dataclass(frozen=True)
 class BodySection:
-    """A body of section V and its lines in the period, with its counts by status."""
+    """A body of section V and its lines in the period."""
 
     body: str
     body_label: str
     ended: date | None  # the body ended on this day (named as it was)
     lines: list[Line]
-    counts: dict[Status, int]
-    on_time_rate: float | None  # done on time over what fell due
+
+    @property
+    def counts(self) -> dict[Status, int]:
+        return {s: sum(ln.status == s for ln in self.lines) for s in Status}
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Done on time over what fell due."""
+        return on_time_rate(self.counts)
 
 
 @dataclass(frozen=True)
