@@ -54,9 +54,9 @@ def report(
     except RuntimeError as e:  # PDF without LibreOffice
         err.print(f"✗ {escape(str(e))}")
         raise typer.Exit(1) from None
-    missing = sum(len(p.missing) for part in drafted.plans for p in part.targets)
     out.print(
         f"[green]✓[/green] Báo cáo {escape(drafted.period_label)}: {escape(str(written.resolve()))}"
-        f" ({len(drafted.lines)} nhiệm vụ, {len(drafted.overdue)} quá hạn, {missing} số liệu còn thiếu).",
+        f" ({len(drafted.lines)} nhiệm vụ, {len(drafted.overdue)} quá hạn,"
+        f" {drafted.missing_figures} số liệu còn thiếu).",
         soft_wrap=True,
     )

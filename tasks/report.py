@@ -31,20 +31,18 @@ def file_links(report: Report, files: list[Path], portal: str | None) -> list[tu
 
 
 def report_markdown(report: Report, links: list[tuple[str, str]]) -> str:
-    part = report.plan
-    missing = sum(len(p.missing) for p in part.targets)
     lines = [
-        f"# Dự thảo báo cáo {report.period_label}: Kế hoạch {part.number}",
+        f"# Dự thảo báo cáo {report.period_label}: Kế hoạch {report.plan.number}",
         "",
         f"{report.issuer} · số liệu từ {report.period_start:%d/%m/%Y} đến {report.period_end:%d/%m/%Y}; "
-        f"{len(report.lines)} nhiệm vụ, **{len(report.overdue)} quá hạn**, {missing} số liệu còn thiếu.",
+        f"{len(report.lines)} nhiệm vụ, **{len(report.overdue)} quá hạn**, {report.missing_figures} số liệu còn thiếu.",
         "",
         *(f"- [{name}]({where})" for name, where in links),
         "",
         "| Chỉ tiêu | Yêu cầu | Kết quả | Đánh giá | Thiếu số liệu của |",
         "|---|---|---|---|---|",
     ]
-    for p in part.targets:
+    for p in report.targets:
         absent = ", ".join(f.body_label for f in p.missing) or "-"
         lines.append(f"| {p.ref} | {threshold_text(p)} | {value_text(p)} | {verdict(p)} | {absent} |")
     return "\n".join(lines)

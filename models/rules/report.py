@@ -134,6 +134,16 @@ class Report:
         return self.plans[0]
 
     @property
+    def targets(self) -> list[Progress]:
+        """Every part's targets: the plan's, then its annual plans'."""
+        return [t for p in self.plans for t in p.targets]
+
+    @property
+    def missing_figures(self) -> int:
+        """How many figures the bodies still owe, over every target."""
+        return sum(len(t.missing) for t in self.targets)
+
+    @property
     def lines(self) -> list[Line]:
         return [ln for p in self.plans for s in (*p.bodies, *p.requests) for ln in s.lines]
 

@@ -81,7 +81,7 @@ def trend_text(p: Progress, kind: str) -> str:
 def grouped_targets(report: Report) -> list[tuple[str, list[Progress]]]:
     """The targets under the plan's headings, numbered as the plan numbers them (II.3 is 3), in
     the plan's order; a group without a heading (an annual plan's own) still shows, under its code."""
-    targets = [t for part in report.plans for t in part.targets]
+    targets = report.targets
     codes = [*report.target_groups, *dict.fromkeys(t.group for t in targets if t.group not in report.target_groups)]
     groups = [
         (f"{code.rsplit('.', 1)[-1]}. {report.target_groups.get(code, code)}", [t for t in targets if t.group == code])

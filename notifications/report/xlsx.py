@@ -111,13 +111,12 @@ def write_xlsx(report: Report, target: Path) -> Path:
 
 def _target_rows(report: Report) -> list[Row]:
     rows = []
-    for part in report.plans:
-        for p in part.targets:
-            for f in p.figures:
-                reviewed = "" if f.missing else (YES if f.reviewed else NO)
-                rows.append(Row((p.ref, p.measure, f.body_label, *_figure_cells(p, f), reviewed, f.source, "", "")))
-            total = (p.ref, p.measure, PROVINCE, *_total_cells(p), "", "", threshold_text(p), verdict(p))
-            rows.append(Row(total, total=True))
+    for p in report.targets:
+        for f in p.figures:
+            reviewed = "" if f.missing else (YES if f.reviewed else NO)
+            rows.append(Row((p.ref, p.measure, f.body_label, *_figure_cells(p, f), reviewed, f.source, "", "")))
+        total = (p.ref, p.measure, PROVINCE, *_total_cells(p), "", "", threshold_text(p), verdict(p))
+        rows.append(Row(total, total=True))
     return rows
 
 
