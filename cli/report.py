@@ -50,7 +50,7 @@ def report(
             raise typer.Exit(1) from None
     target = target or report_path(settings.home, plan, drafted.period_key, fmt)
     try:
-        written = write_report(drafted, fmt, target, settings.tz)
+        written = write_report(drafted, fmt, target)
     except RuntimeError as e:  # PDF without LibreOffice
         err.print(f"✗ {escape(str(e))}")
         raise typer.Exit(1) from None

@@ -56,10 +56,7 @@ def draft_report_files(plan: str, period: str, now: datetime) -> list[str]:
     calendar = WorkingCalendar.from_file(settings.calendar_file)
     with session_scope(settings.db_url) as s:
         report = build(s, plan, period, now=now, tz=settings.tz, calendar=calendar, abbreviation=settings.report_abbr)
-    files = [
-        write_report(report, fmt, report_path(settings.home, plan, report.period_key, fmt), settings.tz)
-        for fmt in DRAFTED
-    ]
+    files = [write_report(report, fmt, report_path(settings.home, plan, report.period_key, fmt)) for fmt in DRAFTED]
     with session_scope(settings.db_url) as s:
         plan_id = s.exec(select(Plan.id).where(Plan.code == plan)).one()
         record(

@@ -4,6 +4,7 @@ give are written out here, so a renderer is tested apart from the computation.""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from models.rules.report import BodySection, Figure, Line, PlanPart, Progress, Report
 from models.rules.status import Status
@@ -143,7 +144,7 @@ def sample_report() -> Report:
         period_label="6 tháng đầu năm 2025",
         period_start=date(2024, 12, 15),
         period_end=date(2025, 6, 14),
-        now=datetime(2025, 6, 20, 1, 0, tzinfo=UTC),
+        now=datetime(2025, 6, 20, 8, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")),  # local, as build() gives it
         province="Lai Châu",
         issuer="Sở Y tế",
         issuer_parent="UBND tỉnh Lai Châu",

@@ -129,7 +129,7 @@ def build(
         period_label=w.label,
         period_start=w.start,
         period_end=w.end,
-        now=now,
+        now=now.astimezone(tz),
         province=province,
         issuer=issuer.name,
         issuer_parent=leadership.name.replace("Ủy ban nhân dân", "UBND"),

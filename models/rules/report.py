@@ -120,7 +120,7 @@ class Report:
     period_label: str  # "6 tháng đầu năm 2025", "năm 2025", "giai đoạn 2021-2025"
     period_start: date  # the data cut-off period
     period_end: date
-    now: datetime  # the moment the figures were read
+    now: datetime  # the moment the figures were read, in the plan's time zone (as every date shown)
     province: str  # "Lai Châu": the place line
     issuer: str  # the coordinating body, acting at the period's end: "Sở Y tế"
     issuer_parent: str  # its governing body: "UBND TỈNH LAI CHÂU"

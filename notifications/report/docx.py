@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -24,6 +23,7 @@ from notifications.report.words import (
     grouped_targets,
     number,
     rate_text,
+    status_text,
     threshold_text,
     trend_text,
     value_text,
@@ -33,20 +33,19 @@ from notifications.report.words import (
 FONT = "Times New Roman"
 TEXT_WIDTH = 16.5  # cm: A4's 21 cm less the 3 cm and 1.5 cm margins
 CELL_MARGINS = 0.38  # cm: Word's default cell padding, both sides, which a rule's width must leave out
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 ROMAN = ("I", "II", "III", "IV", "V")
 CHART_WIDTH = 15  # cm
 CHART_CAPTION = "Biểu đồ: tỷ lệ hoàn thành đúng hạn của các cơ quan, đơn vị"
 J, C, L = WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.LEFT
 
 
-def write_docx(report: Report, target: Path, chart: Path | None = None, *, tz: ZoneInfo = VIETNAM) -> Path:
+def write_docx(report: Report, target: Path, chart: Path | None = None) -> Path:
     """Write `report` to `target` as the report to sign; `chart`, a PNG of the on-time rate per body,
-    goes under the bodies' section. `tz` dates the moment the figures were read."""
+    goes under the bodies' section."""
     doc = Document()
     _page_setup(doc)
     subject = _subject(report)
-    now = report.now.astimezone(tz)
+    now = report.now
     _heading_block(doc, report, now.year)
     _para(doc, "BÁO CÁO", bold=True, align=C, indent=False, before=12, after=0)
     _para(doc, subject, bold=True, align=C, indent=False, after=0)
@@ -232,12 +231,7 @@ def _body_section(doc, section: BodySection, numbering: str) -> None:
 
 
 def _line_text(line: Line) -> str:
-    status = LABELS[line.status]
-    if line.days_late:
-        # "Chưa hoàn thành, quá hạn 8 ngày làm việc", not "quá hạn, quá hạn 8 ngày làm việc".
-        status += " " if status.endswith("quá hạn") else ", quá hạn "
-        status += f"{number(line.days_late)} ngày làm việc"
-    parts = [f"- {line.ref} {line.title}: {status}."]
+    parts = [f"- {line.ref} {line.title}: {status_text(line)}."]
     if line.summary:
         parts.append(_sentence(line.summary))
     if line.references:

@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from models.rules.report import Report
 
@@ -20,7 +19,7 @@ def report_path(home: Path, plan: str, period: str, fmt: str) -> Path:
     return home / "reports" / plan / f"bao-cao-{period}.{fmt}"
 
 
-def write_report(report: Report, fmt: str, target: Path, tz: ZoneInfo) -> Path:
+def write_report(report: Report, fmt: str, target: Path) -> Path:
     from notifications.report.chart import rate_chart
 
     if fmt not in FORMATS:
@@ -36,13 +35,13 @@ def write_report(report: Report, fmt: str, target: Path, tz: ZoneInfo) -> Path:
             from notifications.report.html import render_html
 
             image = f"data:image/png;base64,{base64.b64encode(chart.read_bytes()).decode()}" if chart else None
-            target.write_text(render_html(report, image, tz=tz), encoding="utf-8")
+            target.write_text(render_html(report, image), encoding="utf-8")
             return target
         from notifications.report.docx import write_docx
 
         if fmt == "docx":
-            return write_docx(report, target, chart, tz=tz)
-        return to_pdf(write_docx(report, Path(scratch) / f"{target.stem}.docx", chart, tz=tz), target)
+            return write_docx(report, target, chart)
+        return to_pdf(write_docx(report, Path(scratch) / f"{target.stem}.docx", chart), target)
 
 
 def office() -> str | None:

@@ -10,8 +10,6 @@ autoescaped (a body's name or a focal point's note is never markup). Whatever is
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from models.rules.periods import period_label
 from models.rules.report import BodySection, Line, Progress, Report
 from models.rules.status import LABELS, Status
@@ -22,26 +20,26 @@ from notifications.report.words import (
     grouped_targets,
     number,
     rate_text,
+    status_text,
     threshold_text,
     trend_text,
     value_text,
     verdict,
 )
 
-LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 TEMPLATE = "report.html"
 ROMAN = ("I", "II", "III", "IV", "V")
 SECTIONS = ("targets", "bodies", "requests", "late", "difficulties")
 CHART_ALT = "Biểu đồ tỷ lệ hoàn thành đúng hạn theo cơ quan, đơn vị"
 
 
-def render_html(report: Report, chart: str | None = None, *, tz: ZoneInfo = LOCAL) -> str:
+def render_html(report: Report, chart: str | None = None) -> str:
     """The report as a standalone page; `chart` is the URL (or data: URI) of its picture, if any."""
-    return environment().get_template(TEMPLATE).render(context(report, chart, tz))
+    return environment().get_template(TEMPLATE).render(context(report, chart))
 
 
-def context(report: Report, chart: str | None, tz: ZoneInfo) -> dict:
-    plan, now = report.plan, report.now.astimezone(tz)
+def context(report: Report, chart: str | None) -> dict:
+    plan, now = report.plan, report.now
     subject = f"Kết quả thực hiện {plan.title}, {report.period_label}"
     asked = any(p.requests for p in report.plans)
     sections = [key for key in SECTIONS if key != "requests" or asked]  # numbered as shown
@@ -130,19 +128,10 @@ def _bodies(sections: list[BodySection], prefix: str) -> list[dict]:
     ]
 
 
-def _status(ln: Line) -> str:
-    """As the DOCX says it: "Chưa hoàn thành, quá hạn 8 ngày làm việc", "Bị trả lại, quá hạn 2 ngày làm việc"."""
-    status = LABELS[ln.status]
-    if ln.days_late:
-        status += " " if status.endswith("quá hạn") else ", quá hạn "
-        status += f"{number(ln.days_late)} ngày làm việc"
-    return status
-
-
 def _line(ln: Line) -> dict:
     return {
         "name": f"{ln.ref}. {ln.title}",
-        "status": _status(ln),
+        "status": status_text(ln),
         "alert": ln.status == Status.overdue,
         "due": dmy(ln.due),
         "period": period_label(ln.period),

@@ -7,7 +7,8 @@ from dataclasses import replace
 from datetime import date
 
 from models.rules.numbers import number_vi
-from models.rules.report import Figure, Progress, Report
+from models.rules.report import Figure, Line, Progress, Report
+from models.rules.status import LABELS
 
 MISSING = "Thiếu số liệu"
 VERDICTS = {True: "Đạt", False: "Chưa đạt", None: "Chưa đủ số liệu"}
@@ -88,3 +89,13 @@ def grouped_targets(report: Report) -> list[tuple[str, list[Progress]]]:
         for code in codes
     ]
     return [(heading, group) for heading, group in groups if group]
+
+
+def status_text(line: Line) -> str:
+    """An item's status with how late it is: "Chưa hoàn thành, quá hạn 8 ngày làm việc" (not
+    "quá hạn, quá hạn"), "Bị trả lại, quá hạn 2 ngày làm việc"."""
+    status = LABELS[line.status]
+    if line.days_late:
+        status += " " if status.endswith("quá hạn") else ", quá hạn "
+        status += f"{number(line.days_late)} ngày làm việc"
+    return status

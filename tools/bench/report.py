@@ -84,7 +84,7 @@ elif what in ("docx", "xlsx"):
     import docx, matplotlib.pyplot, openpyxl
     from notifications.report.files import write_report
     r, build_s = timed(report)
-    target, write_s = timed(lambda: write_report(r, what, Path(home) / f"report.{what}", tz))
+    target, write_s = timed(lambda: write_report(r, what, Path(home) / f"report.{what}"))
     out = {"lines": len(r.lines), "build": build_s, "write": write_s, "seconds": build_s + write_s,
            "kb": target.stat().st_size / 1024}
 else:
