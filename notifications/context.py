@@ -3,8 +3,12 @@ kind of message (which kind uses which: notifications/kinds.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam
@@ -78,6 +82,25 @@ def reader(session: Session, contact: Contact | None, body: Body | None = None) 
     return {"name": contact.name, "addressee": f"Đồng chí {contact.name}, {ROLE_TITLES[contact.role]}{of}"}
 
 
+class Memo:
+    """What one dispatch run computes once for many of its messages (a plan's digest figures), by
+    key. The threads sending at once wait for the one computing a value instead of each
+    computing it."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._locks: defaultdict[Hashable, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        with self._guard:
+            lock = self._locks[key]
+        with lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]
+
+
 @dataclass(frozen=True)
 class Rendering:
     """What a message's values are computed against: the run's moment (a replay's `--as-of`), the
@@ -87,6 +110,7 @@ class Rendering:
     calendar: WorkingCalendar
     tz: ZoneInfo
     links: Links | None = None
+    memo: Memo = field(default_factory=lambda: Memo(), compare=False, hash=False)
 
 
 _ASSIGNMENT = _JOINED.where(Assignment.id == bindparam("assignment_id"))
@@ -218,6 +242,7 @@ def digest_message_context(session: Session, row: Notification, contact: Contact
         calendar=at.calendar,
         plan=plan,
         contact=contact,
+        memo=at.memo,
     )
     if at.links:  # the lists are capped: a signed link opens them whole on the portal
         ctx["full_list_url"] = at.links.for_plan(session, plan.id, row.contact_id, now=at.now)

@@ -27,10 +27,13 @@ from models.tables.org import Body, Contact, Role
 from models.tables.plan import Plan, followed_on
 from models.types import local_date
 from notifications.chart import CHART, status_chart
-from notifications.context import plan_values, reader
+from notifications.context import Memo, plan_values, reader
 from notifications.wording import due_phrase, number_notes, report_of
 
 LISTED_PER_BODY = 3  # items of one body a list shows (the worst, or the first due); the others counted
+# Bodies the chart draws: the top of the ranking. A province's plan has a hundred communes; a chart
+# of them all is unreadable on a phone and takes seconds to draw. The table below it lists them all.
+CHARTED = 15
 NAMED_IN_SUMMARY = 3  # bodies the opening sentence names; the others counted
 
 
@@ -133,18 +136,43 @@ def digest_context(
     calendar: WorkingCalendar,
     plan: Plan,
     contact: Contact | None = None,
+    memo: Memo | None = None,
 ) -> dict:
-    """One plan's digest: its items only, under its title."""
-    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
-    coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
-    league = digest.league
+    """One plan's digest: its items only, under its title, for `contact`.
+
+    Its figures and chart are the same for every reader of the plan's digest of `kind` at `now`:
+    `memo` (a dispatch run's) keeps them, so that a plan's history is read once however many
+    coordinators and leaders receive it."""
+    memo = memo or Memo()
+    shared = memo.get(
+        ("digest", plan.id, kind, now), lambda: _figures(session, kind, now=now, tz=tz, calendar=calendar, plan=plan)
+    )
     attachments, temporary = [], []
-    if league:
+    if shared["league"]:
+        # The same chart for both kinds of digest: their ranking counts the same categories.
+        png = memo.get(("chart", plan.id, now), lambda: _chart(shared["league"][:CHARTED]))
         # A fresh folder per message: the file keeps the name the HTML refers to (cid:...); the
         # message removes it once sent (`Message.discard`).
         folder = Path(tempfile.mkdtemp(prefix="dondoc-chart-"))
-        attachments.append(status_chart(league, folder / CHART))
+        chart = folder / CHART
+        chart.write_bytes(png)
+        attachments.append(chart)
         temporary.append(folder)
+    return shared | {"attachments": attachments, "temporary": temporary, "contact": reader(session, contact)}
+
+
+def _chart(league: list[BoardRow]) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="dondoc-chart-") as folder:
+        return status_chart(league, Path(folder) / CHART).read_bytes()
+
+
+def _figures(
+    session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan: Plan
+) -> dict:
+    """What every reader of a plan's digest sees, and its chart as PNG bytes (None: no chart)."""
+    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
+    coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
+    league = digest.league
     lists = lists_of(digest)
     # Every date listed refers to a numbered note saying who set it, in the order the templates
     # list them: the requests, the escalated items, the coming dates. Only the items shown: a note
@@ -173,8 +201,7 @@ def digest_context(
         "S": Status,
         "kind": kind,
         "chart": CHART,
-        "attachments": attachments,
-        "temporary": temporary,
+        "charted": min(len(league), CHARTED),
         "plan": {**plan_values(session, plan), "state": plan.state_on(digest.today)},
         "coordinator": coordinating.name,
         # The consolidated reports drafted this past week (flows/report.py), for the coordinators
@@ -186,7 +213,6 @@ def digest_context(
             )
         ],
         "report_url": None,
-        "contact": reader(session, contact),
         "state": "open",
     }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -22,8 +23,9 @@ from sqlmodel import select
 from config.settings import get_settings
 from models.db import session_scope
 from models.operations.audit import claim_for_events
-from models.operations.board import AssignmentView, BoardRow, assignment_views, board
+from models.operations.board import BoardRow
 from models.operations.isolation import skipped_at
+from models.operations.tally import Tally, tally
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.rules.status import Status
@@ -83,18 +85,24 @@ class Board:
     escalated: Counter[str]  # per body code: items still open, reported to leadership (level 2)
 
     @classmethod
-    def of(cls, views: list[AssignmentView], *, title: str, moment: datetime, calendar: WorkingCalendar) -> Board:
+    def of(cls, counts: Iterable[Tally], *, title: str, moment: datetime, calendar: WorkingCalendar) -> Board:
         """Worst first: the most overdue items, then the most working days late, then the lowest
-        on-time rate; bodies with nothing due yet last."""
+        on-time rate; bodies with nothing due yet last. From a plan's counts (`tally`)."""
         today = moment.date()
         late: Counter[str] = Counter()
-        for v in views:
-            if v.status is Status.overdue:
-                late[v.body] += calendar.days_late(v.due, today)
-        escalated = Counter(v.body for v in views if v.escalation_level >= 2 and v.status in STILL_OPEN)
-        rows = board([v for v in views if not v.request])
+        escalated: Counter[str] = Counter()
+        lines: dict[str, BoardRow] = {}
+        asked: dict[str, BoardRow] = {}
+        for t in counts:
+            (asked if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_label)).counts[t.status] += (
+                t.count
+            )
+            if t.late_due is not None:
+                late[t.body] += calendar.days_late(t.late_due, today) * t.count
+            if t.escalated and t.status in STILL_OPEN:
+                escalated[t.body] += t.count
         worst_first = sorted(
-            rows,
+            lines.values(),
             key=lambda b: (
                 b.on_time_rate is None,
                 -b.counts[Status.overdue],
@@ -103,7 +111,7 @@ class Board:
                 b.body_label,
             ),
         )
-        return cls(title, moment, worst_first, board([v for v in views if v.request]), escalated)
+        return cls(title, moment, worst_first, sorted(asked.values(), key=lambda r: r.body_label), escalated)
 
 
 def board_markdown(b: Board, *, checks: dict[str, str], portal: str | None) -> str:
@@ -188,7 +196,7 @@ def publish_board(now: datetime) -> int:
                 p.code,
                 f"{p.title} ({p.number or p.code})",
                 Board.of(
-                    assignment_views(s, now=now, tz=settings.tz, plan=p.code),
+                    tally(s, plan_id=p.id, now=now, tz=settings.tz),
                     title=f"Kế hoạch {p.number or p.code}",
                     moment=moment,
                     calendar=calendar,

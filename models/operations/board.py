@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlmodel import Session, func, select
 
-from models.operations.org import acting_body
+from models.operations.org import Handovers
 from models.rules.basis import basis_text
 from models.rules.status import Status, classify, on_time_rate
 from models.tables.assignment import Assignment
@@ -23,19 +26,21 @@ class DueBasis:
     body named is the one acting on the item's due date: an item of 2021 was set by Sở LĐ-TB&XH,
     even when read after the role passed to Sở Y tế. An approved extension is the coordinating
     body's date, never the plan's: the original date is named with it. One per listing (it keeps
-    the acting coordinating body of each plan and day)."""
+    the successions, and the label of each acting body it named).
+
+    `a` and `duty` are an Assignment and its Duty, or one `Item` for both."""
 
     def __init__(self, session: Session, today: date):
         self._session, self._today = session, today
-        self._coordinators: dict[tuple[int, date], str] = {}
+        self._handovers = Handovers(session)
+        self._labels: dict[int, str] = {}
 
     def coordinator(self, plan: Plan, day: date | None = None) -> str:
         """The label of the coordinating body acting on `day` (default: today)."""
-        key = (plan.coordinating_body_id, day or self._today)
-        if key not in self._coordinators:
-            acting = self._session.get(Body, acting_body(self._session, *key))
-            self._coordinators[key] = acting.label
-        return self._coordinators[key]
+        acting = self._handovers.acting(plan.coordinating_body_id, day or self._today)
+        if acting not in self._labels:
+            self._labels[acting] = self._session.get_one(Body, acting).label
+        return self._labels[acting]
 
     def kind(self, a: Assignment, duty: Duty) -> str:
         return "coordinator" if a.extended_due else duty.due_basis
@@ -52,6 +57,98 @@ class DueBasis:
             plan_number=plan.number,
             coordinator=self.coordinator(plan, min(a.due, self._today)),
         )
+
+
+class Item(NamedTuple):
+    """An assignment with what listings and counts read of its duty and body, as plain columns: a
+    board counts every item of its plans (a million at national scale), and an ORM object for
+    each would cost seconds and hundreds of MB. `classify`, `leadership_category` and `DueBasis`
+    read it as they read an Assignment (and its Duty)."""
+
+    id: int
+    duty_id: int
+    state: str
+    due: date
+    extended_due: date | None
+    submitted_at: datetime | None
+    reviewed_at: datetime | None
+    completed_at: datetime | None
+    escalation_level: int
+    period: str
+    ref: str
+    title: str
+    nature: str
+    request: bool
+    due_basis: str
+    due_source: str
+    body: str  # its code
+    body_name: str
+    body_short: str | None
+    plan_id: int
+    position: int  # the duty's place in its plan
+
+    @property
+    def effective_due(self) -> date:
+        return self.extended_due or self.due
+
+    @property
+    def body_label(self) -> str:
+        return self.body_short or self.body_name
+
+
+_ITEM = (
+    select(
+        Assignment.id,
+        Assignment.duty_id,
+        Assignment.state,
+        Assignment.due,
+        Assignment.extended_due,
+        Assignment.submitted_at,
+        Assignment.reviewed_at,
+        Assignment.completed_at,
+        Assignment.escalation_level,
+        Assignment.period,
+        Duty.ref,
+        Duty.title,
+        Duty.nature,
+        Duty.request,
+        Duty.due_basis,
+        Duty.due_source,
+        Body.code,
+        Body.name,
+        Body.short_name,
+        Duty.plan_id,
+        Duty.position,
+    )
+    .join(Duty, Duty.id == Assignment.duty_id)
+    .join(Body, Body.id == Assignment.body_id)
+)
+
+
+def items(
+    session: Session,
+    *,
+    today: date,
+    plan_id: int | None = None,
+    body: str | None = None,
+    ordered: bool = False,
+    where: ColumnElement[bool] | None = None,
+) -> Iterator[Item]:
+    """The items whose period has begun by `today` (of one plan, one body, those `where` says),
+    streamed in batches: a listing of them all holds one batch at a time. `ordered`: as the
+    plans list them (plan, due date, the plan's order, body)."""
+    query = _ITEM.where(Assignment.period_start <= today)
+    if where is not None:
+        query = query.where(where)
+    if plan_id is not None:
+        query = query.where(Duty.plan_id == plan_id)
+    if body is not None:
+        query = query.where(Body.code == body)
+    if ordered:
+        query = query.order_by(Duty.plan_id, Assignment.due, Duty.position, Body.code, Assignment.id)
+    # On the statement: a connection's execution options would stay on it for the next statements.
+    for row in session.connection().execute(query.execution_options(yield_per=5000)):
+        yield Item._make(row)
 
 
 @dataclass(frozen=True)
@@ -106,39 +203,30 @@ def assignment_views(
     """Assignments whose period has begun by `now`, so that a replay shows what existed then, plan
     by plan (in the order they were loaded)."""
     today = local_date(now, tz)
-    query = (
-        select(Assignment, Duty, Plan, Body.code, Body.short_name, Body.name)
-        .join(Duty, Duty.id == Assignment.duty_id)
-        .join(Plan, Plan.id == Duty.plan_id)
-        .join(Body, Body.id == Assignment.body_id)
-        .where(Assignment.period_start <= today)
-        .order_by(Plan.id, Assignment.due, Duty.position, Body.code, Assignment.id)
-    )
-    if body is not None:
-        query = query.where(Body.code == body)
-    if plan is not None:
-        query = query.where(Plan.code == plan)
+    plans = {p.id: p for p in session.exec(select(Plan).where(Plan.code == plan) if plan else select(Plan))}
+    if plan is not None and not plans:
+        return []
     basis = DueBasis(session, today)
     views = [
         AssignmentView(
-            a.id,
-            a.duty_id,
-            duty.ref,
-            duty.title,
-            code,
-            short or name,
-            a.period,
-            a.effective_due,
-            classify(a, now, tz),
-            a.escalation_level,
-            basis.kind(a, duty),
-            basis.source(a, duty),
-            basis(a, duty, p),
-            duty.nature,
-            duty.request,
-            p.code,
+            i.id,
+            i.duty_id,
+            i.ref,
+            i.title,
+            i.body,
+            i.body_label,
+            i.period,
+            i.effective_due,
+            classify(i, now, tz),
+            i.escalation_level,
+            basis.kind(i, i),
+            basis.source(i, i),
+            basis(i, i, plans[i.plan_id]),
+            i.nature,
+            i.request,
+            plans[i.plan_id].code,
         )
-        for a, duty, p, code, short, name in session.exec(query)
+        for i in items(session, today=today, plan_id=next(iter(plans)) if plan else None, body=body, ordered=True)
     ]
     return [v for v in views if status is None or v.status == status]
 

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
-from models.operations.board import BoardRow, DueBasis
+from models.operations.board import BoardRow, DueBasis, Item, items
+from models.operations.tally import tally
 from models.rules.calendar import WorkingCalendar
 from models.rules.status import Status, classify
-from models.tables.assignment import Assignment, State
+from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment, State
 from models.tables.extension import Decision, Extension
 from models.tables.notification import Delivery, Notification
 from models.tables.org import Body, Contact
@@ -36,7 +38,7 @@ CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue
 UPCOMING_DAYS = 14
 
 
-def leadership_category(a: Assignment, now: datetime, tz: ZoneInfo) -> Status:
+def leadership_category(a: Assignment | Item, now: datetime, tz: ZoneInfo) -> Status:
     status = classify(a, now, tz)
     if status in (Status.submitted, Status.returned):
         submitted_late = a.submitted_at is not None and local_date(a.submitted_at, tz) > a.effective_due
@@ -85,14 +87,7 @@ def build(
 ) -> Digest:
     """One plan's digest: never another plan's items under its title."""
     today = local_date(now, tz)
-    rows = session.exec(
-        select(Assignment, Duty, Plan, Body.code, Body.name)
-        .join(Duty, Duty.id == Assignment.duty_id)
-        .join(Plan, Plan.id == Duty.plan_id)
-        .join(Body, Body.id == Assignment.body_id)
-        .where(Assignment.period_start <= today, Duty.plan_id == plan_id)
-        .order_by(Body.name, Assignment.due, Duty.position)
-    ).all()
+    plan = session.get_one(Plan, plan_id)
     lines: dict[str, BoardRow] = {}
     requests: dict[str, BoardRow] = {}
     late_days: Counter[str] = Counter()
@@ -100,34 +95,38 @@ def build(
     horizon = today + timedelta(days=UPCOMING_DAYS)
     basis = DueBasis(session, today)
 
-    def late(a: Assignment) -> int:
-        return calendar.days_late(a.effective_due, today)
+    def late(due: date) -> int:
+        return calendar.days_late(due, today)
 
-    for a, duty, plan, code, name in rows:
-        category = leadership_category(a, now, tz)
-        (requests if duty.request else lines).setdefault(code, BoardRow(code, name)).counts[category] += 1
-        if category == Status.overdue and not duty.request:
-            late_days[code] += late(a)
-        item = {
-            "id": a.id,
-            "body": name,
-            "ref": duty.ref,
-            "title": duty.title,
-            "period": a.period,
-            "due": a.effective_due,
-            "nature": duty.nature,
-            "request": duty.request,
-            "basis": basis(a, duty, plan),
-        }
+    def listed(a: Item, **more) -> dict:  # only the few items a list shows: the basis costs a lookup
+        item = {"id": a.id, "body": a.body_name, "ref": a.ref, "title": a.title, "period": a.period}
+        item |= {"due": a.effective_due, "nature": a.nature, "request": a.request, "basis": basis(a, a, plan)}
+        return item | {"position": a.position} | more
+
+    for t in tally(session, plan_id=plan_id, now=now, tz=tz, leadership=True):
+        (requests if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_name)).counts[t.status] += t.count
+        if t.late_due is not None and not t.request:
+            late_days[t.body] += late(t.late_due) * t.count
+    # The items the lists show, and only those: a plan's history is counted above, in SQL.
+    still_open = Assignment.state.in_(OPEN_STATES)
+    listed_only = or_(
+        and_(still_open, or_(Duty.request & (EFFECTIVE_DUE < today), Assignment.escalation_level >= 2)),  # noqa: SIM300
+        and_(still_open, EFFECTIVE_DUE.between(today, horizon)),
+        and_(Assignment.state == State.submitted, Assignment.submitted_at <= now),
+    )
+    for a in items(session, today=today, plan_id=plan_id, where=listed_only):
         is_open = a.state in (State.open, State.returned)
-        if is_open and duty.request and a.effective_due < today and (days := late(a)) > 0:
-            requested_late.append({**item, "late": days})
+        if is_open and a.request and a.effective_due < today and (days := late(a.effective_due)) > 0:
+            requested_late.append(listed(a, late=days))
         if is_open and a.escalation_level >= 2:
-            escalated.append({**item, "late": late(a)})
+            escalated.append(listed(a, late=late(a.effective_due)))
         if a.state == State.submitted and a.submitted_at is not None and a.submitted_at <= now:
-            awaiting.append({**item, "submitted_at": a.submitted_at.astimezone(tz)})
+            awaiting.append(listed(a, submitted_at=a.submitted_at.astimezone(tz)))
         if is_open and today <= a.effective_due <= horizon:
-            upcoming.append(item)
+            upcoming.append(listed(a))
+    # Each list by its own key, then by name, due date and the plan's order (sorts are stable).
+    for listing in (escalated, awaiting, upcoming, requested_late):
+        listing.sort(key=lambda i: (i["body"], i["due"], i["position"]))
     escalated.sort(key=lambda i: (-i["late"], i["body"], i["ref"]))
     requested_late.sort(key=lambda i: (i["body"], i["due"], i["ref"]))
     upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"]))

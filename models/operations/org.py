@@ -30,20 +30,34 @@ class Roster:
         return [c for role in roles for c in self._by_role[(body_id, role)]]
 
 
+class Handovers:
+    """The successions that move a plan-wide role (the coordinating body's), from one read: a
+    listing asks who acted on each of its items' due dates."""
+
+    def __init__(self, session: Session):
+        self._moves: dict[int, list[tuple[date, int]]] = defaultdict(list)
+        for origin, heir, since in session.exec(
+            select(Succession.from_body_id, Succession.to_body_id, Succession.effective_from)
+            .where(Succession.moves_coordinator)
+            .order_by(Succession.effective_from, Succession.id)
+        ):
+            self._moves[origin].append((since, heir))
+
+    def acting(self, body_id: int, today: date) -> int:
+        """The body that holds the role of `body_id` today: the successor, if the role has moved
+        (and its successor, if it moved again); the latest hand-over in effect decides."""
+        seen = {body_id}
+        while True:
+            moved = [heir for since, heir in self._moves.get(body_id, ()) if since <= today]
+            if not moved or moved[-1] in seen:
+                return body_id
+            body_id = moved[-1]
+            seen.add(body_id)
+
+
 def acting_body(session: Session, body_id: int, today: date) -> int:
-    """The body that holds a plan-wide role today: the successor, if the role has moved (and its
-    successor, if it moved again)."""
-    seen = {body_id}
-    while True:
-        moved = session.exec(
-            select(Succession.to_body_id)
-            .where(Succession.from_body_id == body_id, Succession.moves_coordinator, Succession.effective_from <= today)
-            .order_by(Succession.effective_from.desc(), Succession.id.desc())
-        ).first()
-        if moved is None or moved in seen:
-            return body_id
-        seen.add(moved)
-        body_id = moved
+    """The body that holds a plan-wide role today (`Handovers.acting`)."""
+    return Handovers(session).acting(body_id, today)
 
 
 def is_active(session: Session, body_id: int, day: date) -> bool:

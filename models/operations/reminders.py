@@ -33,6 +33,12 @@ class Planned(NamedTuple):
         return dedupe_key(self.assignment_id, self.step.occasion, self.channel, self.recipient)
 
 
+def horizon(policy: Policy, calendar: WorkingCalendar, today: date) -> date:
+    """The last due date a reminder may be sent for today: the longest look-ahead of any rule."""
+    lookahead = max(-min(steps) for steps, _ in [policy.default_rule, *map(policy.for_duty, policy.overrides)])
+    return calendar.add_working_days(today, lookahead)
+
+
 def due_rows(
     session: Session, *, today: date, policy: Policy, calendar: WorkingCalendar, body_ids: list[int] | None = None
 ) -> list[tuple[int, int, str, date | str]]:
@@ -44,12 +50,14 @@ def due_rows(
     due date comes back as the driver gives it (text on SQLite): the caller parses each distinct
     value once instead of every row.
     """
-    lookahead = max(-min(steps) for steps, _ in [policy.default_rule, *map(policy.for_duty, policy.overrides)])
-    horizon = calendar.add_working_days(today, lookahead)
     query = (
         select(Assignment.id, Assignment.body_id, Duty.ref, type_coerce(EFFECTIVE_DUE, String))
         .join(Duty, Duty.id == Assignment.duty_id)
-        .where(Assignment.state.in_(OPEN_STATES), Assignment.due <= horizon, Assignment.period_start <= today)
+        .where(
+            Assignment.state.in_(OPEN_STATES),
+            Assignment.due <= horizon(policy, calendar, today),
+            Assignment.period_start <= today,
+        )
         # A body outside its active dates is told nothing: its open items stay in the record with
         # it (the body that held them when due), and its successor's are its successor's.
         .join(Body, Body.id == Assignment.body_id)
