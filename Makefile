@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run stop test lint lock bench docs reliability clean
+.PHONY: setup run stop test lint lock bench bench-scale docs reliability clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ lock: setup
 
 bench: setup
 	$(BIN)/python -m tools.bench
+
+# Every province's plans on PostgreSQL (DONDOC_BENCH_POSTGRES_URL, default the local server),
+# sharded over Prefect workers: SIZE=national (34 provinces, about an hour) or SIZE=ci (3, minutes).
+bench-scale: setup
+	$(BIN)/python -m tools.bench.scale --size $(or $(SIZE),national)
 
 docs: setup
 	$(BIN)/python -m tools.docs

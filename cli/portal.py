@@ -18,6 +18,14 @@ def portal(
             "address."
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Processes serving requests (one per core: a page is CPU work in Python, one process "
+            "uses one core).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web portal (signed links for focal points, review for coordinators)."""
     import os
@@ -30,8 +38,12 @@ def portal(
     # Links in the messages it sends point at this portal unless a public address is configured.
     os.environ.setdefault("DONDOC_PORTAL_URL", f"http://{host}:{port}")
     settings_of.cache_clear()
+    # Several processes each build the app from the same environment; one is built here.
+    app = "portal.app:create_app" if workers > 1 else create_app(settings_of())
     uvicorn.run(
-        create_app(settings_of()),
+        app,
+        factory=workers > 1,
+        workers=workers,
         host=host,
         port=port,
         proxy_headers=True,

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from models.operations.board import DueBasis
 from models.operations.confirmation import submissions
 from models.operations.links import Links
-from models.operations.org import acting_body
+from models.operations.org import Handovers
 from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.tables.assignment import OPEN_STATES, Assignment
@@ -186,7 +186,7 @@ def _implements(session: Session, plan: Plan, ref: str | None) -> str | None:
 
 def acting_coordinator(session: Session, plan_coordinator: Body, today) -> str:
     """The name messages sign with: the plan's coordinating body, or its successor in the role."""
-    acting = acting_body(session, plan_coordinator.id, today)
+    acting = Handovers.of(session).acting(plan_coordinator.id, today)
     return plan_coordinator.name if acting == plan_coordinator.id else session.get(Body, acting).name
 
 

@@ -22,6 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from sqlalchemy import event
+from sqlmodel import select
+
 from models.db import session_scope
 from models.operations import outbox
 from models.rules.policy import Policy
@@ -160,7 +163,13 @@ class _Dispatcher:
                 return [None], None
             settled: list[str | None] = []
             parts: list[tuple[Notification, dict]] = []
-            for row in (s.get_one(Notification, i) for i in ids):
+            # What the unit's rows load is held until the message is made: the session's identity
+            # map keeps an object only while something refers to it, and the hundred rows of a daily
+            # message ask for the same contact, bodies and plan, each of which would be read again.
+            held: list = []
+            event.listen(s, "loaded_as_persistent", lambda _session, loaded: held.append(loaded))
+            rows = s.exec(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)).all()
+            for row in rows:
                 try:
                     kind = KINDS.get(row.kind)
                     if kind is None:
@@ -193,8 +202,7 @@ class _Dispatcher:
             try:
                 with session_scope(self.runtime.url) as s:
                     if outcome.error is None:
-                        for row_id in ids:
-                            outbox.mark_sent(s, row_id, now=self.at.now)
+                        outbox.mark_sent(s, ids, now=self.at.now)
                         return [Delivery.sent] * len(ids)
                     return [self._fail(s, s.get_one(Notification, row_id), outcome) for row_id in ids]
             except Exception as exc:

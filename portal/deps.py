@@ -29,7 +29,7 @@ from starlette.background import BackgroundTask
 
 from config import MAX_ID
 from config.settings import Settings
-from models.db import session_scope
+from models.db import reading, session_scope
 from models.tables.evidence import Evidence, EvidenceFile
 from notifications.render import FILTERS
 from notifications.runtime import Runtime
@@ -101,6 +101,15 @@ async def transactions(ctx: Ctx) -> Database:
 
 
 Db = Annotated[Database, Depends(transactions)]
+
+
+async def reads(ctx: Ctx) -> Database:
+    """A transaction per `with reads() as s:` that only reads (`models.db.reading`): a page's
+    work takes no write lock; what it records goes in a short `db()` after it."""
+    return partial(reading, ctx.settings.db_url)
+
+
+Reads = Annotated[Database, Depends(reads)]
 
 
 def csrf_token(request: Request) -> str:

@@ -26,7 +26,20 @@ from models.tables.link import Link, Purpose
 from models.tables.org import Body, Contact
 from models.tables.plan import Duty
 from notifications.context import assignment_context
-from portal.deps import Context, Ctx, Database, Db, EvidenceId, FileId, Form, Now, Page, UploadForm, evidence_file
+from portal.deps import (
+    Context,
+    Ctx,
+    Database,
+    Db,
+    EvidenceId,
+    FileId,
+    Form,
+    Now,
+    Page,
+    Reads,
+    UploadForm,
+    evidence_file,
+)
 from portal.errors import ErrorPage
 from portal.forms import ReceivedForm
 
@@ -65,11 +78,15 @@ def _view(s: Session, ctx: Context, link: Link, now: datetime, *, purpose: Purpo
     }
 
 
-def _opened(ctx: Context, db: Database, now: datetime, token: str, purpose: Purpose, *, can_submit: bool) -> dict:
-    """The page a link opens, the view recorded in the audit log."""
-    with db() as s:
+def _opened(
+    ctx: Context, reads: Database, db: Database, now: datetime, token: str, purpose: Purpose, *, can_submit: bool
+) -> dict:
+    """The page a link opens, the view recorded in the audit log (after it: the page's reads hold
+    no write lock)."""
+    with reads() as s:
         link = _verified(s, ctx, token, purpose, now)
         view = _view(s, ctx, link, now, purpose=purpose, can_submit=can_submit)
+    with db() as s:
         record(s, "assignment.viewed", "assignment", link.assignment_id, now=now, by=link_actor(link), link=link.id)
     return view
 
@@ -82,13 +99,15 @@ def _confirm_view(ctx: Context, db: Database, now: datetime, token: str) -> dict
 
 
 @router.get("/a/{token}", response_class=HTMLResponse)
-def confirm_page(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
-    return page("assignment.html", token=token, **_opened(ctx, db, now, token, Purpose.confirm, can_submit=True))
+def confirm_page(token: str, ctx: Ctx, reads: Reads, db: Db, now: Now, page: Page):
+    view = _opened(ctx, reads, db, now, token, Purpose.confirm, can_submit=True)
+    return page("assignment.html", token=token, **view)
 
 
 @router.get("/v/{token}", response_class=HTMLResponse)
-def view_page(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
-    return page("assignment.html", token=token, **_opened(ctx, db, now, token, Purpose.view, can_submit=False))
+def view_page(token: str, ctx: Ctx, reads: Reads, db: Db, now: Now, page: Page):
+    view = _opened(ctx, reads, db, now, token, Purpose.view, can_submit=False)
+    return page("assignment.html", token=token, **view)
 
 
 def unspent(token: str, ctx: Ctx, db: Db, now: Now) -> None:

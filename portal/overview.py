@@ -14,15 +14,15 @@ from models.tables.link import Purpose
 from models.tables.plan import Plan
 from notifications.context import plan_values
 from notifications.digests import attention, lists_of
-from portal.deps import Ctx, Db, Now, Page
+from portal.deps import Ctx, Db, Now, Page, Reads
 from portal.links import link_actor
 
 router = APIRouter()
 
 
 @router.get("/t/{token}", response_class=HTMLResponse)
-def overview(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
-    with db() as s:
+def overview(token: str, ctx: Ctx, reads: Reads, db: Db, now: Now, page: Page):
+    with reads() as s:
         link = verify(s, token, purpose=Purpose.overview, secret=ctx.secret, now=now)
         plan = s.get_one(Plan, link.plan_id)
         digest = build(
@@ -34,5 +34,6 @@ def overview(token: str, ctx: Ctx, db: Db, now: Now, page: Page):
             "attention": attention(digest.league),
             "lists": lists_of(digest, limit=None),
         }
+    with db() as s:
         record(s, "plan.viewed", "plan", plan.id, now=now, by=link_actor(link), link=link.id)
     return page("overview.html", **view)

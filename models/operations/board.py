@@ -32,7 +32,7 @@ class DueBasis:
 
     def __init__(self, session: Session, today: date):
         self._session, self._today = session, today
-        self._handovers = Handovers(session)
+        self._handovers = Handovers.of(session)
         self._labels: dict[int, str] = {}
 
     def coordinator(self, plan: Plan, day: date | None = None) -> str:

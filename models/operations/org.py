@@ -43,6 +43,14 @@ class Handovers:
         ):
             self._moves[origin].append((since, heir))
 
+    @classmethod
+    def of(cls, session: Session) -> Handovers:
+        """The session's: read once per unit of work, however many messages or items ask. For
+        reading only (a session that writes successions reads them with `acting_body`)."""
+        if "handovers" not in session.info:
+            session.info["handovers"] = cls(session)
+        return session.info["handovers"]
+
     def acting(self, body_id: int, today: date) -> int:
         """The body that holds the role of `body_id` today: the successor, if the role has moved
         (and its successor, if it moved again); the latest hand-over in effect decides."""
@@ -56,7 +64,8 @@ class Handovers:
 
 
 def acting_body(session: Session, body_id: int, today: date) -> int:
-    """The body that holds a plan-wide role today (`Handovers.acting`)."""
+    """The body that holds a plan-wide role today (`Handovers.acting`), read afresh: the session
+    may just have written a succession."""
     return Handovers(session).acting(body_id, today)
 
 
@@ -86,6 +95,6 @@ def predecessors(session: Session) -> defaultdict[int, set[int]]:
 
 def stands_for(session: Session, body_code: str) -> set[str]:
     """The body's code and those of the bodies it reports for (`predecessors`)."""
-    codes = dict(session.exec(select(Body.id, Body.code)).all())
-    body_id = next((i for i, c in codes.items() if c == body_code), None)
-    return {body_code, *(codes[i] for i in predecessors(session)[body_id])}
+    body_id = session.exec(select(Body.id).where(Body.code == body_code)).first()
+    before = predecessors(session)[body_id] if body_id is not None else set()
+    return {body_code, *(session.exec(select(Body.code).where(Body.id.in_(before))) if before else ())}

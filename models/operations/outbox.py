@@ -92,19 +92,26 @@ def claim_for(
     ids: list[int] | None = None,
 ) -> list[int]:
     """Take every row of `kinds` due by `now` for one recipient on one channel (those of `ids`
-    only, if given): the rows one message carries. Returns the ids this worker claimed."""
-    query = select(Notification.id).where(
-        Notification.channel == channel,
-        Notification.recipient == recipient,
-        Notification.kind.in_(kinds),
-        Notification.status.in_(RETRYABLE),
-        Notification.next_attempt_at <= now,
+    only, if given): the rows one message carries. Returns the ids this worker claimed, in order.
+
+    One UPDATE for them all (a daily message carries a hundred rows): a row another worker took
+    first no longer matches its WHERE (PostgreSQL checks it again once that worker commits;
+    SQLite has one writer at a time), so each row is claimed by one worker."""
+    query = (
+        update(Notification)
+        .where(
+            Notification.channel == channel,
+            Notification.recipient == recipient,
+            Notification.kind.in_(kinds),
+            Notification.status.in_(RETRYABLE),
+            Notification.next_attempt_at <= now,
+        )
+        .values(status=Delivery.sending, claimed_at=claimed_at, attempts=Notification.attempts + 1)
+        .returning(Notification.id)
     )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
-    return [
-        i for i in session.exec(query.order_by(Notification.id)) if claim(session, i, now=now, claimed_at=claimed_at)
-    ]
+    return sorted(session.execute(query).scalars())
 
 
 # Built once: this runs for every message, and building the statement costs more than running it.
@@ -129,16 +136,13 @@ def claim(session: Session, row_id: int, *, now: datetime, claimed_at: datetime)
     return session.execute(_CLAIM, {"row_id": row_id, "now": now, "claimed_at": claimed_at}).rowcount == 1
 
 
-_SENT = (
-    update(Notification)
-    .where(Notification.id == bindparam("row_id"))
-    .values(status=Delivery.sent, sent_at=bindparam("now", type_=UTCDateTime), last_error=None)
-)
-
-
-def mark_sent(session: Session, row_id: int, *, now: datetime) -> None:
-    """The common outcome, in one statement."""
-    session.execute(_SENT, {"row_id": row_id, "now": now})
+def mark_sent(session: Session, row_ids: list[int], *, now: datetime) -> None:
+    """The common outcome, for every row a message carried, in one statement."""
+    session.execute(
+        update(Notification)
+        .where(Notification.id.in_(row_ids))
+        .values(status=Delivery.sent, sent_at=now, last_error=None)
+    )
 
 
 def fail(

@@ -1,5 +1,7 @@
 """Dispatch rate: 2,000 emails to a local aiosmtpd server through dondoc, beside a raw smtplib loop
-(one connection per message) and a naive loop building one Apprise object per message."""
+(one connection per message) and a naive loop building one Apprise object per message; then
+against a relay that takes 50 ms to accept each message (a distant server), at concurrency 1 and
+CONCURRENT."""
 
 from __future__ import annotations
 
@@ -29,10 +31,13 @@ from notifications.runtime import Runtime
 from tests.servers import SMTPServer
 
 N = 2000
+SLOW_N = 200  # messages to the slow relay, at each concurrency
+LATENCY = 0.05  # seconds the slow relay takes before accepting a message
+CONCURRENT = 8
 NOW = datetime(2025, 6, 13, 1, 0, tzinfo=UTC)
 
 
-def _prepare(url: str, calendar) -> None:
+def _prepare(url: str, calendar, n: int = N) -> None:
     migrate.upgrade(url)
     with session_scope(url) as s:
         sync_catalogs(s, load_catalogs(catalog_paths(CONFIG_DIR / "plans")), now=NOW)
@@ -53,31 +58,39 @@ def _prepare(url: str, calendar) -> None:
                 next_attempt_at=NOW,
                 created_at=NOW,
             )
-            for i in range(N)
+            for i in range(n)
         )
+
+
+def _dondoc(smtp_url: str, n: int, concurrency: int = 1) -> float:
+    """Messages per second through `dondoc dispatch` (render, Apprise, outbox), `n` of them."""
+    with tempfile.TemporaryDirectory() as home:
+        url = f"sqlite:///{home}/bench.sqlite3"
+        rt = Runtime.from_settings()
+        _prepare(url, rt.calendar, n)
+        policy = Policy.from_file(CONFIG_DIR / "policy.yaml")
+        policy = policy.model_copy(update={"delivery": policy.delivery.model_copy(update={"concurrency": concurrency})})
+        rt = Runtime(
+            url=url,
+            tz=rt.tz,
+            calendar=rt.calendar,
+            policy=policy,
+            channels=Channels(email_url=smtp_url, sms_url=None, outbox_dir=Path(home)),
+            templates=None,
+        )
+        start = time.perf_counter()
+        counts = rt.dispatch(NOW)
+        seconds = time.perf_counter() - start
+        assert counts["sent"] == n, counts
+    return n / seconds
 
 
 def run() -> list[tuple[str, float]]:
     smtp = SMTPServer()
     smtp.start()
     try:
-        with tempfile.TemporaryDirectory() as home:
-            url = f"sqlite:///{home}/bench.sqlite3"
-            rt = Runtime.from_settings()
-            _prepare(url, rt.calendar)
-            rt = Runtime(
-                url=url,
-                tz=rt.tz,
-                calendar=rt.calendar,
-                policy=Policy.from_file(CONFIG_DIR / "policy.yaml"),
-                channels=Channels(email_url=smtp.url, sms_url=None, outbox_dir=Path(home)),
-                templates=None,
-            )
-            start = time.perf_counter()
-            counts = rt.dispatch(NOW)
-            dondoc = time.perf_counter() - start
-            assert counts["sent"] == N and len(smtp.received) == N, counts
-
+        dondoc = _dondoc(smtp.url, N)
+        assert len(smtp.received) == N
         html = "<p>" + "Nội dung nhắc việc. " * 40 + "</p>"
         start = time.perf_counter()
         for i in range(N):
@@ -101,8 +114,17 @@ def run() -> list[tuple[str, float]]:
         naive = time.perf_counter() - start
     finally:
         smtp.stop()
+    slow = SMTPServer()
+    slow.fault("DATA", delay=LATENCY)  # then accepts, as usual
+    slow.start()
+    try:
+        one, many = _dondoc(slow.url, SLOW_N, 1), _dondoc(slow.url, SLOW_N, CONCURRENT)
+    finally:
+        slow.stop()
     return [
-        ("dondoc dispatch (render + Apprise + outbox)", N / dondoc),
+        ("dondoc dispatch (render + Apprise + outbox)", dondoc),
         ("raw smtplib, one connection per message", N / raw),
         ("naive Apprise object per message, no outbox", N / naive),
+        (f"dondoc, relay answering in {LATENCY * 1000:.0f} ms, concurrency 1", one),
+        (f"dondoc, relay answering in {LATENCY * 1000:.0f} ms, concurrency {CONCURRENT}", many),
     ]

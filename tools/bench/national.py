@@ -22,6 +22,7 @@ the application's own inserts (the sweep's) work on the result as on a real data
 from __future__ import annotations
 
 import json
+import os
 import random
 import tempfile
 from collections import Counter, defaultdict
@@ -45,6 +46,8 @@ from models.tables.org import Body, Succession
 from models.tables.plan import Duty, Plan, Target
 
 TEMPLATE_PLAN = "lai-chau-pcmd-2021-2025"
+TEMPLATE_SUFFIX = "pcmd-2021-2025"  # each province's copy of it: "pcmd-2021-2025-p01", ...
+NATIONAL_PLAN = "pcmd-2021-2025-quoc-gia"  # the provinces' copies under it
 TZ_OFFSET = timedelta(hours=7)  # Asia/Ho_Chi_Minh has no daylight saving time
 SETUP_AT = datetime(2021, 11, 12, 2, 0, tzinfo=UTC)
 # The kinds that are the province's own bodies (copied); districts gave way to communes in 2025.
@@ -66,6 +69,7 @@ SIZES = {
     "national-recent": Size(34, (30, 100), date(2025, 7, 1)),
     # CI's: three provinces, the whole history; minutes, not an hour.
     "ci": Size(3, (30, 60), date(2021, 11, 12)),
+    "ci-recent": Size(3, (30, 60), date(2025, 7, 1)),
 }
 
 # The sweep's moment: a Monday in June, the half-year's reports falling due.
@@ -74,12 +78,12 @@ NOW = datetime.combine(TODAY, time(8, 0)).replace(tzinfo=UTC) - TZ_OFFSET
 
 # How the items due before today ended, as shares (they add up to 1).
 OUTCOMES = {
-    "on_time": 0.62,
-    "late": 0.12,
+    "on_time": 0.66,
+    "late": 0.14,
     "returned_then_accepted": 0.07,
     "extended": 0.05,
     "awaiting_review": 0.04,
-    "never": 0.10,
+    "never": 0.04,
 }
 
 
@@ -211,6 +215,27 @@ class Country:
         self.kind = {b["id"]: b["kind"] for b in template.bodies}
         self.code = {b["id"]: b["code"] for b in template.bodies}
         self._periods: dict[tuple, list[tuple[str, date, date, date]]] = {}
+        self.national = self.national_plan()
+
+    def national_plan(self) -> int:
+        """The country's view of the 2021-2025 plan: no duty of its own, each province's plan under
+        it (`Plan.parent_id`), so that its report consolidates the 34 (what a ministry would read)."""
+        body_id, plan_id, t = self.ids("body"), self.ids("plan"), self.template.plan
+        name = "Cơ quan tổng hợp toàn quốc (mô phỏng)"
+        self.out.add(
+            "body",
+            {"id": body_id, "code": "tong-hop-quoc-gia", "name": name, "short_name": None, "kind": "leadership"}
+            | {"parent_id": None, "active_from": None, "active_until": None},
+        )
+        self.out.add(
+            "plan",
+            t
+            | {"id": plan_id, "code": NATIONAL_PLAN, "title": f"Tổng hợp toàn quốc (mô phỏng): {t['title']}"}
+            | {"number": None, "coordinating_body_id": body_id, "leadership_body_id": body_id, "parent_id": None}
+            | {"closed_on": date(2026, 1, 15), "notify_since": None, "source_file": "bench/national.yaml"}
+            | {"loaded_at": SETUP_AT},
+        )
+        return plan_id
 
     def periods(self, cadence: str, rule: DueRule, start: date, end: date) -> list[tuple[str, date, date, date]]:
         """A duty's periods and due dates within a plan, computed once per rule (pure and costly)."""
@@ -226,7 +251,8 @@ class Country:
         p = Province(self, n)
         plans: dict[str, int] = {}
         for spec in PLANS + OTHER_DOMAINS[: self.rng.randint(1, 2)]:
-            plans[spec.suffix] = p.plan(spec, plans.get(spec.parent or ""))
+            parent = self.national if spec.suffix == TEMPLATE_SUFFIX else plans.get(spec.parent or "")
+            plans[spec.suffix] = p.plan(spec, parent)
 
 
 class Province:
@@ -528,7 +554,8 @@ def _at(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour)).replace(tzinfo=UTC) - TZ_OFFSET
 
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# A database on this server is dropped and created for each dataset (names dondoc_scale_*).
+ADMIN_URL = os.environ.get("DONDOC_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def fresh_database(name: str, admin: str = ADMIN_URL) -> str:

@@ -1,14 +1,20 @@
 """The running portal under 20 concurrent clients: p95 latency of the assignment page and of a
 5 MB upload, and the portal process's peak memory, which must not grow with file size × clients.
 
-The portal runs as `dondoc portal` in its own process (uvicorn, SQLite), so its memory is its
-own; the clients are httpx in this process.
+The portal runs as `dondoc portal --workers 2` (uvicorn, one process per core, SQLite) in its own
+processes, so its memory is its own; the clients are httpx in this process.
+
+Two loads. People: each client reads a page for a moment before the next (THINK seconds, at
+random), twenty at once: the targets are for this. Saturation: each client asks again as soon as
+it is answered, so the latency is the queue (Little's law: clients / throughput); it measures
+the throughput, and whether the tail stays near the median (a lock convoy would not).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -24,6 +30,8 @@ from config import CONFIG_DIR
 from tests.servers import free_port
 
 CLIENTS = 20
+WORKERS = 2  # portal processes: this machine's cores
+THINK = (0.2, 1.0)  # seconds a person looks at a page or a receipt before the next
 PAGES_PER_CLIENT = 25
 UPLOADS_PER_CLIENT = 3
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -70,14 +78,24 @@ def make_links(env: dict[str, str], count: int) -> list[str]:
         return [links.url(issue(s, i, Purpose.confirm, now=now, days=1, contact_id=None, by=SYSTEM)) for i in ids]
 
 
-async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
+async def client_run(
+    links: list[str], *, pages: int, payload: bytes | None, think: bool
+) -> tuple[list[float], list[float]]:
     page_times, upload_times = [], []
+    rng = random.Random(len(links) and links[0])
+
+    async def pause() -> None:
+        if think:
+            await asyncio.sleep(rng.uniform(*THINK))
+
     async with httpx.AsyncClient(timeout=120) as c:
+        await pause()  # the clients do not all start in the same millisecond
         for i in range(pages):
             start = time.perf_counter()
             r = await c.get(links[i % len(links)])
             page_times.append(time.perf_counter() - start)
             r.raise_for_status()
+            await pause()
         if payload is not None:
             for url in links:
                 csrf = CSRF.search((await c.get(url)).text).group(1)
@@ -91,15 +109,24 @@ async def client_run(links: list[str], *, pages: int, payload: bytes | None) -> 
                 # A submission answers with the way to its receipt (post, redirect, get).
                 if r.status_code != 303 or "/receipt/" not in r.headers.get("location", ""):
                     raise RuntimeError(f"upload answered {r.status_code}: {r.text[:200]}")
+                await pause()
     return page_times, upload_times
 
 
-async def load(links: list[str], *, pages: int, payload: bytes | None) -> tuple[list[float], list[float]]:
+async def load(
+    links: list[str], *, pages: int, payload: bytes | None, think: bool = True
+) -> tuple[list[float], list[float]]:
     per = len(links) // CLIENTS
     results = await asyncio.gather(
-        *(client_run(links[k * per : (k + 1) * per], pages=pages, payload=payload) for k in range(CLIENTS))
+        *(client_run(links[k * per : (k + 1) * per], pages=pages, payload=payload, think=think) for k in range(CLIENTS))
     )
     return [t for p, _ in results for t in p], [t for _, u in results for t in u]
+
+
+def _processes(pid: int) -> list[int]:
+    """The server's worker processes (uvicorn's supervisor forks one per --workers)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children] or [pid]
 
 
 def run() -> list[dict]:
@@ -123,42 +150,49 @@ def run() -> list[dict]:
         links = make_links(env, CLIENTS * (5 + 1 + UPLOADS_PER_CLIENT))
         page_links, one_mb, five_mb = links[: CLIENTS * 5], links[CLIENTS * 5 : CLIENTS * 6], links[CLIENTS * 6 :]
         server = subprocess.Popen(
-            [str(DONDOC), "portal", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            [str(DONDOC), "portal", "--port", str(port), "--workers", str(WORKERS)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
-            for _ in range(200):
+            for _ in range(400):
                 try:
                     if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
                         break
                 except httpx.TransportError:
                     time.sleep(0.05)
-            base = rss_mb(server.pid)
-            page_times, _ = asyncio.run(load(page_links, pages=PAGES_PER_CLIENT, payload=None))
-            rows.append(
-                {
-                    "case": f"assignment page, {CLIENTS} clients × {PAGES_PER_CLIENT}",
-                    "n": len(page_times),
-                    "p50": statistics.median(page_times),
-                    "p95": p95(page_times),
-                    "peak": peak_rss_mb(server.pid),
+            time.sleep(2)  # every worker up, not only the first to answer
+            workers = _processes(server.pid)
+            base = max(rss_mb(w) for w in workers)
+
+            def measured(case: str, times: list[float], seconds: float) -> dict:
+                return {
+                    "case": case,
+                    "n": len(times),
+                    "p50": statistics.median(times),
+                    "p95": p95(times),
+                    "per_second": len(times) / seconds,
+                    "peak": max(peak_rss_mb(w) for w in workers),
                     "base": base,
                 }
-            )
+
+            for case, think in (
+                (f"assignment page, {CLIENTS} people", True),
+                (f"assignment page, {CLIENTS} clients, no pause (saturation)", False),
+            ):
+                start = time.perf_counter()
+                page_times, _ = asyncio.run(load(page_links, pages=PAGES_PER_CLIENT, payload=None, think=think))
+                rows.append(measured(case, page_times, time.perf_counter() - start))
             # 1 MB first, then 5 MB: if the portal held files in memory, the peak would grow ~5×.
             for size_mb, chunk in ((1, one_mb), (5, five_mb)):
                 payload = b"%PDF-1.4\n" + os.urandom(size_mb * 1024 * 1024) + b"\n%%EOF\n"  # complete, or refused
+                start = time.perf_counter()
                 _, upload_times = asyncio.run(load(chunk, pages=0, payload=payload))
                 rows.append(
-                    {
-                        "case": f"{size_mb} MB upload, {CLIENTS} clients",
-                        "n": len(upload_times),
-                        "p50": statistics.median(upload_times),
-                        "p95": p95(upload_times),
-                        "peak": peak_rss_mb(server.pid),
-                        "base": base,
-                    }
+                    measured(f"{size_mb} MB upload, {CLIENTS} people", upload_times, time.perf_counter() - start)
                 )
         finally:
             server.terminate()
-            server.wait(10)
+            server.wait(30)
     return rows

@@ -112,6 +112,14 @@ def board(url: str) -> int:
     return rows
 
 
+def sweep(url: str) -> int:
+    """The whole daily sweep as Prefect runs it (a flow, its tasks, the board and events published
+    to the API at PREFECT_API_URL): the outbox rows it planned."""
+    from flows.sweep import daily_sweep
+
+    return daily_sweep(as_of=NOW)["planned"]
+
+
 def report(url: str, code: str, period: str) -> int:
     from sqlmodel import Session
 
@@ -130,16 +138,19 @@ def report(url: str, code: str, period: str) -> int:
 # -- the bare SQL twins -----------------------------------------------------------------------------
 
 # The sweep's candidates: open items due within the look-ahead or overdue, of active bodies and
-# followed plans, told about (as reminders.due_rows selects them), and the contacts of their bodies.
-BARE_PLAN = """
-SELECT a.id, a.body_id, d.ref, coalesce(a.extended_due, a.due), c.id, c.email, c.phone
-FROM assignment a JOIN duty d ON d.id = a.duty_id JOIN plan p ON p.id = d.plan_id
-JOIN body b ON b.id = a.body_id JOIN contact c ON c.body_id = a.body_id AND c.active AND c.role IN ('focal', 'head')
+# followed plans, told about (as reminders.due_rows selects them); then the contacts of their bodies.
+CANDIDATES = """
+FROM assignment a JOIN duty d ON d.id = a.duty_id JOIN plan p ON p.id = d.plan_id JOIN body b ON b.id = a.body_id
 WHERE a.state IN ('open', 'returned') AND a.due <= :horizon AND a.period_start <= :today
 AND (b.active_from IS NULL OR b.active_from <= :today) AND (b.active_until IS NULL OR b.active_until >= :today)
 AND NOT p.draft AND (p.closed_on IS NULL OR p.closed_on > :today)
 AND (p.notify_since IS NULL OR coalesce(a.extended_due, a.due) >= p.notify_since)
 """
+BARE_PLAN = (
+    f"SELECT a.id, a.body_id, d.ref, coalesce(a.extended_due, a.due) {CANDIDATES}",
+    "SELECT id, body_id, email, phone FROM contact WHERE active AND role IN ('focal', 'head') "
+    f"AND body_id IN (SELECT a.body_id {CANDIDATES})",
+)
 
 # A plan's counts per body and state, open items split by overdue: what a board or a digest shows.
 BARE_COUNTS = """
@@ -150,6 +161,47 @@ GROUP BY 1, 2, 3, 4
 """
 
 
+# A report's rows (the period's items with their duty, body and latest evidence by the report's
+# moment; then per target and body the latest figure not returned, summed per target), of a plan
+# and the plans under it: what `build` reads, with nothing made of it (the report bench's twin).
+REPORT_WINDOW = (
+    "(d.cadence != 'once' AND a.period_end BETWEEN :start AND :end "
+    "OR d.cadence = 'once' AND coalesce(a.extended_due, a.due) BETWEEN :start AND :end)"
+)
+PLANS = "d.plan_id IN (SELECT id FROM plan WHERE code = :plan OR parent_id = (SELECT id FROM plan WHERE code = :plan))"
+BARE_REPORT_LINES = (
+    "SELECT a.id, a.period, a.due, a.extended_due, a.state, a.submitted_at, a.reviewed_at, a.completed_at, "
+    "d.ref, d.title, d.request, d.due_basis, b.code, b.name, b.active_until, "
+    "e.note, e.document_ref, e.document_date, e.submitted_at "
+    "FROM assignment a JOIN duty d ON d.id = a.duty_id JOIN body b ON b.id = a.body_id "
+    "LEFT JOIN LATERAL (SELECT note, document_ref, document_date, submitted_at FROM evidence "
+    "WHERE assignment_id = a.id AND submitted_at <= :now ORDER BY submitted_at DESC, id DESC LIMIT 1) e ON true "
+    f"WHERE {PLANS} AND a.period_start <= :today AND {REPORT_WINDOW} "
+    "ORDER BY d.plan_id, d.position, a.period_start, a.id"
+)
+BARE_REPORT_SUMS = (
+    "WITH sent AS (SELECT v.target_id, a.body_id, v.value, v.base, row_number() OVER "
+    "(PARTITION BY v.target_id, a.body_id ORDER BY e.submitted_at DESC, e.id DESC) AS n "
+    "FROM targetvalue v JOIN evidence e ON e.id = v.evidence_id JOIN assignment a ON a.id = e.assignment_id "
+    f"JOIN duty d ON d.id = a.duty_id WHERE {PLANS} "
+    "AND e.submitted_at <= :now AND (e.review IS NULL OR e.review != 'returned') AND " + REPORT_WINDOW + ") "
+    "SELECT target_id, count(*), sum(value), sum(base), max(value) FROM sent WHERE n = 1 GROUP BY target_id"
+)
+
+
+def bare_report(url: str, code: str, start: str, end: str) -> int:
+    from datetime import date
+
+    from models.db import get_engine
+
+    params = {"plan": code, "now": NOW, "today": NOW.date(), "start": date.fromisoformat(start)}
+    params["end"] = date.fromisoformat(end)
+    with get_engine(url).connect() as c:
+        lines = c.execute(text(BARE_REPORT_LINES), params).all()
+        c.execute(text(BARE_REPORT_SUMS), params).all()
+    return len(lines)
+
+
 def bare(url: str, query: str) -> int:
     from models.db import get_engine
     from models.operations.reminders import horizon
@@ -158,7 +210,7 @@ def bare(url: str, query: str) -> int:
     today = NOW.astimezone(rt.tz).date()
     params = {"today": today, "horizon": horizon(rt.policy, rt.calendar, today)}
     with get_engine(url).connect() as c:
-        return len(c.execute(text({"plan": BARE_PLAN, "counts": BARE_COUNTS}[query]), params).all())
+        return sum(len(c.execute(text(q), params).all()) for q in {"plan": BARE_PLAN, "counts": (BARE_COUNTS,)}[query])
 
 
 STEPS: dict[str, Callable[..., int]] = {
@@ -169,7 +221,9 @@ STEPS: dict[str, Callable[..., int]] = {
     "digests": digests,
     "board": board,
     "report": report,
+    "sweep": sweep,
     "bare": bare,
+    "bare-report": bare_report,
 }
 
 

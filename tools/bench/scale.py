@@ -1,0 +1,341 @@
+"""`make bench-scale`: every province's plans on one PostgreSQL database, measured.
+
+The national dataset (tools/bench/national.py) is generated twice: with its five years of history
+and with eighteen months of it, the same items due on the sweep's day. On each, the steps of the
+daily sweep, the weekly digests, the status board and the reports run in their own processes
+(tools/bench/steps.py), each beside the bare SQL that selects the same rows. Messages go to a
+local SMTP server and SMS gateway; Prefect is a real `prefect server start`. Then the sweep,
+sharded by province, runs from a process work pool with 1, 2 and 4 workers, and the SMTP
+server's log shows every message arrived once.
+
+`--size ci` runs three provinces instead of 34 (CI's, a few minutes). Figures go to
+bench/results.json (suite "bench-scale") and one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from tests.servers import SMSGateway, SMTPServer, prefect_server
+from tools.bench import national
+from tools.bench.results import Figure, at_least, at_most, report
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+POOL = "dondoc-bench"
+SHARDS = 8  # flow runs of one sweep: provinces dealt round-robin
+WORKERS = (1, 2, 4)
+PEAK_MB = 500
+RUNS = {"national": ("national", "national-recent"), "ci": ("ci", "ci-recent")}
+
+
+def measure(env: dict[str, str], url: str, step: str, *args: str) -> dict:
+    """One step in a fresh process: its seconds, rows, SQL statements, API calls, peak memory."""
+    done = subprocess.run(
+        [sys.executable, "-m", "tools.bench.steps", url, step, *args], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    if done.returncode:
+        raise RuntimeError(f"step {step} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def select(url: str, query: str, *params) -> list[tuple]:
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        return conn.execute(query, params).fetchall()
+
+
+def reset_outbox(url: str) -> None:
+    """Back to the generated state: nothing queued or sent yet today."""
+    with psycopg.connect(url.replace("+psycopg", "")) as conn:
+        conn.execute("DELETE FROM notification")
+        conn.execute("UPDATE assignment SET escalation_level = 0 WHERE overdue_at IS NULL AND escalation_level > 0")
+
+
+def run(size: str) -> bool:
+    big, recent = RUNS[size]
+    figures: list[Figure] = []
+    context: dict = {"size": size, "sweep_moment": national.NOW.isoformat(), "datasets": {}}
+    smtp, gateway = SMTPServer(), SMSGateway()
+    smtp.start()
+    with tempfile.TemporaryDirectory() as home, prefect_server(Path(home) / "prefect") as api:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DONDOC_"))}
+        env |= {
+            "DONDOC_HOME": f"{home}/dondoc",
+            "DONDOC_EMAIL_URL": smtp.url,
+            "DONDOC_SMS_URL": gateway.url,
+            "PREFECT_API_URL": api,
+            "PREFECT_HOME": f"{home}/client",
+            "PREFECT_LOGGING_LEVEL": "WARNING",
+        }
+        urls = {}
+        for name in (big, recent):
+            print(f"generating {name} ...", flush=True)
+            start = time.perf_counter()
+            urls[name] = url = national.fresh_database(f"dondoc_scale_{name.replace('-', '_')}")
+            rows = national.generate(url, national.SIZES[name])
+            context["datasets"][name] = {"rows": rows, "generated_s": round(time.perf_counter() - start, 1)}
+            env["DONDOC_DATABASE_URL"] = url
+            section = f"sweep ({name})"
+            print(f"measuring {name} ...", flush=True)
+            bare, plan = measure(env, url, "bare", "plan"), measure(env, url, "plan")
+            figures += [
+                Figure(section, "assignments", rows["assignment"], "count"),
+                Figure(section, "candidate rows (bare SQL, item x contact)", bare["rows"], "count"),
+                Figure(section, "bare SQL", bare["seconds"], "s"),
+                Figure(section, "plan: messages planned", plan["rows"], "count"),
+                Figure(section, "plan", plan["seconds"], "s"),
+                at_most(section, "plan / bare SQL", plan["seconds"] / bare["seconds"], "x", 2, "bare SQL"),
+                Figure(section, "plan: SQL statements", plan["statements"], "count"),
+                at_most(section, "plan: peak memory", plan["peak_mb"], "MB", PEAK_MB),
+            ]
+            sweep = measure(env, url, "sweep")
+            figures += [
+                Figure(section, "whole sweep as a flow", sweep["seconds"], "s"),
+                Figure(section, "whole sweep: SQL statements", sweep["statements"], "count"),
+                Figure(section, "whole sweep: Prefect API calls", sweep["api_calls"], "count"),
+                at_most(section, "whole sweep: peak memory", sweep["peak_mb"], "MB", PEAK_MB),
+            ]
+            context["datasets"][name] |= {"plan": plan, "bare_plan": bare, "sweep": sweep}
+        calls = [context["datasets"][n]["sweep"]["api_calls"] for n in (big, recent)]
+        figures.append(
+            Figure(
+                "sweep",
+                "Prefect API calls, five years vs eighteen months",
+                calls[0] - calls[1],
+                "count",
+                "= 0",
+                calls[0] == calls[1],
+            )
+        )
+        url = env["DONDOC_DATABASE_URL"] = urls[big]
+        figures += _phase("steps", context, _steps, env, url, big, context)
+        figures += _phase("workers", context, _workers, env, url, api, smtp, context)
+    smtp.stop()
+    gateway.close()
+    return report("bench-scale", f"National scale on PostgreSQL ({size})", figures, context)
+
+
+def _phase(name: str, context: dict, run, *args) -> list[Figure]:
+    """A phase's figures; if it fails, the error in the results and a missed target, the other
+    phases' figures kept."""
+    try:
+        return run(*args)
+    except Exception as exc:
+        context.setdefault("errors", {})[name] = f"{exc.__class__.__name__}: {exc}"[:4000]
+        print(f"{name} failed: {exc}", file=sys.stderr)
+        return [Figure(name, "finished without error", 0, "count", "= 1", False)]
+
+
+def _steps(env: dict[str, str], url: str, name: str, context: dict) -> list[Figure]:
+    """The sweep's steps one by one, the board, the digests and the reports, on the larger dataset."""
+    out: list[Figure] = []
+    reset_outbox(url)
+    for step in ("enqueue", "escalate", "dispatch"):
+        m = measure(env, url, step)
+        context["datasets"][name][step] = m
+        section = f"sweep step: {step}"
+        out += [
+            Figure(section, "rows", m["rows"], "count"),
+            Figure(section, "time", m["seconds"], "s"),
+            Figure(section, "SQL statements", m["statements"], "count"),
+            at_most(section, "peak memory", m["peak_mb"], "MB", PEAK_MB),
+        ]
+    counts = measure(env, url, "bare", "counts")
+    board = measure(env, url, "board")
+    digests = measure(env, url, "digests")
+    context["datasets"][name] |= {"bare_counts": counts, "board": board, "digests": digests}
+    out += [
+        Figure("board", "bare SQL: counts per plan, body and state", counts["seconds"], "s"),
+        Figure("board", "every followed plan's board", board["seconds"], "s"),
+        Figure("board", "board / bare SQL", board["seconds"] / counts["seconds"], "x"),
+        at_most("board", "peak memory", board["peak_mb"], "MB", PEAK_MB),
+        Figure("digests", "digests sent (every coordinator and leader)", digests["rows"], "count"),
+        Figure("digests", "queue, build, render and send them all", digests["seconds"], "s"),
+        at_most("digests", "digests / bare aggregation", digests["seconds"] / counts["seconds"], "x", 3, "bare SQL"),
+        at_most("digests", "peak memory", digests["peak_mb"], "MB", PEAK_MB),
+    ]
+    for label, code in (("one province", "pcmd-2021-2025-p01"), ("the whole country", national.NATIONAL_PLAN)):
+        bare = measure(env, url, "bare-report", code, "2024-12-15", "2025-12-14")
+        built = measure(env, url, "report", code, "2025")
+        context["datasets"][name][f"report {code}"] = {"bare": bare, "build": built}
+        section = f"report 2025, {label}"
+        out += [
+            Figure(section, "lines", built["rows"], "count"),
+            Figure(section, "bare SQL", bare["seconds"], "s"),
+            Figure(section, "build", built["seconds"], "s"),
+            Figure(section, "build / bare SQL", built["seconds"] / bare["seconds"], "x"),
+            at_most(section, "peak memory", built["peak_mb"], "MB", PEAK_MB),
+        ]
+    return out
+
+
+def _workers(env: dict[str, str], url: str, api: str, smtp: SMTPServer, context: dict) -> list[Figure]:
+    """The sweep's reminders, sharded by province over a process work pool: wall time with 1, 2
+    and 4 workers, the CPU each party used, and each message received once."""
+    out: list[Figure] = []
+    child = env | {"PREFECT_WORKER_QUERY_SECONDS": "1"}
+    subprocess.run(
+        [str(BIN / "prefect"), "work-pool", "create", POOL, "--type", "process"],
+        env=child,
+        check=True,
+        capture_output=True,
+    )
+    deploy = (
+        "from prefect import flow; from flows.deployments import ROOT;"
+        "print(flow.from_source(source=str(ROOT), entrypoint='flows/sweep.py:daily_sweep').deploy("
+        f"'daily-sweep-shard', work_pool_name='{POOL}', build=False, push=False, print_next_steps=False))"
+    )
+    deployment = subprocess.run(
+        [sys.executable, "-c", deploy], env=child, cwd=ROOT, check=True, capture_output=True, text=True
+    )
+    deployment_id = deployment.stdout.strip().splitlines()[-1]
+    provinces = sorted(
+        {code.rsplit("-", 1)[1] for (code,) in select(url, "SELECT code FROM body WHERE code ~ '-p[0-9]+$'")}
+    )
+    shards = [provinces[k::SHARDS] for k in range(SHARDS)]
+    bodies = [
+        [c for (c,) in select(url, "SELECT code FROM body WHERE split_part(code, '-', -1) = ANY(%s)", shard)]
+        for shard in shards
+    ]
+    seconds: dict[int, float] = {}
+    for n in WORKERS:
+        reset_outbox(url)
+        smtp.received.clear()
+        before = _cpu()
+        workers = [
+            subprocess.Popen(
+                [str(BIN / "prefect"), "worker", "start", "--pool", POOL, "--limit", "1", "--name", f"w{n}-{i}"],
+                cwd=ROOT,
+                env=child,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            for i in range(n)
+        ]
+        try:
+            _wait_online(api, n)
+            start = time.monotonic()
+            runs = [_create_run(api, deployment_id, codes) for codes in bodies]
+            states = _wait_done(api, runs)
+            seconds[n] = time.monotonic() - start
+            used = {k: v - before.get(k, 0.0) for k, v in _cpu(workers).items()}
+        finally:
+            for w in workers:
+                os.killpg(w.pid, signal.SIGTERM)
+            for w in workers:
+                w.wait(60)
+        if states != ["COMPLETED"] * len(runs):
+            raise RuntimeError(f"shard runs ended {Counter(states)}")
+        sent = dict(
+            select(
+                url,
+                "SELECT channel, count(DISTINCT recipient) FROM notification WHERE status = 'sent' GROUP BY channel",
+            )
+        )
+        received = smtp.received_by()
+        twice = sum(1 for c in received.values() if c > 1)
+        section = f"workers: {n}"
+        out += [
+            Figure(section, f"{SHARDS} province shards", seconds[n], "s"),
+            Figure(section, "emails received by the SMTP server", sum(received.values()), "count"),
+            Figure(section, "addresses the outbox marks sent", sent.get("email", 0), "count"),
+            Figure(section, "addresses that received a message twice", twice, "count", "= 0", twice == 0),
+            Figure(
+                section,
+                "each address once",
+                float(sum(received.values()) == sent.get("email", 0)),
+                "count",
+                "= 1",
+                sum(received.values()) == sent.get("email", 0),
+            ),
+            Figure(section, "CPU: workers and their runs", used["workers"], "s"),
+            Figure(section, "CPU: PostgreSQL", used["postgres"], "s"),
+            Figure(section, "CPU: Prefect server", used["prefect"], "s"),
+        ]
+        context.setdefault("workers", {})[n] = {"seconds": seconds[n], "cpu": used, "emails": sum(received.values())}
+    for n in WORKERS[1:]:
+        out.append(Figure("workers", f"speed-up with {n} workers", seconds[1] / seconds[n], "x"))
+    out.append(at_least("workers", "speed-up with 2 workers (2 cores)", seconds[1] / seconds[2], "x", 1.3))
+    return out
+
+
+def _create_run(api: str, deployment_id: str, bodies: list[str]) -> str:
+    params = {"parameters": {"as_of": national.NOW.isoformat(), "bodies": bodies}}
+    for pause in (1, 2, 5, 10, None):
+        answer = httpx.post(f"{api}/deployments/{deployment_id}/create_flow_run", json=params, timeout=60)
+        if answer.is_success:
+            return answer.json()["id"]
+        if pause is None:
+            raise RuntimeError(f"creating a shard run: HTTP {answer.status_code} {answer.text[:500]}")
+        time.sleep(pause)
+    raise AssertionError
+
+
+def _wait_online(api: str, n: int, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        found = httpx.post(f"{api}/work_pools/{POOL}/workers/filter", json={}).json()
+        if sum(w["status"] == "ONLINE" and w["name"].startswith(f"w{n}-") for w in found) >= n:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the workers did not come online")
+        time.sleep(0.5)
+
+
+def _wait_done(api: str, runs: list[str], timeout: float = 3600) -> list[str]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = [httpx.get(f"{api}/flow_runs/{r}").json()["state"]["type"] for r in runs]
+        if all(s in ("COMPLETED", "FAILED", "CRASHED", "CANCELLED") for s in states):
+            return states
+        time.sleep(1)
+    raise RuntimeError("the shard runs did not finish")
+
+
+def _cpu(workers: list[subprocess.Popen] | None = None) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by PostgreSQL's processes, the Prefect server's, and
+    the workers with their flow-run subprocesses (those alive now: a finished run's CPU is counted
+    in its worker's children times)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: Counter[str] = Counter()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        own, children = (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+        if stat.split("(", 1)[1].startswith("postgres"):  # a backend that ended is in the server's children
+            out["postgres"] += own + children
+        elif "prefect server start" in cmdline or ("uvicorn" in cmdline and "prefect.server" in cmdline):
+            out["prefect"] += own
+        elif workers and "worker start --pool" in cmdline:
+            out["workers"] += own + children
+    return dict(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(RUNS), default="national")
+    ok = run(parser.parse_args().size)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
