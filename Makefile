@@ -57,7 +57,7 @@ bench: setup
 # Every province's plans on PostgreSQL (DONDOC_BENCH_POSTGRES_URL, default the local server),
 # sharded over Prefect workers: SIZE=national (34 provinces, about an hour) or SIZE=ci (3, minutes).
 bench-scale: setup
-	$(BIN)/python -m tools.bench.scale --size $(or $(SIZE),national)
+	$(BIN)/python -m tools.bench.scale --size $(or $(SIZE),national) $(if $(ADVISORY),--advisory)
 
 docs: setup
 	$(BIN)/python -m tools.docs

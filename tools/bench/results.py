@@ -34,6 +34,7 @@ class Figure:
     unit: str  # s, ms, MB, x (a ratio), count, messages/s
     target: str | None = None  # as the issue states it: "<= 2x bare SQL"
     passed: bool | None = None  # None: no target
+    check: bool = False  # a correctness check (each message once), not a speed target: it always counts
 
     @property
     def shown(self) -> str:
@@ -110,8 +111,9 @@ def table(title: str, figures: list[Figure]) -> Table:
     return out
 
 
-def report(suite: str, title: str, figures: list[Figure], context: dict) -> bool:
-    """Write the figures and print them as one table; True if every target was met."""
+def report(suite: str, title: str, figures: list[Figure], context: dict, *, advisory: bool = False) -> bool:
+    """Write the figures and print them as one table; True if every target was met (`advisory`:
+    if every correctness check passed, the speed targets only reported)."""
     write(suite, figures, context)
     update_document()
     Console().print(table(title, figures))
@@ -119,7 +121,7 @@ def report(suite: str, title: str, figures: list[Figure], context: dict) -> bool
     for f in failed:
         print(f"target missed: {f.section}: {f.name} = {f.shown} (target {f.target})")
     print(f"written: {RESULTS.relative_to(ROOT)}, {PERFORMANCE.relative_to(ROOT)}")
-    return not failed
+    return not [f for f in failed if f.check or not advisory]
 
 
 def markdown(path: Path = RESULTS) -> str:

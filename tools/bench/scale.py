@@ -63,7 +63,7 @@ def reset_outbox(url: str) -> None:
         conn.execute("UPDATE assignment SET escalation_level = 0 WHERE overdue_at IS NULL AND escalation_level > 0")
 
 
-def run(size: str) -> bool:
+def run(size: str, *, advisory: bool = False) -> bool:
     big, recent = RUNS[size]
     figures: list[Figure] = []
     context: dict = {"size": size, "sweep_moment": national.NOW.isoformat(), "datasets": {}}
@@ -92,7 +92,7 @@ def run(size: str) -> bool:
             bare, plan = measure(env, url, "bare", "plan"), measure(env, url, "plan")
             figures += [
                 Figure(section, "assignments", rows["assignment"], "count"),
-                Figure(section, "candidate rows (bare SQL, item x contact)", bare["rows"], "count"),
+                Figure(section, "bare SQL rows (due items, then their contacts)", bare["rows"], "count"),
                 Figure(section, "bare SQL", bare["seconds"], "s"),
                 Figure(section, "plan: messages planned", plan["rows"], "count"),
                 Figure(section, "plan", plan["seconds"], "s"),
@@ -104,7 +104,8 @@ def run(size: str) -> bool:
             figures += [
                 Figure(section, "whole sweep as a flow", sweep["seconds"], "s"),
                 Figure(section, "whole sweep: SQL statements", sweep["statements"], "count"),
-                Figure(section, "whole sweep: Prefect API calls", sweep["api_calls"], "count"),
+                Figure(section, "whole sweep: Prefect API calls (besides log batches)", sweep["api_calls"], "count"),
+                Figure(section, "whole sweep: log batches sent to the API", sweep["api_log_batches"], "count"),
                 at_most(section, "whole sweep: peak memory", sweep["peak_mb"], "MB", PEAK_MB),
             ]
             context["datasets"][name] |= {"plan": plan, "bare_plan": bare, "sweep": sweep}
@@ -124,7 +125,7 @@ def run(size: str) -> bool:
         figures += _phase("workers", context, _workers, env, url, api, smtp, context)
     smtp.stop()
     gateway.close()
-    return report("bench-scale", f"National scale on PostgreSQL ({size})", figures, context)
+    return report("bench-scale", f"National scale on PostgreSQL ({size})", figures, context, advisory=advisory)
 
 
 def _phase(name: str, context: dict, run, *args) -> list[Figure]:
@@ -135,7 +136,7 @@ def _phase(name: str, context: dict, run, *args) -> list[Figure]:
     except Exception as exc:
         context.setdefault("errors", {})[name] = f"{exc.__class__.__name__}: {exc}"[:4000]
         print(f"{name} failed: {exc}", file=sys.stderr)
-        return [Figure(name, "finished without error", 0, "count", "= 1", False)]
+        return [Figure(name, "finished without error", 0, "count", "= 1", False, check=True)]
 
 
 def _steps(env: dict[str, str], url: str, name: str, context: dict) -> list[Figure]:
@@ -252,14 +253,15 @@ def _workers(env: dict[str, str], url: str, api: str, smtp: SMTPServer, context:
             Figure(section, f"{SHARDS} province shards", seconds[n], "s"),
             Figure(section, "emails received by the SMTP server", sum(received.values()), "count"),
             Figure(section, "addresses the outbox marks sent", sent.get("email", 0), "count"),
-            Figure(section, "addresses that received a message twice", twice, "count", "= 0", twice == 0),
+            Figure(section, "addresses that received a message twice", twice, "count", "= 0", twice == 0, check=True),
             Figure(
                 section,
-                "each address once",
+                "emails received = addresses marked sent (1: yes)",
                 float(sum(received.values()) == sent.get("email", 0)),
                 "count",
                 "= 1",
                 sum(received.values()) == sent.get("email", 0),
+                check=True,
             ),
             Figure(section, "CPU: workers and their runs", used["workers"], "s"),
             Figure(section, "CPU: PostgreSQL", used["postgres"], "s"),
@@ -333,7 +335,13 @@ def _cpu(workers: list[subprocess.Popen] | None = None) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=sorted(RUNS), default="national")
-    ok = run(parser.parse_args().size)
+    parser.add_argument(
+        "--advisory",
+        action="store_true",
+        help="fail only on a correctness check or an error, not on a speed target (CI: a shared machine's timings)",
+    )
+    args = parser.parse_args()
+    ok = run(args.size, advisory=args.advisory)
     sys.exit(0 if ok else 1)
 
 
