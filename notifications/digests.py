@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from models.operations import outbox
 from models.operations.board import BoardRow
-from models.operations.digest import Digest, build
+from models.operations.digest import Digest, for_kind, standing
 from models.operations.org import Roster, acting_body
 from models.operations.report import drafted
 from models.rules.calendar import WorkingCalendar
@@ -145,7 +145,8 @@ def digest_context(
     coordinators and leaders receive it."""
     memo = memo or Memo()
     shared = memo.get(
-        ("digest", plan.id, kind, now), lambda: _figures(session, kind, now=now, tz=tz, calendar=calendar, plan=plan)
+        ("digest", plan.id, kind, now),
+        lambda: _figures(session, kind, now=now, tz=tz, calendar=calendar, plan=plan, memo=memo),
     )
     attachments, temporary = [], []
     if shared["league"]:
@@ -167,10 +168,16 @@ def _chart(league: list[BoardRow]) -> bytes:
 
 
 def _figures(
-    session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan: Plan
+    session: Session, kind: str, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan: Plan, memo: Memo
 ) -> dict:
-    """What every reader of a plan's digest sees, and its chart as PNG bytes (None: no chart)."""
-    digest: Digest = build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=plan.id)
+    """What every reader of a plan's digest of `kind` sees."""
+
+    def standing_of(plan_id: int) -> Digest:  # both kinds', and a parent plan's digest's, built once
+        return memo.get(
+            ("standing", plan_id, now), lambda: standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id)
+        )
+
+    digest = for_kind(session, standing_of(plan.id), kind)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
     league = digest.league
     lists = lists_of(digest)
@@ -184,7 +191,7 @@ def _figures(
             "title": child.title,
             "number": child.number or child.code,
             "state": child.state_on(digest.today),
-            "totals": build(session, kind=kind, now=now, tz=tz, calendar=calendar, plan_id=child.id).totals,
+            "totals": standing_of(child.id).totals,
         }
         for child in session.exec(select(Plan).where(Plan.parent_id == plan.id).order_by(Plan.id))
     ]

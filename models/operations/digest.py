@@ -16,7 +16,7 @@ overdue, and an on-time rate ranks nobody when nothing is on time.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -62,6 +62,7 @@ class Digest:
     requested_late: list[dict] = field(default_factory=list)  # request duties past due, nothing received
     # Per body code, the working days its overdue items (not the requests) are late, added up.
     late_days: dict[str, int] = field(default_factory=dict)
+    plan_id: int | None = None
 
     @property
     def totals(self) -> BoardRow:
@@ -86,6 +87,12 @@ def build(
     session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int
 ) -> Digest:
     """One plan's digest: never another plan's items under its title."""
+    return for_kind(session, standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id), kind)
+
+
+def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int) -> Digest:
+    """What both kinds of digest show of a plan at `now` (as leadership reads it): its counts and
+    lists. A dispatch run builds it once per plan for every reader (`for_kind` adds the rest)."""
     today = local_date(now, tz)
     plan = session.get_one(Plan, plan_id)
     lines: dict[str, BoardRow] = {}
@@ -130,10 +137,34 @@ def build(
     escalated.sort(key=lambda i: (-i["late"], i["body"], i["ref"]))
     requested_late.sort(key=lambda i: (i["body"], i["due"], i["ref"]))
     upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"]))
-    failures, extensions = [], []
-    if kind == "coordinator":
-        failures = delivery_failures(session, now=now)
-        extensions = [
+    return Digest(
+        "leadership",
+        now,
+        today,
+        sorted(lines.values(), key=lambda b: b.body_label),
+        escalated,
+        awaiting,
+        upcoming,
+        [],
+        [],
+        sorted(requests.values(), key=lambda b: b.body_label),
+        requested_late,
+        dict(late_days),
+        plan_id,
+    )
+
+
+def for_kind(session: Session, digest: Digest, kind: str) -> Digest:
+    """The digest of `kind` from the plan's standing: the coordinators' adds the messages that
+    could not be delivered and the extensions awaiting a decision."""
+    if kind != "coordinator":
+        return replace(digest, kind=kind)
+    now, plan_id = digest.now, digest.plan_id
+    return replace(
+        digest,
+        kind=kind,
+        failures=delivery_failures(session, now=now),
+        extensions=[
             {
                 "id": e.id,
                 "body": name,
@@ -151,20 +182,7 @@ def build(
                 .where(Extension.decision == Decision.pending, Extension.requested_at <= now, Duty.plan_id == plan_id)
                 .order_by(Extension.requested_at)
             )
-        ]
-    return Digest(
-        kind,
-        now,
-        today,
-        sorted(lines.values(), key=lambda b: b.body_label),
-        escalated,
-        awaiting,
-        upcoming,
-        failures,
-        extensions,
-        sorted(requests.values(), key=lambda b: b.body_label),
-        requested_late,
-        dict(late_days),
+        ],
     )
 
 

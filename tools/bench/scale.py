@@ -155,16 +155,19 @@ def _steps(env: dict[str, str], url: str, name: str, context: dict) -> list[Figu
         ]
     counts = measure(env, url, "bare", "counts")
     board = measure(env, url, "board")
+    figures = measure(env, url, "digest-figures")
     digests = measure(env, url, "digests")
-    context["datasets"][name] |= {"bare_counts": counts, "board": board, "digests": digests}
+    context["datasets"][name] |= {"bare_counts": counts, "board": board, "digest_figures": figures, "digests": digests}
     out += [
         Figure("board", "bare SQL: counts per plan, body and state", counts["seconds"], "s"),
         Figure("board", "every followed plan's board", board["seconds"], "s"),
         Figure("board", "board / bare SQL", board["seconds"] / counts["seconds"], "x"),
         at_most("board", "peak memory", board["peak_mb"], "MB", PEAK_MB),
-        Figure("digests", "digests sent (every coordinator and leader)", digests["rows"], "count"),
-        Figure("digests", "queue, build, render and send them all", digests["seconds"], "s"),
-        at_most("digests", "digests / bare aggregation", digests["seconds"] / counts["seconds"], "x", 3, "bare SQL"),
+        Figure("digests", "recipients (every coordinator and leader)", figures["rows"], "count"),
+        Figure("digests", "their figures (one build per plan and kind)", figures["seconds"], "s"),
+        at_most("digests", "figures / bare aggregation", figures["seconds"] / counts["seconds"], "x", 3, "bare SQL"),
+        Figure("digests", "digests sent", digests["rows"], "count"),
+        Figure("digests", "queue, build, chart, render and send them all", digests["seconds"], "s"),
         at_most("digests", "peak memory", digests["peak_mb"], "MB", PEAK_MB),
     ]
     for label, code in (("one province", "pcmd-2021-2025-p01"), ("the whole country", national.NATIONAL_PLAN)):

@@ -91,6 +91,30 @@ def digests(url: str) -> int:
     return sent["sent"]
 
 
+def digest_figures(url: str) -> int:
+    """The figures of every recipient's digest, as a dispatch run builds them (a plan's standing
+    once, then each kind's; its recipients share them): no chart, no rendering, no sending.
+    Returns the recipients."""
+    from config.settings import Settings
+    from models.db import reading
+    from models.operations.digest import for_kind, standing
+    from models.rules.calendar import WorkingCalendar
+    from models.types import local_date
+    from notifications.digests import followed_plans, recipients
+
+    settings = Settings()
+    calendar = WorkingCalendar.from_file(settings.calendar_file)
+    readers = 0
+    with reading(url) as s:
+        for plan in followed_plans(s, local_date(NOW, settings.tz)):
+            common = standing(s, now=NOW, tz=settings.tz, calendar=calendar, plan_id=plan.id)
+            for kind in ("coordinator", "leadership"):
+                if people := recipients(s, kind, plan, now=NOW, tz=settings.tz):
+                    for_kind(s, common, kind)
+                    readers += len(people)
+    return readers
+
+
 def board(url: str) -> int:
     """The status board of every plan followed up, as the sweep publishes it (without the API call)."""
     from sqlmodel import select
@@ -221,6 +245,7 @@ STEPS: dict[str, Callable[..., int]] = {
     "escalate": escalate,
     "dispatch": dispatch,
     "digests": digests,
+    "digest-figures": digest_figures,
     "board": board,
     "report": report,
     "sweep": sweep,
