@@ -13,13 +13,19 @@ from config.settings import get_settings
 from tasks.publish import mirror_events, publish_board, publish_sweep_summary
 from tasks.sweep import dispatch_outbox, escalate_overdue, plan_reminders
 
+NAMED = 3  # bodies a shard's run name lists
+
 
 def _run_name() -> str:
     as_of, bodies = flow_run.parameters.get("as_of"), flow_run.parameters.get("bodies")
     if isinstance(as_of, str):  # a run's parameters, before the flow validates them
         as_of = datetime.fromisoformat(as_of)
     name = f"Lượt quét {(as_of or datetime.now(get_settings().tz)):%H:%M ngày %d/%m/%Y}"
-    return f"{name} ({', '.join(bodies)})" if bodies else name
+    if not bodies:
+        return name
+    # A province's shard names a hundred bodies: the run's name, the first few and how many.
+    shown = ", ".join(bodies[:NAMED]) + (f" và {len(bodies) - NAMED} cơ quan khác" if len(bodies) > NAMED else "")
+    return f"{name} ({shown})"
 
 
 @flow(name="daily-sweep", flow_run_name=_run_name)
@@ -27,14 +33,15 @@ def daily_sweep(as_of: datetime | None = None, bodies: list[str] | None = None) 
     """`as_of` replays a moment; by default now. Decisions follow `now`, never the scheduled time,
     so late runs after an outage send each reminder once.
 
-    `bodies` makes a shard: the reminders of those bodies only, so that several workers share a
-    large plan. Shards may run at once: the outbox sends each message once. What spans all bodies
+    `bodies` makes a shard: the reminders of those bodies only, planned and sent to their
+    contacts, so that several workers share a large plan (a province each, say). Shards may run
+    at once: the outbox sends each message once. What spans all bodies
     (escalation grouped per recipient and day, the board, the events) runs in the whole sweep.
     """
     now = as_of or datetime.now(get_settings().tz)
     planned = plan_reminders(now, bodies)
     if bodies:
-        return {"planned": planned, **dispatch_outbox(now)}
+        return {"planned": planned, **dispatch_outbox(now, bodies)}
     escalated = escalate_overdue(now)
     sent = dispatch_outbox(now)
     publish_sweep_summary(now, planned, escalated, sent)

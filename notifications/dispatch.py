@@ -232,7 +232,12 @@ class _Dispatcher:
 
 
 def dispatch(
-    runtime: Runtime, *, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
+    runtime: Runtime,
+    *,
+    now: datetime,
+    ids: list[int] | None = None,
+    clock: Callable[[], datetime] = wall_clock,
+    body_ids: list[int] | None = None,
 ) -> Dispatched:
     """Send every row due by `now` (or those of `ids`); returns counts by final status, with LEFT
     and UNRECORDED. `now` decides what is due; `clock` (the wall clock) measures the leases."""
@@ -246,7 +251,8 @@ def dispatch(
     with ThreadPoolExecutor(runtime.policy.delivery.concurrency, thread_name_prefix="dondoc-send") as pool:
         while True:
             with session_scope(runtime.url) as s:
-                ready = [r for r in outbox.ready(s, now=now, limit=BATCH, ids=ids) if r.id not in tried]
+                due = outbox.ready(s, now=now, limit=BATCH, ids=ids, body_ids=body_ids)
+                ready = [r for r in due if r.id not in tried]
             if not ready:
                 break
             tried.update(r.id for r in ready)

@@ -112,6 +112,11 @@ class Runtime:
             return digests.enqueue(s, kind, now=now, tz=self.tz)
 
     def dispatch(
-        self, now: datetime, ids: list[int] | None = None, clock: Callable[[], datetime] = wall_clock
+        self,
+        now: datetime,
+        ids: list[int] | None = None,
+        clock: Callable[[], datetime] = wall_clock,
+        body_ids: list[int] | None = None,
     ) -> Dispatched:
-        return dispatch(self, now=now, ids=ids, clock=clock)
+        """Send what is due (`ids` only; only to the contacts of `body_ids`: a shard's)."""
+        return dispatch(self, now=now, ids=ids, clock=clock, body_ids=body_ids)

@@ -24,7 +24,10 @@ def escalate_overdue(now: datetime) -> int:
 
 
 @task(name="dispatch-outbox", task_run_name="gửi hộp thư đi")
-def dispatch_outbox(now: datetime) -> dict[str, int]:
-    """Rows by status, and the messages that carried them: `email`, `sms`."""
-    sent = Runtime.from_settings().dispatch(now)
+def dispatch_outbox(now: datetime, bodies: list[str] | None = None) -> dict[str, int]:
+    """Rows by status, and the messages that carried them: `email`, `sms`. A shard (`bodies`)
+    sends to its bodies' contacts only: shards running at once would otherwise all reach for the
+    same rows, and the database would spend its time turning claims away."""
+    runtime = Runtime.from_settings()
+    sent = runtime.dispatch(now, body_ids=runtime.body_ids(bodies) if bodies else None)
     return {**sent, "email": sent.messages["email"], "sms": sent.messages["sms"]}

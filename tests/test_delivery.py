@@ -295,3 +295,27 @@ def test_a_per_duty_override_changes_the_steps_of_that_duty_only(replay_db, smtp
     )  # T-10 of 18/6 for R.1; R.2 (due 5/5) is 21 days late: its weekly nag is D+19
     assert {p.step.name for p in planned} == {"T-10", "D+19"}
     assert {p.step.name for p in rt.plan(at(D("2025-06-09")))} == {"T-10", "D+24"}  # no T-7 for R.1
+
+
+def test_a_shard_sends_to_its_own_bodies_contacts_only(replay_db, smtp, gateway, tmp_path):
+    """A sweep shard (`bodies`) sends what is queued for its bodies' contacts and leaves the rest
+    for their own shard: shards running at once do not all reach for the same rows."""
+    rt = runtime(replay_db, smtp, gateway, tmp_path)
+    for day in days("2025-04-25", "2025-06-20"):  # R.2 (Công an) falls due in May, R.1 (Sở Y tế) in June
+        schedule(rt, at(day))
+        rt.enqueue(at(day))
+    end = at(D("2025-06-20"))
+    with session_scope(replay_db) as s:
+        body_of = dict(s.exec(select(Contact.id, Contact.body_id)).all())
+        rows = s.exec(select(Notification.contact_id, Notification.recipient)).all()
+    (police,) = rt.body_ids(["cong-an"])
+    ours = {r for c, r in rows if body_of[c] == police}
+    theirs = {r for c, r in rows if body_of[c] != police}
+    assert ours and theirs
+    rt.dispatch(end, body_ids=[police])
+    assert {m.to for m in smtp.received} == {r for r in ours if "@" in r}
+    with session_scope(replay_db) as s:
+        pending = {n.recipient for n in s.exec(select(Notification).where(Notification.status == Delivery.pending))}
+    assert pending == theirs
+    rt.dispatch(end)  # the other shard's turn: the rest, and nothing twice
+    assert Counter(m.to for m in smtp.received) == Counter({r: 1 for r in ours | theirs if "@" in r})

@@ -68,8 +68,11 @@ class Ready(NamedTuple):
     kind: str
 
 
-def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None = None) -> list[Ready]:
-    """The rows due by `now` (or those of `ids`), the longest waiting first."""
+def ready(
+    session: Session, *, now: datetime, limit: int, ids: list[int] | None = None, body_ids: list[int] | None = None
+) -> list[Ready]:
+    """The rows due by `now` (or those of `ids`; those to contacts of `body_ids`), the longest
+    waiting first."""
     query = (
         select(Notification.id, Notification.channel, Notification.recipient, Notification.kind)
         .where(Notification.status.in_(RETRYABLE), Notification.next_attempt_at <= now)
@@ -78,6 +81,8 @@ def ready(session: Session, *, now: datetime, limit: int, ids: list[int] | None 
     )
     if ids is not None:
         query = query.where(Notification.id.in_(ids))
+    if body_ids is not None:
+        query = query.where(Notification.contact_id.in_(select(Contact.id).where(Contact.body_id.in_(body_ids))))
     return [Ready(*r) for r in session.exec(query)]
 
 
