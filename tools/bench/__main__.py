@@ -78,7 +78,7 @@ def main() -> None:
         section = f"Prefect overhead of one sweep, {r['total']:,} assignments (1,000 due)"
         figures += [
             Figure(section, "task runs", r["task_runs"], "count"),
-            Figure(section, "API calls", r["calls"], "count"),
+            Figure(section, "API calls (besides log batches)", r["calls"], "count"),
             Figure(section, "events", r["events"], "count"),
             Figure(section, "sweep", r["seconds"], "s"),
         ]
