@@ -22,8 +22,7 @@ def portal(
         int,
         typer.Option(
             min=1,
-            help="Processes serving requests (one per core: a page is CPU work in Python, one process "
-            "uses one core).",
+            help="Processes serving requests (one per core: a page is CPU work in Python, one process uses one core).",
         ),
     ] = 1,
 ) -> None:

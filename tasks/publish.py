@@ -95,12 +95,12 @@ class Board:
         asked: dict[str, BoardRow] = {}
         for t in counts:
             (asked if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_label)).counts[t.status] += (
-                t.count
+                t.items
             )
             if t.late_due is not None:
-                late[t.body] += calendar.days_late(t.late_due, today) * t.count
+                late[t.body] += calendar.days_late(t.late_due, today) * t.items
             if t.escalated and t.status in STILL_OPEN:
-                escalated[t.body] += t.count
+                escalated[t.body] += t.items
         worst_first = sorted(
             lines.values(),
             key=lambda b: (

@@ -15,7 +15,7 @@ from sqlmodel import select
 from models.db import session_scope
 from models.operations.digest import leadership_category
 from models.operations.tally import status_sql, tally
-from models.rules.status import Status, classify
+from models.rules.status import classify
 from models.tables.assignment import Assignment, State
 from models.tables.plan import Duty
 
@@ -103,5 +103,5 @@ def test_sql_statuses_agree_with_the_python_rules(loaded):
             # catalog alone is loaded: these are the plan's only items).
             counted = Counter()
             for t in tally(s, plan_id=duty.plan_id, now=now, tz=TZ):
-                counted[t.status] += t.count
+                counted[t.status] += t.items
             assert counted == Counter(classify(a, now, TZ) for a in items.values())

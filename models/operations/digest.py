@@ -111,9 +111,9 @@ def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: Working
         return item | {"position": a.position} | more
 
     for t in tally(session, plan_id=plan_id, now=now, tz=tz, leadership=True):
-        (requests if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_name)).counts[t.status] += t.count
+        (requests if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_name)).counts[t.status] += t.items
         if t.late_due is not None and not t.request:
-            late_days[t.body] += late(t.late_due) * t.count
+            late_days[t.body] += late(t.late_due) * t.items
     # The items the lists show, and only those: a plan's history is counted above, in SQL.
     still_open = Assignment.state.in_(OPEN_STATES)
     listed_only = or_(

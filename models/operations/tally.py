@@ -32,7 +32,7 @@ class Tally(NamedTuple):
     status: Status
     escalated: bool  # reported to leadership (level 2)
     late_due: date | None
-    count: int
+    items: int  # how many
 
     @property
     def body_label(self) -> str:
@@ -47,7 +47,7 @@ def _local_day_over(moment: ColumnElement, day: ColumnElement, tz: ZoneInfo, now
         return moment >= midnight
     # SQLite holds moments as naive UTC text and has no time zones: the zone's offset at `now`
     # (exact for Asia/Ho_Chi_Minh, which has kept +07:00 since 1975).
-    offset = int(now.astimezone(tz).utcoffset().total_seconds())  # type: ignore[union-attr]
+    offset = int(now.astimezone(tz).utcoffset().total_seconds())
     midnight = func.datetime(day, "+1 day", f"{-offset} seconds")
     return type_coerce(moment, String) >= midnight
 
@@ -69,6 +69,8 @@ def status_sql(now: datetime, tz: ZoneInfo, dialect: str, *, leadership: bool = 
     )
     past_due = literal(today) > due
     submitted_late = and_(a.submitted_at.is_not(None), after_due(a.submitted_at))
+    waiting: ColumnElement[str]
+    returned: ColumnElement[str]
     if leadership:
         waiting = case((submitted_late, Status.overdue.value), else_=Status.open.value)
         returned = case((or_(submitted_late, past_due), Status.overdue.value), else_=Status.open.value)
