@@ -54,15 +54,6 @@ def _runtime():
     return Runtime.from_settings(Settings())
 
 
-def _plan_codes(url: str, suffix: str) -> list[str]:
-    from models.db import get_engine
-
-    with get_engine(url).connect() as c:
-        return list(
-            c.execute(text("SELECT code FROM plan WHERE code LIKE :s ORDER BY id"), {"s": f"{suffix}%"}).scalars()
-        )
-
-
 # -- the sweep ------------------------------------------------------------------------------------
 
 
