@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import select
 
@@ -44,7 +44,9 @@ def test_items_due_before_notify_since_are_shown_but_never_told(env, monkeypatch
 
 def test_init_follows_new_plans_from_today_and_keeps_the_day(env):
     cli("init")
-    today = date.today()  # init records the day it ran (the real clock: it is the setup's moment)
+    # init records the day it ran (the real clock: it is the setup's moment), in the plan's time
+    # zone: from 17:00 UTC it is already tomorrow in Vietnam.
+    today = datetime.now(get_settings().tz).date()
     with session_scope(env) as s:
         assert {p.notify_since for p in s.exec(select(Plan))} == {today}
     assert {p["notify_since"] for p in cli_json("plan", "list", "--json")} == {today.isoformat()}
