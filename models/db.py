@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -46,15 +47,62 @@ def get_engine(url: str) -> Engine:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
+    # SQLite's busy handler sleeps 1, 2, 5, 10, ... up to 100 ms between tries: threads of one
+    # process that want the write lock at once (the dispatcher's, the portal's) would each wait
+    # for a lock freed long before, and a few of them lose round after round. They queue here
+    # instead and take the lock the moment it is released; other processes still meet the
+    # busy handler. Past WRITER_WAIT, SQLite's own timeout decides, as it did alone.
+    writer = _WRITERS.setdefault(url, threading.Lock())
+
     @event.listens_for(engine, "begin")
     def _begin_immediate(connection) -> None:
         # A read (`reading`) takes no lock: in WAL mode it sees a snapshot and never waits. Were
         # the pages' reads BEGIN IMMEDIATE, twenty clients would queue for the one write lock,
-        # each retrying on SQLite's busy handler (sleeps of 1 to 100 ms): a few requests then wait
-        # a second while the median stays at milliseconds.
-        connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        # each retrying on SQLite's busy handler: a few requests then wait a second while the
+        # median stays at milliseconds.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+            return
+        connection.info[_WRITER] = writer.acquire(timeout=WRITER_WAIT)
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(connection)
+            raise
 
+    def _release(connection) -> None:
+        if connection.info.pop(_WRITER, False):
+            writer.release()
+
+    def _ending(statement: str):
+        def end(connection) -> None:
+            # SQLAlchemy's events come before its COMMIT or ROLLBACK: the statement runs here, so
+            # that the next writer finds SQLite's lock free (the DBAPI's own commit then finds no
+            # transaction open and does nothing). A reading transaction is left to SQLAlchemy.
+            if _WRITER not in connection.info:
+                return
+            try:
+                connection.connection.dbapi_connection.execute(statement)
+            finally:
+                _release(connection)
+
+        return end
+
+    event.listen(engine, "commit", _ending("COMMIT"))
+    event.listen(engine, "rollback", _ending("ROLLBACK"))
     return engine
+
+
+WRITER_WAIT = 30  # seconds, as SQLite's busy timeout
+_WRITER = "dondoc_holds_writer"
+_WRITERS: dict[str, threading.Lock] = {}
+
+
+def writer_lock(url: str) -> threading.Lock:
+    """The lock this process's writers to a SQLite database queue on (held from BEGIN IMMEDIATE
+    to the end of the transaction)."""
+    get_engine(url)
+    return _WRITERS[url]
 
 
 def dialect_insert(session: Session, table: type):
