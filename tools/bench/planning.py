@@ -1,5 +1,6 @@
-"""Sweep planning at 100k and 1M assignments (10k of them due) beside the bare SQL query that
-selects the same due rows; each measured in a fresh process for its peak memory."""
+"""Sweep planning at 100k and 1M assignments (10k of them due) beside its bare SQL twin, the
+queries that select the same rows (tools/bench/twins.py, as on PostgreSQL); each measured in a
+fresh process for its peak memory."""
 
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ NOW = datetime(2025, 6, 13, 1, 0, tzinfo=UTC)
 MEASURE = """
 import json, resource, sys, time
 from datetime import datetime, timezone
-from sqlalchemy import text
 from models.db import get_engine
 from notifications.runtime import Runtime
 from config.settings import Settings
@@ -42,16 +42,17 @@ if what == "plan":
         start = time.perf_counter()
         n = len(rt.plan(now))
         runs.append(time.perf_counter() - start)
-else:
+else:  # the same rows as the plan reads: the candidates, then their bodies' contacts
+    from models.operations.reminders import horizon
+    from tools.bench.twins import bare_plan
+    today = now.astimezone(rt.tz).date()
+    last = horizon(rt.policy, rt.calendar, today)
     runs = []
     for _ in range(5):
-      start = time.perf_counter()
-      with get_engine(url).connect() as c:
-        n = len(c.execute(text("SELECT a.id, a.body_id, d.ref, coalesce(a.extended_due, a.due) FROM assignment a "
-                               "JOIN duty d ON d.id = a.duty_id WHERE a.state IN ('open', 'returned') "
-                               "AND a.due <= :h AND a.period_start <= :t"),
-                          {"h": "2025-06-24", "t": "2025-06-13"}).all())
-      runs.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        with get_engine(url).connect() as c:
+            n = bare_plan(c, today, last)
+        runs.append(time.perf_counter() - start)
     cold = runs[0]
 # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report the
 # parent's peak (the bench itself) when that was higher; VmHWM starts again with the new program.
