@@ -26,6 +26,7 @@ from portal.errors import ErrorPage
 MAX_FIELD_BYTES = 20_000  # a note of several pages
 MAX_FIELDS = 60
 MAX_URLENCODED_BYTES = 64 * 1024
+HANDOVER = 1024 * 1024  # bytes of a body passed to the parser at once: the memory a request holds
 DRAIN_LIMIT = 128 * 1024 * 1024  # read (and drop) at most this much more to answer 413 cleanly
 
 
@@ -140,10 +141,23 @@ async def read_form(
         )
     }
     parser = MultipartParser(options[b"boundary"], callbacks)  # type: ignore[arg-type]
+
+    def write(chunks: list[bytes]) -> None:
+        parser.write(b"".join(chunks))
+
     try:
+        # The server hands over the body some 64 KB at a time; each trip to a worker thread (so
+        # that file writes stay off the event loop) costs about 65 µs of CPU: up to HANDOVER
+        # bytes go at once, a few trips for a 5 MB file instead of eighty.
+        chunks: list[bytes] = []
+        held = 0
         async for chunk in stream:
-            if chunk:
-                await run_in_threadpool(parser.write, chunk)  # file writes stay off the event loop
+            chunks.append(chunk)
+            held += len(chunk)
+            if held >= HANDOVER:
+                await run_in_threadpool(write, chunks)
+                chunks, held = [], 0
+        await run_in_threadpool(write, chunks)
         await run_in_threadpool(parser.finalize)
         if handler._parts == 0:
             raise ErrorPage("Biểu mẫu trống.", 400)
