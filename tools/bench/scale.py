@@ -142,13 +142,19 @@ def _steps(env: dict[str, str], url: str, name: str, context: dict) -> list[Figu
     """The sweep's steps one by one, the board, the digests and the reports, on the larger dataset."""
     out: list[Figure] = []
     reset_outbox(url)
-    for step in ("enqueue", "escalate", "dispatch"):
+    # Each step beside its twin, measured just before it on the same rows (enqueue's is the
+    # planning's: it writes what the planning found).
+    for step, twin in (("enqueue", "plan"), ("escalate", "escalate"), ("dispatch", "dispatch")):
+        bare = measure(env, url, "bare", twin)
         m = measure(env, url, step)
-        context["datasets"][name][step] = m
+        context["datasets"][name][step] = m | {"bare": bare}
         section = f"sweep step: {step}"
         out += [
             Figure(section, "rows", m["rows"], "count"),
             Figure(section, "time", m["seconds"], "s"),
+            Figure(section, "bare SQL rows", bare["rows"], "count"),
+            Figure(section, "bare SQL", bare["seconds"], "s"),
+            Figure(section, "time / bare SQL", m["seconds"] / bare["seconds"], "x"),
             Figure(section, "SQL statements", m["statements"], "count"),
             at_most(section, "peak memory", m["peak_mb"], "MB", PEAK_MB),
         ]

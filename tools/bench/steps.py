@@ -23,7 +23,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from tools.bench.national import NOW
-from tools.bench.twins import BARE_COUNTS, BARE_REPORT_LINES, BARE_REPORT_SUMS, bare_plan
+from tools.bench.twins import BARE_COUNTS, BARE_REPORT_LINES, BARE_REPORT_SUMS, bare_dispatch, bare_escalate, bare_plan
 
 STATEMENTS = 0
 API_CALLS: Counter[str] = Counter()  # to the Prefect API (not the SMS gateway's), by method and path
@@ -180,6 +180,10 @@ def bare(url: str, query: str) -> int:
     with get_engine(url).connect() as c:
         if query == "plan":
             return bare_plan(c, params["today"], params["horizon"])
+        if query == "escalate":
+            return bare_escalate(c, today, rt.policy.escalation.longest)
+        if query == "dispatch":
+            return bare_dispatch(c, NOW)
         return len(c.execute(text(BARE_COUNTS), params).all())
 
 

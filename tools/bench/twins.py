@@ -4,31 +4,78 @@ Plain SQL that runs on PostgreSQL and SQLite alike (but the report's, which uses
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Connection, bindparam, text
 
-# The sweep's candidates: open items due within the look-ahead or overdue, of active bodies and
-# followed plans, told about (as reminders.due_rows selects them); then the contacts of their bodies.
-CANDIDATES = """
+# The items the sweep tells about: of active bodies and followed plans, due since dondoc followed
+# the plan up (as reminders.due_rows and escalation.reached select them).
+TOLD = """
 FROM assignment a JOIN duty d ON d.id = a.duty_id JOIN plan p ON p.id = d.plan_id JOIN body b ON b.id = a.body_id
-WHERE a.state IN ('open', 'returned') AND a.due <= :horizon AND a.period_start <= :today
+WHERE a.state IN ('open', 'returned')
 AND (b.active_from IS NULL OR b.active_from <= :today) AND (b.active_until IS NULL OR b.active_until >= :today)
 AND NOT p.draft AND (p.closed_on IS NULL OR p.closed_on > :today)
 AND (p.notify_since IS NULL OR coalesce(a.extended_due, a.due) >= p.notify_since)
 """
-BARE_CANDIDATES = text(f"SELECT a.id, a.body_id, d.ref, coalesce(a.extended_due, a.due) {CANDIDATES}")
+# The planning's candidates: due within the look-ahead or overdue.
+BARE_CANDIDATES = text(
+    f"SELECT a.id, a.body_id, d.ref, coalesce(a.extended_due, a.due) {TOLD} "
+    "AND a.due <= :horizon AND a.period_start <= :today"
+)
 BARE_CONTACTS = text(
-    "SELECT id, body_id, email, phone FROM contact WHERE active AND role IN ('focal', 'head') AND body_id IN :bodies"
-).bindparams(bindparam("bodies", expanding=True))
+    "SELECT id, body_id, role, email, phone FROM contact WHERE active AND role IN :roles AND body_id IN :bodies"
+).bindparams(bindparam("roles", expanding=True), bindparam("bodies", expanding=True))
+
+
+def _contacts(connection: Connection, bodies: set[int], *roles: str) -> int:
+    return len(connection.execute(BARE_CONTACTS, {"roles": roles, "bodies": sorted(bodies) or [0]}).all())
 
 
 def bare_plan(connection: Connection, today: date, horizon: date) -> int:
     """The rows the sweep's planning reads: the candidates, then the contacts of their bodies
     (the bodies taken from the candidates, as the planning does)."""
     rows = connection.execute(BARE_CANDIDATES, {"today": today, "horizon": horizon}).all()
-    contacts = connection.execute(BARE_CONTACTS, {"bodies": sorted({r[1] for r in rows}) or [0]}).all()
-    return len(rows) + len(contacts)
+    return len(rows) + _contacts(connection, {r[1] for r in rows}, "focal", "head")
+
+
+# Escalation: the open items past their due date not yet stamped overdue; the overdue items whose
+# level may rise, with their plan's coordinating and leadership bodies; the contacts of those.
+BARE_NEWLY_OVERDUE = text(
+    "SELECT id FROM assignment WHERE state IN ('open', 'returned') AND overdue_at IS NULL AND due < :today "
+    "AND coalesce(extended_due, due) < :today"
+)
+BARE_ESCALATING = text(
+    "SELECT a.id, a.body_id, a.escalation_level, coalesce(a.extended_due, a.due), d.ref, d.request, p.code, "
+    f"p.coordinating_body_id, p.leadership_body_id {TOLD} AND a.due < :today AND a.escalation_level < :top"
+)
+
+
+def bare_escalate(connection: Connection, today: date, top: int) -> int:
+    overdue = connection.execute(BARE_NEWLY_OVERDUE, {"today": today}).all()
+    rows = connection.execute(BARE_ESCALATING, {"today": today, "top": top}).all()
+    bodies = {b for r in rows for b in (r[1], r[7], r[8])}  # the item's, its coordinating and leadership bodies
+    return len(overdue) + len(rows) + _contacts(connection, bodies, "focal", "head", "leader")
+
+
+# Dispatch: the outbox rows due, then what their messages are made of: each row's assignment with
+# its duty, plan and body, and its contact.
+DUE = "FROM notification WHERE status IN ('pending', 'failed') AND next_attempt_at <= :now"
+BARE_DISPATCH = (
+    text(f"SELECT id, kind, channel, recipient, contact_id, assignment_id, step, context {DUE}"),
+    text(
+        "SELECT a.id, a.state, a.period, a.due, a.extended_due, d.ref, d.title, d.text, d.evidence, d.request, "
+        "p.code, p.title, p.number, b.code, b.name FROM assignment a JOIN duty d ON d.id = a.duty_id "
+        "JOIN plan p ON p.id = d.plan_id JOIN body b ON b.id = a.body_id "
+        f"WHERE a.id IN (SELECT assignment_id {DUE})"
+    ),
+    text(f"SELECT id, body_id, name, email, phone FROM contact WHERE id IN (SELECT contact_id {DUE})"),
+)
+
+
+def bare_dispatch(connection: Connection, now: datetime) -> int:
+    """The rows dispatch reads; it returns the outbox rows due."""
+    counts = [len(connection.execute(query, {"now": now}).all()) for query in BARE_DISPATCH]
+    return counts[0]
 
 
 # A plan's counts per body and state, open items split by overdue: what a board or a digest shows.
