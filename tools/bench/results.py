@@ -31,7 +31,7 @@ class Figure:
     section: str  # what was measured: "sweep (national)", "portal", ...
     name: str
     value: float
-    unit: str  # s, ms, MB, x (a ratio), count, messages/s
+    unit: str  # s, ms, h, MB, x (a ratio), count, messages/s
     target: str | None = None  # as the issue states it: "<= 2x bare SQL"
     passed: bool | None = None  # None: no target
     check: bool = False  # a correctness check (each message once), not a speed target: it always counts
@@ -42,7 +42,7 @@ class Figure:
             return f"{self.value:,.0f}"
         if self.unit == "x":
             return f"{self.value:.2f}x"
-        digits = 3 if self.unit == "s" and self.value < 10 else 1 if self.unit in ("s", "ms", "MB") else 0
+        digits = 3 if self.unit == "s" and self.value < 10 else 1 if self.unit in ("s", "ms", "h", "MB") else 0
         return f"{self.value:,.{digits}f} {self.unit}"
 
 

@@ -121,6 +121,7 @@ def run(size: str, *, advisory: bool = False) -> bool:
         )
         url = env["DONDOC_DATABASE_URL"] = urls[big]
         figures += _phase("steps", context, _steps, env, url, big, context)
+        figures += _phase("body checks", context, _body_checks, env, url, big, context)
         figures += _phase("workers", context, _workers, env, url, api, smtp, context)
     smtp.stop()
     gateway.close()
@@ -188,6 +189,37 @@ def _steps(env: dict[str, str], url: str, name: str, context: dict) -> list[Figu
             at_most(section, "peak memory", built["peak_mb"], "MB", PEAK_MB),
         ]
     return out
+
+
+def _body_checks(env: dict[str, str], url: str, name: str, context: dict) -> list[Figure]:
+    """The coordinators' view in the Prefect UI: each body's check (a flow run, a task run per
+    item) for one province, with the CPU of each party; the country's is that per body times its
+    active bodies."""
+    before = _cpu()
+    m = measure(env, url, "body-checks", "p01")
+    used = {k: v - before.get(k, 0.0) for k, v in _cpu().items()}
+    query = "SELECT count(*) FROM body WHERE active_until IS NULL OR active_until >= %s"
+    (bodies,) = select(url, query, national.NOW.date())[0]
+    context["datasets"][name]["body checks p01"] = m | {"cpu": used, "bodies_active": bodies}
+    section = "body checks, one province"
+    cpu = m["cpu_s"] + used.get("prefect", 0.0) + used.get("postgres", 0.0)
+    return [
+        Figure(section, "bodies (flow runs)", m["bodies"], "count"),
+        Figure(section, "items (task runs)", m["rows"], "count"),
+        Figure(section, "time, one after another", m["seconds"], "s"),
+        Figure(section, "CPU: the checks' process", m["cpu_s"], "s"),
+        Figure(section, "CPU: Prefect server", used.get("prefect", 0.0), "s"),
+        Figure(section, "CPU: PostgreSQL", used.get("postgres", 0.0), "s"),
+        Figure(section, "Prefect API calls (HTTP; task runs go as events)", m["api_calls"], "count"),
+        at_most(section, "peak memory", m["peak_mb"], "MB", PEAK_MB),
+        Figure("body checks, every body", "active bodies", bodies, "count"),
+        Figure(
+            "body checks, every body",
+            "CPU of all parties (one province's per body, times the bodies)",
+            cpu / m["bodies"] * bodies / 3600,
+            "h",
+        ),
+    ]
 
 
 def _workers(env: dict[str, str], url: str, api: str, smtp: SMTPServer, context: dict) -> list[Figure]:

@@ -1,6 +1,7 @@
 """One step of the national bench, in its own process, measured: `python -m tools.bench.steps URL
-STEP`. Prints one JSON line: seconds, rows (what the step produced), statements (SQL sent),
-api_calls (HTTP requests to the Prefect API) and peak_mb (this process's peak resident memory).
+STEP`. Prints one JSON line: seconds, cpu_s (this process's CPU), rows (what the step produced),
+statements (SQL sent), api_calls (HTTP requests to the Prefect API) and peak_mb (this process's
+peak resident memory).
 
 Each step has a `bare` twin: the SQL that selects the same rows, with nothing made of them, so the
 step's cost reads as a ratio to what the database alone must do. Both start after a warm-up
@@ -26,6 +27,7 @@ from tools.bench.national import NOW
 from tools.bench.twins import BARE_COUNTS, BARE_REPORT_LINES, BARE_REPORT_SUMS, bare_dispatch, bare_escalate, bare_plan
 
 STATEMENTS = 0
+EXTRA: dict[str, int] = {}  # what a step counts besides its rows
 API_CALLS: Counter[str] = Counter()  # to the Prefect API (not the SMS gateway's), by method and path
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -139,6 +141,23 @@ def sweep(url: str) -> int:
     return daily_sweep(as_of=NOW)["planned"]
 
 
+def body_checks(url: str, province: str) -> int:
+    """Every body check of one province (`p01`), as `dondoc serve` runs them each working morning:
+    a flow run per body, a task run per item, published to the API at PREFECT_API_URL. Returns
+    the task runs of the items."""
+    from config.settings import Settings
+    from flows.body import check_body
+    from models.db import reading
+    from models.operations.board import duty_holders
+    from models.types import local_date
+
+    with reading(url) as s:
+        holders = duty_holders(s, local_date(NOW, Settings().tz))
+    checked = [h.code for h in holders if h.code.endswith(f"-{province}")]
+    EXTRA["bodies"] = len(checked)
+    return sum(sum(check_body(body=code, as_of=NOW, return_state=True).result().values()) for code in checked)
+
+
 def report(url: str, code: str, period: str) -> int:
     from sqlmodel import Session
 
@@ -196,6 +215,7 @@ STEPS: dict[str, Callable[..., int]] = {
     "digest-figures": digest_figures,
     "board": board,
     "report": report,
+    "body-checks": body_checks,
     "sweep": sweep,
     "bare": bare,
     "bare-report": bare_report,
@@ -211,15 +231,15 @@ def main() -> None:
     global STATEMENTS
     STATEMENTS = 0
     API_CALLS.clear()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rows = STEPS[step](url, *args)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     status = Path("/proc/self/status").read_text().splitlines()
     peak = int(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
     # The run's logs go to the API in batches every few seconds: their calls follow the time the
     # sweep takes, not what it does; counted apart.
     logs = sum(n for call, n in API_CALLS.items() if call.endswith("/logs/"))
-    out = {"seconds": seconds, "rows": rows, "statements": STATEMENTS, "peak_mb": peak / 1024}
+    out = {"seconds": seconds, "cpu_s": cpu, "rows": rows, "statements": STATEMENTS, "peak_mb": peak / 1024, **EXTRA}
     out |= {"api_calls": sum(API_CALLS.values()) - logs, "api_log_batches": logs, "api_by_path": dict(API_CALLS)}
     print(json.dumps(out))
 
