@@ -154,7 +154,7 @@ def body_checks(url: str, province: str) -> int:
     with reading(url) as s:
         holders = duty_holders(s, local_date(NOW, Settings().tz))
     checked = [h.code for h in holders if h.code.endswith(f"-{province}")]
-    EXTRA["bodies"] = len(checked)
+    EXTRA["bodies"], EXTRA["bodies_all"] = len(checked), len(holders)  # the province's, the country's
     return sum(sum(check_body(body=code, as_of=NOW, return_state=True).result().values()) for code in checked)
 
 
