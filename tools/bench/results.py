@@ -131,7 +131,7 @@ def markdown(path: Path = RESULTS) -> str:
     for suite, run in data.items():
         m = run["machine"]
         out += [
-            f"### `make {suite}`" + (f" (SIZE={run['size']})" if "size" in run else ""),
+            f"### `make {suite}`" + (f" ({run['size']})" if "size" in run else ""),
             "",
             f"Run {run['at']} on {m['cpus']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}"
             + (", in CI" if m.get("ci") else "")

@@ -9,7 +9,7 @@ sharded by province, runs from a process work pool with 1, 2 and 4 workers, and 
 server's log shows every message arrived once.
 
 `--size ci` runs three provinces instead of 34 (CI's, a few minutes). Figures go to
-bench/results.json (suite "bench-scale") and one table.
+bench/results.json (suite "bench-scale", or "bench-scale SIZE=ci") and one table.
 """
 
 from __future__ import annotations
@@ -125,7 +125,9 @@ def run(size: str, *, advisory: bool = False) -> bool:
         figures += _phase("workers", context, _workers, env, url, api, smtp, context)
     smtp.stop()
     gateway.close()
-    return report("bench-scale", f"National scale on PostgreSQL ({size})", figures, context, advisory=advisory)
+    # Each size keeps its own last run in the results: CI's reduced run does not replace the country's.
+    suite = "bench-scale" if size == "national" else f"bench-scale SIZE={size}"
+    return report(suite, f"National scale on PostgreSQL ({size})", figures, context, advisory=advisory)
 
 
 def _phase(name: str, context: dict, run, *args) -> list[Figure]:
