@@ -17,8 +17,11 @@ from config import CONFIG_DIR
 from config.settings import get_settings
 from flows.deployments import specs
 from models.db import session_scope
+from models.operations.board import present_assignments
+from models.rules.status import Status, classify
 from models.tables.assignment import Assignment
 from models.tables.notification import Notification
+from models.tables.org import Body
 from models.tables.plan import Duty, Plan
 from notifications.context import Rendering, assignment_context
 from notifications.kinds import KINDS
@@ -212,6 +215,53 @@ def test_a_closed_plan_sends_nothing_and_its_figures_stay(two_plans, env):
         ).all()
     assert later == []
     assert "đã kết thúc" in cli("plan", "close", ANNUAL, "--as-of", "2025-07-02", code=1)
+
+
+def _looked_at(url: str, body: str, at: datetime) -> dict[int, str]:
+    """The rule of a body's check, item by item over every row of the body: of each duty of a plan
+    followed up, the current period's item and every earlier one not done by `at`. Id -> plan."""
+    today = at.date()
+    with session_scope(url) as s:
+        rows = s.exec(
+            select(Assignment, Plan)
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Plan, Plan.id == Duty.plan_id)
+            .join(Body, Body.id == Assignment.body_id)
+            .where(Body.code == body, Assignment.period_start <= today)
+            .order_by(Assignment.period_start, Assignment.id)
+        ).all()
+    rows = [(a, p) for a, p in rows if not p.draft and (p.closed_on is None or p.closed_on > today)]
+    latest = {a.duty_id: a.id for a, _ in rows}
+    done = (Status.done_on_time, Status.done_late)
+    return {a.id: p.code for a, p in rows if latest[a.duty_id] == a.id or classify(a, at, TZ) not in done}
+
+
+def test_a_body_check_looks_at_the_current_and_unfinished_items_of_the_plans_followed(two_plans, env):
+    """flows/body.py: a task run per item `present_assignments` chooses, in SQL; the same items as
+    the rule over the body's whole history, before and after some are accepted, and none of a plan
+    once it is closed."""
+    body, at = "cong-an", "2025-06-20T09:00"
+    item = {(r["ref"], r["period"]): r["id"] for r in status_rows(at, body) if r["plan"] == MAIN}
+    # Done: an item of 2024 (then no longer looked at), the first half's, and the current half's
+    # (looked at all the same: the current period's item always is).
+    accepted = [item[("V.2.1", "2024-H2")], item[("V.2.2", "2025-H1")], item[("V.2.3", "2025-H2")]]
+    for aid in accepted:
+        cli("confirm", str(aid), "--reference", "45/CAT-PV01", "--as-of", at)
+        cli("review", str(aid), "--accept", "--as-of", "2025-06-20T10:00")
+
+    def chosen(moment: datetime) -> dict[int, str]:
+        plans = plan_of(env)
+        with session_scope(env) as s:
+            return {a.id: plans[a.id] for a in present_assignments(s, body=body, now=moment, tz=TZ)}
+
+    before = datetime(2025, 6, 20, 9, 30, tzinfo=TZ)  # submitted, not yet accepted
+    assert chosen(before) == _looked_at(env, body, before) and set(accepted) <= set(chosen(before))
+    now = chosen(AS_OF)
+    assert now == _looked_at(env, body, AS_OF) and set(now.values()) == {MAIN, ANNUAL}
+    assert [aid in now for aid in accepted] == [False, False, True]
+    assert item[("V.2.1", "2021-H2")] in now  # never done: still looked at
+    cli("plan", "close", ANNUAL, "--as-of", "2025-07-01")
+    assert set(chosen(AS_OF).values()) == {MAIN} and chosen(AS_OF) == _looked_at(env, body, AS_OF)
 
 
 def test_an_annual_plan_refers_to_its_parents_duties_and_targets(two_plans, env):

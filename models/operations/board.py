@@ -9,15 +9,15 @@ from datetime import date, datetime
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, and_, not_, or_
 from sqlmodel import Session, func, select
 
 from models.operations.org import Handovers
 from models.rules.basis import basis_text
 from models.rules.status import Status, classify, on_time_rate
-from models.tables.assignment import Assignment
+from models.tables.assignment import Assignment, State
 from models.tables.org import Body, active_on
-from models.tables.plan import Duty, Plan
+from models.tables.plan import Duty, Plan, followed_on
 from models.types import local_date
 
 
@@ -256,20 +256,31 @@ def board(views: list[AssignmentView]) -> list[BoardRow]:
 
 
 def present_assignments(session: Session, *, body: str, now: datetime, tz: ZoneInfo) -> list[Assignment]:
-    """What a body's check looks at: for each duty it holds, the current period's item (the latest
-    begun by `now`), and every earlier one not accepted by `now` (overdue, returned or awaiting
-    review). By due date, then the plan's order."""
+    """What a body's check looks at: for each duty it holds in a plan followed up today, the
+    current period's item (the latest begun by `now`), and every earlier one not accepted by `now`
+    (overdue, returned or awaiting review). By due date, then the plan's order.
+
+    Chosen in SQL: a body's history grows every period, the items it has to look at do not."""
+    today = local_date(now, tz)
+    begun = (Body.code == body, Assignment.period_start <= today)
+    current = (
+        select(Assignment.duty_id, func.max(Assignment.period_start).label("start"))
+        .join(Body, Body.id == Assignment.body_id)
+        .where(*begun)
+        .group_by(Assignment.duty_id)
+        .subquery()
+    )
+    # Done, on time or late (`classify`): accepted by `now`.
+    done = and_(Assignment.state == State.accepted, Assignment.reviewed_at.is_not(None), Assignment.reviewed_at <= now)
     rows = session.exec(
         select(Assignment, Duty.position)
         .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Plan, Plan.id == Duty.plan_id)
         .join(Body, Body.id == Assignment.body_id)
-        .where(Body.code == body, Assignment.period_start <= local_date(now, tz))
-        .order_by(Assignment.period_start, Assignment.id)
+        .outerjoin(current, and_(current.c.duty_id == Assignment.duty_id, current.c.start == Assignment.period_start))
+        .where(*begun, followed_on(today), or_(current.c.duty_id.is_not(None), not_(done)))
     ).all()
-    latest = {a.duty_id: a.id for a, _ in rows}
-    done = (Status.done_on_time, Status.done_late)
-    chosen = [(a, position) for a, position in rows if latest[a.duty_id] == a.id or classify(a, now, tz) not in done]
-    return [a for a, _ in sorted(chosen, key=lambda r: (r[0].effective_due, r[1], r[0].id))]
+    return [a for a, _ in sorted(rows, key=lambda r: (r[0].effective_due, r[1], r[0].id))]
 
 
 @dataclass(frozen=True)
@@ -287,8 +298,8 @@ class Holder:
 
 def duty_holders(session: Session, today: date, body: str | None = None) -> list[Holder]:
     """The bodies active `today` (or the one named `body`) that hold a duty, or assignments passed
-    to them by a succession (a commune holds its former district's), in a plan that is not a draft.
-    UBND tỉnh reads digests; it has no body check."""
+    to them by a succession (a commune holds its former district's), in a plan followed up today
+    (not a draft, not closed). UBND tỉnh reads digests; it has no body check."""
     plan_name = func.coalesce(Plan.number, Plan.code)
     by_duty = (
         select(Body.id, Plan.code, plan_name).join(Duty, Duty.body_id == Body.id).join(Plan, Plan.id == Duty.plan_id)
@@ -301,7 +312,7 @@ def duty_holders(session: Session, today: date, body: str | None = None) -> list
     )
     plans: dict[int, set[tuple[str, str]]] = defaultdict(set)
     for query in (by_duty, by_assignment):
-        query = query.where(Plan.draft.is_(False), active_on(today))
+        query = query.where(followed_on(today), active_on(today))
         if body is not None:
             query = query.where(Body.code == body)
         for body_id, code, name in session.exec(query.distinct()):
