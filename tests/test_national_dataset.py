@@ -97,3 +97,32 @@ def test_the_dataset_is_deterministic_consistent_and_usable(two_databases, calen
             text("INSERT INTO body (code, name, kind) VALUES ('moi', 'Cơ quan mới', 'department') RETURNING id")
         ).scalar()
         assert new > counts["body"] and before == counts["plan"]
+
+
+def _shape(url: str) -> list:
+    """The country without its history: bodies, plans, duties and contacts."""
+    with get_engine(url).connect() as c:
+        return [
+            c.execute(text(query)).all()
+            for query in (
+                "SELECT code, name, kind, active_from, active_until FROM body ORDER BY code",
+                "SELECT code, title, parent_id IS NULL, closed_on FROM plan ORDER BY code",
+                "SELECT p.code, d.ref, b.code FROM duty d JOIN plan p ON p.id = d.plan_id "
+                "JOIN body b ON b.id = d.body_id ORDER BY 1, 2, 3",
+                "SELECT b.code, c.role, c.name, c.email, c.phone FROM contact c JOIN body b ON b.id = c.body_id "
+                "ORDER BY 1, 2, 3",
+            )
+        ]
+
+
+def test_the_same_seed_gives_the_same_country_whatever_its_history(two_databases):
+    """The sweep's two datasets differ by their history only: the same bodies, plans, duties and
+    contacts (else the Prefect API calls, one artifact per plan, would differ for that reason)."""
+    five_years, recent = two_databases
+    shape = national.Size(3, (30, 40), date(2021, 11, 12))
+    national.generate(five_years, shape, seed=11)
+    national.generate(recent, national.Size(3, (30, 40), date(2025, 7, 1)), seed=11)
+    assert _shape(five_years) == _shape(recent)
+    with get_engine(five_years).connect() as c, get_engine(recent).connect() as r:
+        count = "SELECT count(*) FROM assignment"
+        assert c.execute(text(count)).scalar() > r.execute(text(count)).scalar()

@@ -210,7 +210,9 @@ OTHER_DOMAINS = [
 class Country:
     def __init__(self, template: Template, calendar: WorkingCalendar, size: Size, seed: int):
         self.template, self.calendar, self.size = template, calendar, size
-        self.rng = random.Random(seed)
+        # Two streams: the country's shape (communes, deputies, plans) and its history, so that
+        # the same seed gives the same country whatever length of history it is given.
+        self.shape, self.rng = random.Random(f"{seed}/shape"), random.Random(seed)
         self.ids, self.out = Ids(), Writer()
         self.kind = {b["id"]: b["kind"] for b in template.bodies}
         self.code = {b["id"]: b["code"] for b in template.bodies}
@@ -250,7 +252,7 @@ class Country:
     def province(self, n: int) -> None:
         p = Province(self, n)
         plans: dict[str, int] = {}
-        for spec in PLANS + OTHER_DOMAINS[: self.rng.randint(1, 2)]:
+        for spec in PLANS + OTHER_DOMAINS[: self.shape.randint(1, 2)]:
             parent = self.national if spec.suffix == TEMPLATE_SUFFIX else plans.get(spec.parent or "")
             plans[spec.suffix] = p.plan(spec, parent)
 
@@ -292,7 +294,7 @@ class Province:
                 "commune",
                 self.leadership,
             )
-            for k in range(1, country.rng.randint(*country.size.communes) + 1)
+            for k in range(1, country.shape.randint(*country.size.communes) + 1)
         ]
         self.everywhere = self.communes + extra
         handovers = []
@@ -336,7 +338,8 @@ class Province:
         first: dict[int, int] = {}
         for code, bid in self.body_id.items():
             # A deputy focal point at half of them, a deputy head at a third.
-            roles = ["focal", "head"] + ["focal"] * (self.c.rng.random() < 0.5) + ["head"] * (self.c.rng.random() < 0.3)
+            shape = self.c.shape
+            roles = ["focal", "head"] + ["focal"] * (shape.random() < 0.5) + ["head"] * (shape.random() < 0.3)
             roles += ["leader"] * 3 * (code == self.leadership)
             for k, role in enumerate(roles):
                 cid = self.c.ids("contact")
