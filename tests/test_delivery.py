@@ -6,11 +6,13 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlmodel import select
 
 from config import CONFIG_DIR
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.intake.catalog.load import load_catalogs
+from models.operations import outbox
 from models.operations.catalog import sync_catalogs
 from models.operations.directory import import_directory
 from models.operations.schedule import materialize
@@ -319,3 +321,34 @@ def test_a_shard_sends_to_its_own_bodies_contacts_only(replay_db, smtp, gateway,
     assert pending == theirs
     rt.dispatch(end)  # the other shard's turn: the rest, and nothing twice
     assert Counter(m.to for m in smtp.received) == Counter({r: 1 for r in ours | theirs if "@" in r})
+
+
+def test_the_outbox_queues_a_batch_at_a_time_and_a_rerun_queues_nothing(migrated, monkeypatch):
+    """A day's national reminders are some 320,000 rows: made and inserted QUEUE_BATCH at a time
+    (a gigabyte as dicts at once); across the batches' edges, each row once."""
+    monkeypatch.setattr(outbox, "QUEUE_BATCH", 7)
+    made: list[int] = []
+
+    def rows():
+        for i in range(20):
+            made.append(i)
+            yield outbox.message(
+                f"batch-{i}", "alert", "email", f"u{i}@x.example", contact_id=None, step="s", now=at("2025-06-16")
+            )
+
+    inserts: list[int] = []  # how many rows had been made as each INSERT went out
+
+    def watch(_conn, _cursor, statement, *_args) -> None:
+        if statement.lstrip().upper().startswith("INSERT"):
+            inserts.append(len(made))
+
+    event.listen(get_engine(migrated), "before_cursor_execute", watch)
+    try:
+        with session_scope(migrated) as s:
+            ids = outbox.queue(s, rows())
+    finally:
+        event.remove(get_engine(migrated), "before_cursor_execute", watch)
+    assert inserts == [7, 14, 20] and len(set(ids)) == 20  # made a batch at a time, each row once
+    with session_scope(migrated) as s:
+        assert outbox.queue(s, rows()) == []  # the same keys again: nothing queued twice
+        assert sorted(s.exec(select(Notification.dedupe_key))) == sorted(f"batch-{i}" for i in range(20))

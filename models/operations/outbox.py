@@ -4,8 +4,9 @@ works the same on SQLite and PostgreSQL, and no lock is held while a message is 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -53,12 +54,19 @@ def message(
     }
 
 
-def queue(session: Session, rows: list[dict]) -> list[int]:
-    """Insert the rows whose dedupe key is new; returns their ids. A rerun queues nothing twice."""
-    if not rows:
-        return []
+QUEUE_BATCH = 5_000  # rows per INSERT: a day's reminders for the whole country (some 320,000) made as
+# dicts at once held a gigabyte
+
+
+def queue(session: Session, rows: Iterable[dict]) -> list[int]:
+    """Insert the rows whose dedupe key is new, QUEUE_BATCH at a time as `rows` yields them;
+    returns their ids. A rerun queues nothing twice."""
     stmt = insert_ignoring_conflicts(session, Notification, ["dedupe_key"]).returning(Notification.id)
-    return [r[0] for r in session.execute(stmt, rows).all()]
+    ids: list[int] = []
+    pending = iter(rows)
+    while batch := list(islice(pending, QUEUE_BATCH)):
+        ids += [r[0] for r in session.execute(stmt, batch).all()]
+    return ids
 
 
 class Ready(NamedTuple):

@@ -141,7 +141,7 @@ def enqueue(session: Session, planned: list[Planned], *, now: datetime, policy: 
     return len(
         outbox.queue(
             session,
-            [
+            (  # made as they are inserted, a batch at a time
                 outbox.message(
                     p.dedupe_key,
                     p.step.kind,
@@ -154,6 +154,6 @@ def enqueue(session: Session, planned: list[Planned], *, now: datetime, policy: 
                     send_at=sms_time if p.channel == "sms" else None,
                 )
                 for p in planned
-            ],
+            ),
         )
     )
