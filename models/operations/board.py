@@ -34,6 +34,9 @@ class DueBasis:
         self._session, self._today = session, today
         self._handovers = Handovers.of(session)
         self._labels: dict[int, str] = {}
+        # A digest lists a hundred thousand items at national scale; their sentences are a few
+        # hundred (the same clause of the same plan, the same coordinator on the same day).
+        self._texts: dict[tuple, str] = {}
 
     def coordinator(self, plan: Plan, day: date | None = None) -> str:
         """The label of the coordinating body acting on `day` (default: today)."""
@@ -51,12 +54,14 @@ class DueBasis:
         return duty.due_source
 
     def __call__(self, a: Assignment, duty: Duty, plan: Plan) -> str:
-        return basis_text(
-            self.kind(a, duty),
-            self.source(a, duty),
-            plan_number=plan.number,
-            coordinator=self.coordinator(plan, min(a.due, self._today)),
-        )
+        day = min(a.due, self._today)
+        key = (self.kind(a, duty), self.source(a, duty), plan.id, day)
+        text = self._texts.get(key)
+        if text is None:
+            kind, source = key[0], key[1]
+            text = basis_text(kind, source, plan_number=plan.number, coordinator=self.coordinator(plan, day))
+            self._texts[key] = text
+        return text
 
 
 class Item(NamedTuple):

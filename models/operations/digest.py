@@ -102,8 +102,12 @@ def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: Working
     horizon = today + timedelta(days=UPCOMING_DAYS)
     basis = DueBasis(session, today)
 
+    lateness: dict[date, int] = {}  # by due date: a plan's items share a few dozen
+
     def late(due: date) -> int:
-        return calendar.days_late(due, today)
+        if due not in lateness:
+            lateness[due] = calendar.days_late(due, today)
+        return lateness[due]
 
     def listed(a: Item, **more) -> dict:  # only the few items a list shows: the basis costs a lookup
         item = {"id": a.id, "body": a.body_name, "ref": a.ref, "title": a.title, "period": a.period}
