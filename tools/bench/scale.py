@@ -274,10 +274,7 @@ def _workers(env: dict[str, str], url: str, api: str, smtp: SMTPServer, context:
             seconds[n] = time.monotonic() - start
             used = {k: v - before.get(k, 0.0) for k, v in _cpu(workers).items()}
         finally:
-            for w in workers:
-                os.killpg(w.pid, signal.SIGTERM)
-            for w in workers:
-                w.wait(60)
+            _stop(workers)
         if states != ["COMPLETED"] * len(runs):
             raise RuntimeError(f"shard runs ended {Counter(states)}")
         sent = dict(
@@ -312,6 +309,20 @@ def _workers(env: dict[str, str], url: str, api: str, smtp: SMTPServer, context:
         out.append(Figure("workers", f"speed-up with {n} workers", seconds[1] / seconds[n], "x"))
     out.append(at_least("workers", "speed-up with 2 workers (2 cores)", seconds[1] / seconds[2], "x", 1.3))
     return out
+
+
+def _stop(workers: list[subprocess.Popen], grace: float = 60) -> None:
+    """SIGTERM to each worker's process group, then SIGKILL to any still there after `grace`
+    seconds (at 34 provinces a worker once outlived its minute, and the phase was lost)."""
+    for w in workers:
+        os.killpg(w.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    for w in workers:
+        try:
+            w.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(w.pid, signal.SIGKILL)
+            w.wait(30)
 
 
 def _create_run(api: str, deployment_id: str, bodies: list[str]) -> str:
