@@ -135,7 +135,8 @@ def markdown(path: Path = RESULTS) -> str:
             "",
             f"Run {run['at']} on {m['cpus']} cores ({m['cpu']}), {m['memory_gib']} GiB, Python {m['python']}"
             + (", in CI" if m.get("ci") else "")
-            + f". Every target met: {'yes' if run['passed'] else 'NO'}.",
+            + f". Every target met: {'yes' if run['passed'] else 'NO'}."
+            + (f" {run['note']}" if run.get("note") else ""),
             "",
             "| section | figure | value | target | |",
             "|---|---|---:|---|---|",
