@@ -54,14 +54,12 @@ class DueBasis:
         return duty.due_source
 
     def __call__(self, a: Assignment, duty: Duty, plan: Plan) -> str:
-        day = min(a.due, self._today)
-        key = (self.kind(a, duty), self.source(a, duty), plan.id, day)
-        text = self._texts.get(key)
-        if text is None:
-            kind, source = key[0], key[1]
-            text = basis_text(kind, source, plan_number=plan.number, coordinator=self.coordinator(plan, day))
-            self._texts[key] = text
-        return text
+        kind, source, day = self.kind(a, duty), self.source(a, duty), min(a.due, self._today)
+        key = (kind, source, plan.id, day)
+        if key not in self._texts:
+            coordinator = self.coordinator(plan, day)
+            self._texts[key] = basis_text(kind, source, plan_number=plan.number, coordinator=coordinator)
+        return self._texts[key]
 
 
 class Item(NamedTuple):

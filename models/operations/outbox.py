@@ -54,8 +54,9 @@ def message(
     }
 
 
-QUEUE_BATCH = 5_000  # rows per INSERT: a day's reminders for the whole country (some 320,000) made as
-# dicts at once held a gigabyte
+# Rows per INSERT: a day's reminders for the whole country (some 320,000), made as dicts at once,
+# held a gigabyte.
+QUEUE_BATCH = 5_000
 
 
 def queue(session: Session, rows: Iterable[dict]) -> list[int]:
