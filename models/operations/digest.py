@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_
@@ -102,14 +103,11 @@ def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: Working
     horizon = today + timedelta(days=UPCOMING_DAYS)
     basis = DueBasis(session, today)
 
-    lateness: dict[date, int] = {}  # by due date: a plan's items share a few dozen
-
+    @cache  # by due date: a plan's items share a few dozen
     def late(due: date) -> int:
-        if due not in lateness:
-            lateness[due] = calendar.days_late(due, today)
-        return lateness[due]
+        return calendar.days_late(due, today)
 
-    def listed(a: Item, **more) -> dict:  # only the few items a list shows: the basis costs a lookup
+    def listed(a: Item, **more) -> dict:  # only the items the lists show (the counts come from SQL)
         item = {"id": a.id, "body": a.body_name, "ref": a.ref, "title": a.title, "period": a.period}
         item |= {"due": a.effective_due, "nature": a.nature, "request": a.request, "basis": basis(a, a, plan)}
         return item | {"position": a.position} | more
