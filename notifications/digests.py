@@ -9,6 +9,7 @@ of overdue items stays a few screens long.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from sqlmodel import Session, select
 
 from models.operations import outbox
 from models.operations.board import BoardRow
-from models.operations.digest import Digest, for_kind, standing
+from models.operations.digest import LISTS, Digest, for_kind, standing, standings
 from models.operations.org import Roster, acting_body
 from models.operations.report import drafted
 from models.rules.calendar import WorkingCalendar
@@ -85,23 +86,23 @@ def attention(league: list[BoardRow]) -> str:
     return f"Cần đôn đốc: {listed}."
 
 
-def per_body(items: list[dict], order: list[str], limit: int | None = LISTED_PER_BODY) -> list[dict]:
+def per_body(
+    items: list[dict], order: list[str], limit: int | None = LISTED_PER_BODY, counted: Mapping[str, int] | None = None
+) -> list[dict]:
     """`items` (each with its "body" name, already in the order they are read) by body: the bodies
     in `order` (the ranking, worst first), then the others (not ranked: a request's) by name; of
-    each, its first `limit` items (None: all), and how many there are in all and are left out."""
+    each, its first `limit` items (None: all), and how many there are in all (`counted`'s, where
+    `items` holds only the first few of each body) and are left out."""
     by_body: dict[str, list[dict]] = {}
     for item in items:
         by_body.setdefault(item["body"], []).append(item)
     rank = {name: n for n, name in enumerate(order)}
-    return [
-        {
-            "body": body,
-            "shown": listed[:limit],
-            "total": len(listed),
-            "more": max(len(listed) - (len(listed) if limit is None else limit), 0),
-        }
-        for body, listed in sorted(by_body.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
-    ]
+    groups = []
+    for body, listed in sorted(by_body.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])):
+        total = counted[body] if counted else len(listed)
+        shown = listed[:limit]
+        groups.append({"body": body, "shown": shown, "total": total, "more": total - len(shown)})
+    return groups
 
 
 DATED = ("requested_late", "escalated", "upcoming")  # the lists whose items say when they fall due
@@ -111,15 +112,7 @@ def lists_of(digest: Digest, limit: int | None = LISTED_PER_BODY) -> dict[str, l
     """The digest's lists by body, the worst bodies first, at most `limit` items each (None: all,
     the portal's full lists); every item listed with a date says what falls due on it."""
     order = [b.body_label for b in digest.league]
-    lists = {
-        name: per_body(items, order, limit)
-        for name, items in (
-            ("requested_late", digest.requested_late),
-            ("escalated", digest.escalated),
-            ("awaiting_review", digest.awaiting_review),
-            ("upcoming", digest.upcoming),
-        )
-    }
+    lists = {name: per_body(getattr(digest, name), order, limit, digest.counted.get(name)) for name in LISTS}
     for item in (i for name in DATED for g in lists[name] for i in g["shown"]):
         period = period_label(item["period"])
         item["due_text"] = due_phrase(item["nature"], period, f"{item['due']:%d/%m/%Y}")
@@ -173,14 +166,29 @@ def _figures(
     """What every reader of a plan's digest of `kind` sees."""
 
     def standing_of(plan_id: int) -> Digest:  # both kinds', and a parent plan's digest's, built once
+        # Every plan followed up at once (a run sends their digests), a list at most LISTED_PER_BODY
+        # items per body; another plan (closed, named) on its own.
+        every = memo.get(
+            ("standings", now),
+            lambda: standings(
+                session,
+                now=now,
+                tz=tz,
+                calendar=calendar,
+                plan_ids=[p.id for p in followed_plans(session, local_date(now, tz))],
+                listed=LISTED_PER_BODY,
+            ),
+        )
+        if plan_id in every:
+            return every[plan_id]
         return memo.get(
             ("standing", plan_id, now), lambda: standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id)
         )
 
-    digest = for_kind(session, standing_of(plan.id), kind)
+    digest = for_kind(standing_of(plan.id), kind)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))
     league = digest.league
-    lists = lists_of(digest)
+    lists = memo.get(("lists", plan.id, now), lambda: lists_of(digest))  # the same for both kinds
     # Every date listed refers to a numbered note saying who set it, in the order the templates
     # list them: the requests, the escalated items, the coming dates. Only the items shown: a note
     # no line refers to is noise.

@@ -19,9 +19,10 @@ from cli import app
 from config import CONFIG_DIR
 from config.settings import get_settings
 from models.db import session_scope
+from models.operations.digest import standing, standings
 from models.tables.org import Body
-from models.tables.plan import Duty
-from notifications.digests import LISTED_PER_BODY
+from models.tables.plan import Duty, Plan
+from notifications.digests import LISTED_PER_BODY, lists_of
 from notifications.runtime import Runtime
 from tests.cli import cli, init, runner, status_rows
 from tests.clock import TZ
@@ -325,3 +326,31 @@ def test_the_capped_lists_link_to_the_full_lists_on_the_portal(portal):
     token = url.rsplit("/", 1)[1]
     assert httpx.get(f"{portal.url}/t/{token}x").status_code == 403  # forged
     assert httpx.get(f"{portal.url}/a/{token}").status_code in (403, 404)  # not an assignment's link
+
+
+@pytest.mark.parametrize("scenario", ["half_year", "nothing_done"])
+@pytest.mark.parametrize("cap", [1, LISTED_PER_BODY])
+def test_lists_capped_in_the_database_are_the_first_items_of_the_full_lists(env, scenario, cap, request):
+    """An email's lists are chosen in SQL (the first few items of each body, the others counted,
+    every plan at once); the portal's full lists read them all. For every list and body, the
+    capped ones are the full ones cut, with the same counts, at several moments: on the
+    half-year's mix (requests, submissions awaiting review, items coming due) and on the issue's
+    case (hundreds of escalated items)."""
+    request.getfixturevalue(scenario)
+    settings = get_settings()
+    seen: Counter[str] = Counter()
+    with session_scope(settings.db_url) as s:
+        plans = [p.id for p in s.exec(select(Plan))]
+        for now in (AS_OF - timedelta(days=30), AS_OF, AS_OF + timedelta(days=60)):
+            capped = standings(s, now=now, tz=TZ, calendar=CALENDAR, plan_ids=plans, listed=cap)
+            for plan_id in plans:
+                full = standing(s, now=now, tz=TZ, calendar=CALENDAR, plan_id=plan_id)
+                assert capped[plan_id].bodies == full.bodies
+                assert lists_of(capped[plan_id], limit=cap) == lists_of(full, limit=cap)
+                for name, groups in lists_of(full, limit=cap).items():
+                    seen[name] += len(getattr(full, name))
+                    seen[f"{name} left out"] += sum(g["more"] for g in groups)
+    if scenario == "half_year":
+        assert all(seen[name] for name in ("requested_late", "awaiting_review", "upcoming")), seen
+    else:
+        assert seen["escalated left out"], seen  # bodies with more escalated items than the cap

@@ -99,7 +99,8 @@ class Item(NamedTuple):
         return self.body_short or self.body_name
 
 
-_ITEM = (
+# The columns of an `Item`, its duty and body joined: filter it to list items.
+ITEM_QUERY = (
     select(
         Assignment.id,
         Assignment.duty_id,
@@ -140,7 +141,7 @@ def items(
     """The items whose period has begun by `today` (of one plan, one body, those `where` says),
     streamed in batches: a listing of them all holds one batch at a time. `ordered`: as the
     plans list them (plan, due date, the plan's order, body)."""
-    query = _ITEM.where(Assignment.period_start <= today)
+    query = ITEM_QUERY.where(Assignment.period_start <= today)
     if where is not None:
         query = query.where(where)
     if plan_id is not None:

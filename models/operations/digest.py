@@ -21,11 +21,11 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, func, literal, union_all
 from sqlmodel import Session, select
 
-from models.operations.board import BoardRow, DueBasis, Item, items
-from models.operations.tally import tally
+from models.operations.board import ITEM_QUERY, BoardRow, DueBasis, Item
+from models.operations.tally import tallies
 from models.rules.calendar import WorkingCalendar
 from models.rules.status import Status, classify
 from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment, State
@@ -37,6 +37,7 @@ from models.types import local_date
 
 CATEGORIES = (Status.done_on_time, Status.done_late, Status.open, Status.overdue)
 UPCOMING_DAYS = 14
+LISTS = ("requested_late", "escalated", "awaiting_review", "upcoming")
 
 
 def leadership_category(a: Assignment | Item, now: datetime, tz: ZoneInfo) -> Status:
@@ -57,13 +58,16 @@ class Digest:
     escalated: list[dict]  # level 2 and still open
     awaiting_review: list[dict]
     upcoming: list[dict]  # open, due within UPCOMING_DAYS
-    failures: list[dict]  # coordinator digest: contacts whose messages could not be delivered
-    extensions: list[dict]  # coordinator digest: requests awaiting a decision
+    failures: list[dict]  # coordinators': contacts whose messages could not be delivered
+    extensions: list[dict]  # coordinators': requests awaiting a decision
     requests: list[BoardRow] = field(default_factory=list)  # request duties per body, not ranked
     requested_late: list[dict] = field(default_factory=list)  # request duties past due, nothing received
     # Per body code, the working days its overdue items (not the requests) are late, added up.
     late_days: dict[str, int] = field(default_factory=dict)
     plan_id: int | None = None
+    # Per list (`LISTS`) and body name, how many items it has in all, where the lists hold only
+    # the first few of each body (`standings(listed=N)`); empty: the lists hold them all.
+    counted: dict[str, Counter[str]] = field(default_factory=dict)
 
     @property
     def totals(self) -> BoardRow:
@@ -88,85 +92,148 @@ def build(
     session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int
 ) -> Digest:
     """One plan's digest: never another plan's items under its title."""
-    return for_kind(session, standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id), kind)
+    return for_kind(standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id), kind)
 
 
 def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int) -> Digest:
-    """What both kinds of digest show of a plan at `now` (as leadership reads it): its counts and
-    lists. A dispatch run builds it once per plan for every reader (`for_kind` adds the rest)."""
+    """What the digests of a plan show at `now`, every item of its lists (`for_kind` keeps what
+    a kind of reader sees)."""
+    return standings(session, now=now, tz=tz, calendar=calendar, plan_ids=[plan_id])[plan_id]
+
+
+def standings(
+    session: Session,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    calendar: WorkingCalendar,
+    plan_ids: list[int],
+    listed: int | None = None,
+) -> dict[int, Digest]:
+    """The standing of each plan of `plan_ids`, read together: one grouped count and one query per
+    list for them all (a dispatch run sends the digests of every plan followed up: a query per plan
+    would read the assignments a hundred times). `listed`: each list holds the first `listed` items
+    of each body, the others counted in `Digest.counted` (what an email shows); None: all of them
+    (the portal's full lists)."""
     today = local_date(now, tz)
-    plan = session.get_one(Plan, plan_id)
-    lines: dict[str, BoardRow] = {}
-    requests: dict[str, BoardRow] = {}
-    late_days: Counter[str] = Counter()
-    escalated, awaiting, upcoming, requested_late = [], [], [], []
-    horizon = today + timedelta(days=UPCOMING_DAYS)
+    plans = {p.id: p for p in session.exec(select(Plan).where(Plan.id.in_(plan_ids)))}
+    failures = delivery_failures(session, now=now)  # the same for every plan: the contacts'
+    extensions = pending_extensions(session, now=now, plan_ids=plan_ids)
+    out = {
+        plan_id: Digest("coordinator", now, today, [], [], [], [], failures, extensions[plan_id], plan_id=plan_id)
+        for plan_id in plan_ids
+    }
     basis = DueBasis(session, today)
 
     @cache  # by due date: a plan's items share a few dozen
     def late(due: date) -> int:
         return calendar.days_late(due, today)
 
-    def listed(a: Item, **more) -> dict:  # only the items the lists show (the counts come from SQL)
+    def listed_as(a: Item, **more) -> dict:
         item = {"id": a.id, "body": a.body_name, "ref": a.ref, "title": a.title, "period": a.period}
-        item |= {"due": a.effective_due, "nature": a.nature, "request": a.request, "basis": basis(a, a, plan)}
-        return item | {"position": a.position} | more
+        item |= {"due": a.effective_due, "nature": a.nature, "request": a.request}
+        return item | {"basis": basis(a, a, plans[a.plan_id]), "position": a.position} | more
 
-    for t in tally(session, plan_id=plan_id, now=now, tz=tz, leadership=True):
-        (requests if t.request else lines).setdefault(t.body, BoardRow(t.body, t.body_name)).counts[t.status] += t.items
-        if t.late_due is not None and not t.request:
-            late_days[t.body] += late(t.late_due) * t.items
-    # The items the lists show, and only those: a plan's history is counted above, in SQL.
+    lines: dict[int, dict[str, BoardRow]] = {plan_id: {} for plan_id in plan_ids}
+    requests: dict[int, dict[str, BoardRow]] = {plan_id: {} for plan_id in plan_ids}
+    for plan_id, rows in tallies(session, plan_ids=plan_ids, now=now, tz=tz, leadership=True).items():
+        for t in rows:
+            kept = requests[plan_id] if t.request else lines[plan_id]
+            kept.setdefault(t.body, BoardRow(t.body, t.body_name)).counts[t.status] += t.items
+            if t.late_due is not None and not t.request:
+                out[plan_id].late_days[t.body] = out[plan_id].late_days.get(t.body, 0) + late(t.late_due) * t.items
+    # The items the lists show, and only those: a plan's history is counted above.
+    for name, a, total in _listed(session, today=today, now=now, calendar=calendar, plan_ids=plan_ids, limit=listed):
+        digest = out[a.plan_id]
+        if name == "awaiting_review":
+            item = listed_as(a, submitted_at=a.submitted_at.astimezone(tz) if a.submitted_at else None)
+        elif name == "upcoming":
+            item = listed_as(a)
+        else:
+            item = listed_as(a, late=late(a.effective_due))
+        getattr(digest, name).append(item)
+        if listed is not None:
+            digest.counted.setdefault(name, Counter())[a.body_name] = total
+    for plan_id, digest in out.items():
+        # Each list in its reading order; within a body, the order `_listed` chose its first items
+        # by (the escalated: most late first, the earliest due date being the most late).
+        digest.requested_late.sort(key=lambda i: (i["body"], i["due"], i["ref"], i["position"], i["id"]))
+        digest.escalated.sort(key=lambda i: (-i["late"], i["body"], i["due"], i["ref"], i["position"], i["id"]))
+        digest.awaiting_review.sort(key=lambda i: (i["body"], i["due"], i["position"], i["id"]))
+        digest.upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"], i["position"], i["id"]))
+        digest.bodies = sorted(lines[plan_id].values(), key=lambda b: b.body_label)
+        digest.requests = sorted(requests[plan_id].values(), key=lambda b: b.body_label)
+        if listed is not None:
+            digest.counted = {name: digest.counted.get(name, Counter()) for name in LISTS}
+    return out
+
+
+def _listed(
+    session: Session, *, today: date, now: datetime, calendar: WorkingCalendar, plan_ids: list[int], limit: int | None
+) -> list[tuple[str, Item, int]]:
+    """The items of each list (`LISTS`) of the plans, each with its list's name and how many items
+    the list has of its body; of each body the first `limit` (None: all), in the list's order."""
     still_open = Assignment.state.in_(OPEN_STATES)
-    listed_only = or_(
-        and_(still_open, or_(Duty.request & (EFFECTIVE_DUE < today), Assignment.escalation_level >= 2)),  # noqa: SIM300
-        and_(still_open, EFFECTIVE_DUE.between(today, horizon)),
-        and_(Assignment.state == State.submitted, Assignment.submitted_at <= now),
-    )
-    for a in items(session, today=today, plan_id=plan_id, where=listed_only):
-        is_open = a.state in (State.open, State.returned)
-        if is_open and a.request and a.effective_due < today and (days := late(a.effective_due)) > 0:
-            requested_late.append(listed(a, late=days))
-        if is_open and a.escalation_level >= 2:
-            escalated.append(listed(a, late=late(a.effective_due)))
-        if a.state == State.submitted and a.submitted_at is not None and a.submitted_at <= now:
-            awaiting.append(listed(a, submitted_at=a.submitted_at.astimezone(tz)))
-        if is_open and today <= a.effective_due <= horizon:
-            upcoming.append(listed(a))
-    # Each list by its own key, then by name, due date and the plan's order (sorts are stable).
-    for listing in (escalated, awaiting, upcoming, requested_late):
-        listing.sort(key=lambda i: (i["body"], i["due"], i["position"]))
-    escalated.sort(key=lambda i: (-i["late"], i["body"], i["ref"]))
-    requested_late.sort(key=lambda i: (i["body"], i["due"], i["ref"]))
-    upcoming.sort(key=lambda i: (i["due"], i["body"], i["ref"]))
-    return Digest(
-        "leadership",
-        now,
-        today,
-        sorted(lines.values(), key=lambda b: b.body_label),
-        escalated,
-        awaiting,
-        upcoming,
-        [],
-        [],
-        sorted(requests.values(), key=lambda b: b.body_label),
-        requested_late,
-        dict(late_days),
-        plan_id,
-    )
+    # Past due by at least a working day: the last due date that is (days_late falls as the due
+    # date moves on, and is 0 for a due date just before a weekend or a holiday that ends today).
+    last_late = today - timedelta(days=1)
+    while calendar.days_late(last_late, today) == 0:
+        last_late -= timedelta(days=1)
+    ref = Duty.ref.collate("C" if session.get_bind().dialect.name == "postgresql" else "BINARY")  # Python's order
+    due, position = EFFECTIVE_DUE, Duty.position
+    lists: dict[str, tuple[ColumnElement[bool], tuple]] = {
+        "requested_late": (and_(still_open, Duty.request, last_late >= EFFECTIVE_DUE), (due, ref, position)),
+        "escalated": (and_(still_open, Assignment.escalation_level >= 2), (due, ref, position)),
+        "awaiting_review": (and_(Assignment.state == State.submitted, Assignment.submitted_at <= now), (due, position)),
+        "upcoming": (
+            and_(still_open, EFFECTIVE_DUE.between(today, today + timedelta(days=UPCOMING_DAYS))),
+            (due, ref, position),
+        ),
+    }
+    # Each list ranked on the few columns that order it; then the items kept, of every list at
+    # once, read in full: a list of a hundred thousand items sorts a few MB, not their titles, and
+    # the assignments are joined once.
+    body = (Duty.plan_id, Body.name)  # a list groups its items by the body's name
+    ranked = union_all(
+        *(
+            select(
+                literal(name).label("list"),
+                Assignment.id,
+                func.row_number().over(partition_by=body, order_by=(*order, Assignment.id)).label("n"),
+                func.count().over(partition_by=body).label("total"),
+            )
+            .join(Duty, Duty.id == Assignment.duty_id)
+            .join(Body, Body.id == Assignment.body_id)
+            .where(Duty.plan_id.in_(plan_ids), Assignment.period_start <= today, where)
+            for name, (where, order) in lists.items()
+        )
+    ).subquery()
+    query = ITEM_QUERY.add_columns(ranked.c.list, ranked.c.total).join(ranked, ranked.c.id == Assignment.id)
+    if limit is not None:
+        query = query.where(ranked.c.n <= limit)
+    return [(name, Item._make(columns), total) for *columns, name, total in session.connection().execute(query)]
 
 
-def for_kind(session: Session, digest: Digest, kind: str) -> Digest:
-    """The digest of `kind` from the plan's standing: the coordinators' adds the messages that
-    could not be delivered and the extensions awaiting a decision."""
-    if kind != "coordinator":
+def for_kind(digest: Digest, kind: str) -> Digest:
+    """The digest of `kind` from the plan's standing: leadership's leaves out what only the
+    coordinators act on (the messages that could not be delivered, the extensions to decide)."""
+    if kind == "coordinator":
         return replace(digest, kind=kind)
-    now, plan_id = digest.now, digest.plan_id
-    return replace(
-        digest,
-        kind=kind,
-        failures=delivery_failures(session, now=now),
-        extensions=[
+    return replace(digest, kind=kind, failures=[], extensions=[])
+
+
+def pending_extensions(session: Session, *, now: datetime, plan_ids: list[int]) -> dict[int, list[dict]]:
+    """Per plan, the extensions requested by `now` and awaiting a decision, oldest first."""
+    out: dict[int, list[dict]] = {plan_id: [] for plan_id in plan_ids}
+    for e, plan_id, ref, title, name in session.exec(
+        select(Extension, Duty.plan_id, Duty.ref, Duty.title, Body.name)
+        .join(Assignment, Assignment.id == Extension.assignment_id)
+        .join(Duty, Duty.id == Assignment.duty_id)
+        .join(Body, Body.id == Assignment.body_id)
+        .where(Extension.decision == Decision.pending, Extension.requested_at <= now, Duty.plan_id.in_(plan_ids))
+        .order_by(Extension.requested_at, Extension.id)
+    ):
+        out[plan_id].append(
             {
                 "id": e.id,
                 "body": name,
@@ -176,16 +243,8 @@ def for_kind(session: Session, digest: Digest, kind: str) -> Digest:
                 "requested_due": e.requested_due,
                 "reason": e.reason,
             }
-            for e, ref, title, name in session.exec(
-                select(Extension, Duty.ref, Duty.title, Body.name)
-                .join(Assignment, Assignment.id == Extension.assignment_id)
-                .join(Duty, Duty.id == Assignment.duty_id)
-                .join(Body, Body.id == Assignment.body_id)
-                .where(Extension.decision == Decision.pending, Extension.requested_at <= now, Duty.plan_id == plan_id)
-                .order_by(Extension.requested_at)
-            )
-        ],
-    )
+        )
+    return out
 
 
 def delivery_failures(session: Session, *, now: datetime, days: int = 7) -> list[dict]:

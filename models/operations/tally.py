@@ -88,22 +88,35 @@ def status_sql(now: datetime, tz: ZoneInfo, dialect: str, *, leadership: bool = 
 def tally(session: Session, *, plan_id: int, now: datetime, tz: ZoneInfo, leadership: bool = False) -> list[Tally]:
     """A plan's items whose period has begun, counted by body, duty or request, status (or
     leadership category), escalation, and due date where overdue: one grouped query."""
+    return tallies(session, plan_ids=[plan_id], now=now, tz=tz, leadership=leadership)[plan_id]
+
+
+def tallies(
+    session: Session, *, plan_ids: list[int], now: datetime, tz: ZoneInfo, leadership: bool = False
+) -> dict[int, list[Tally]]:
+    """`tally` of each plan of `plan_ids`, in one grouped query for them all."""
     dialect = session.get_bind().dialect.name
     status = status_sql(now, tz, dialect, leadership=leadership).label("status")
     escalated = (Assignment.escalation_level >= 2).label("escalated")
     late_due = case((status == Status.overdue.value, EFFECTIVE_DUE)).label("late_due")
-    keys = (Body.code, Body.name, Body.short_name, Duty.request, status, escalated, late_due)
-    query = (
-        select(*keys, func.count())
+    keys = (Duty.plan_id, Assignment.body_id, Duty.request, status, escalated, late_due)
+    # Grouped by the body's id, its names joined to the groups: sorting two million rows by three
+    # names costs a second at national scale.
+    counted = (
+        select(*keys, func.count().label("n"))
         .join(Duty, Duty.id == Assignment.duty_id)
-        .join(Body, Body.id == Assignment.body_id)
-        .where(Duty.plan_id == plan_id, Assignment.period_start <= local_date(now, tz))
+        .where(Duty.plan_id.in_(plan_ids), Assignment.period_start <= local_date(now, tz))
         .group_by(*keys)
+        .subquery()
     )
-    return [
-        Tally(code, name, short, bool(request), Status(st), bool(esc), _day(due), n)
-        for code, name, short, request, st, esc, due, n in session.connection().execute(query)
-    ]
+    c = counted.c
+    query = select(
+        c.plan_id, Body.code, Body.name, Body.short_name, c.request, c.status, c.escalated, c.late_due, c.n
+    ).join(Body, Body.id == c.body_id)
+    out: dict[int, list[Tally]] = {plan_id: [] for plan_id in plan_ids}
+    for plan_id, code, name, short, request, st, esc, due, n in session.connection().execute(query):
+        out[plan_id].append(Tally(code, name, short, bool(request), Status(st), bool(esc), _day(due), n))
+    return out
 
 
 def _day(value: date | str | None) -> date | None:

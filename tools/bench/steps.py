@@ -24,7 +24,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from tools.bench.national import NOW
-from tools.bench.twins import BARE_COUNTS, BARE_REPORT_LINES, BARE_REPORT_SUMS, bare_dispatch, bare_escalate, bare_plan
+from tools.bench.twins import (
+    BARE_COUNTS,
+    BARE_DIGEST_LISTS,
+    BARE_REPORT_LINES,
+    BARE_REPORT_SUMS,
+    bare_dispatch,
+    bare_escalate,
+    bare_plan,
+)
 
 STATEMENTS = 0
 EXTRA: dict[str, int] = {}  # what a step counts besides its rows
@@ -92,20 +100,24 @@ def digest_figures(url: str) -> int:
     Returns the recipients."""
     from config.settings import Settings
     from models.db import reading
-    from models.operations.digest import for_kind, standing
+    from models.operations.digest import for_kind, standings
     from models.rules.calendar import WorkingCalendar
     from models.types import local_date
-    from notifications.digests import followed_plans, recipients
+    from notifications.digests import LISTED_PER_BODY, followed_plans, lists_of, recipients
 
     settings = Settings()
     calendar = WorkingCalendar.from_file(settings.calendar_file)
     readers = 0
     with reading(url) as s:
-        for plan in followed_plans(s, local_date(NOW, settings.tz)):
-            common = standing(s, now=NOW, tz=settings.tz, calendar=calendar, plan_id=plan.id)
+        plans = followed_plans(s, local_date(NOW, settings.tz))
+        common = standings(
+            s, now=NOW, tz=settings.tz, calendar=calendar, plan_ids=[p.id for p in plans], listed=LISTED_PER_BODY
+        )
+        for plan in plans:
+            lists_of(common[plan.id])  # the same for both kinds of digest
             for kind in ("coordinator", "leadership"):
                 if people := recipients(s, kind, plan, now=NOW, tz=settings.tz):
-                    for_kind(s, common, kind)
+                    for_kind(common[plan.id], kind)
                     readers += len(people)
     return readers
 
@@ -203,6 +215,11 @@ def bare(url: str, query: str) -> int:
             return bare_escalate(c, today, rt.policy.escalation.longest)
         if query == "dispatch":
             return bare_dispatch(c, NOW)
+        if query == "digest-lists":
+            from notifications.digests import LISTED_PER_BODY
+
+            lists = {"today": today, "now": NOW, "listed": LISTED_PER_BODY}
+            return len(c.execute(text(BARE_DIGEST_LISTS), lists).all())
         return len(c.execute(text(BARE_COUNTS), params).all())
 
 

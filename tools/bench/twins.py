@@ -86,6 +86,34 @@ WHERE a.period_start <= :today AND NOT p.draft AND (p.closed_on IS NULL OR p.clo
 GROUP BY 1, 2, 3, 4
 """
 
+# A digest's lists of every plan followed up: per list, plan and body, the first LISTED_PER_BODY
+# items with their duty and body, and how many the list has (what an email shows; the items
+# two weeks ahead, the submissions awaiting review, the escalated, the requests past due).
+_LIVE = (
+    "FROM assignment a JOIN duty d ON d.id = a.duty_id JOIN body b ON b.id = a.body_id "
+    "WHERE a.period_start <= :today AND d.plan_id IN (SELECT id FROM plan "
+    "WHERE NOT draft AND (closed_on IS NULL OR closed_on > :today)) AND "
+)
+_RANKED = (
+    "row_number() OVER (PARTITION BY d.plan_id, b.name ORDER BY coalesce(a.extended_due, a.due), d.ref, "
+    "d.position, a.id) AS n, count(*) OVER (PARTITION BY d.plan_id, b.name) AS total "
+)
+BARE_DIGEST_LISTS = f"""
+WITH ranked AS (
+  SELECT 'requested_late' AS list, a.id, {_RANKED} {_LIVE}
+    a.state IN ('open', 'returned') AND d.request AND coalesce(a.extended_due, a.due) < :today
+  UNION ALL SELECT 'escalated', a.id, {_RANKED} {_LIVE} a.state IN ('open', 'returned') AND a.escalation_level >= 2
+  UNION ALL SELECT 'awaiting_review', a.id, {_RANKED} {_LIVE} a.state = 'submitted' AND a.submitted_at <= :now
+  UNION ALL SELECT 'upcoming', a.id, {_RANKED} {_LIVE}
+    a.state IN ('open', 'returned') AND coalesce(a.extended_due, a.due) BETWEEN :today AND :today + 14
+)
+SELECT r.list, r.total, a.id, a.duty_id, a.state, a.due, a.extended_due, a.submitted_at, a.reviewed_at,
+       a.completed_at, a.escalation_level, a.period, d.ref, d.title, d.nature, d.request, d.due_basis,
+       d.due_source, b.code, b.name, b.short_name, d.plan_id, d.position
+FROM ranked r JOIN assignment a ON a.id = r.id JOIN duty d ON d.id = a.duty_id JOIN body b ON b.id = a.body_id
+WHERE r.n <= :listed
+"""
+
 
 # A report's rows (the period's items with their duty, body and latest evidence by the report's
 # moment; then per target and body the latest figure not returned, summed per target), of a plan
