@@ -1,11 +1,14 @@
 """One body's check, a deployment per body, run each working morning after the sweep: what the
 body has to do now, in the colours of the Prefect UI.
 
-A task run per item: the current period's item of each duty the body holds, and every earlier one
-not accepted. Each ends in a state named with the item's status in Vietnamese, of the type that
-gives it its colour (`STATE_TYPES`): an overdue item fails (red, "Quá hạn"), everything else
-completes (green), its name telling done on time from done late, open, awaiting review, returned.
-The flow run itself completes, named with the number of overdue items ("Có 3 việc quá hạn"): a
+The items it looks at: the current period's item of each duty the body holds, and every earlier
+one not accepted. A task run for each that someone has to act on (`TO_ACT_ON`): overdue (the body),
+returned (the body, again), awaiting review (the coordinator). Each ends in a state named with the
+item's status in Vietnamese, of the type that gives it its colour (`STATE_TYPES`): an overdue item
+fails (red, "Quá hạn"), the others complete (green, named "Bị trả lại", "Chờ duyệt"). The items
+done, and those not yet due, are in the run's table artifact with the rest: a body has a hundred
+of them at national scale, and each task run costs the Prefect server about 26 ms of CPU
+(docs/PERFORMANCE.md), the first thing to saturate. The flow run itself completes, named with the number of overdue items ("Có 3 việc quá hạn"): a
 body behind in its work is not a broken run, and the automations that alert on failed or crashed
 flow runs (flows/automations.py) watch flow runs only. So the dashboard's failed task runs count
 the overdue items of the day, and its flow runs tagged "quá hạn" the bodies they belong to.
@@ -41,6 +44,8 @@ from tasks.publish import OVERDUE_TAG
 
 # The type each status's task run ends in: its colour in the UI (see the module's docstring).
 STATE_TYPES = {status: StateType.FAILED if status is Status.overdue else StateType.COMPLETED for status in Status}
+# The items with a task run of their own: someone has to act on them.
+TO_ACT_ON = (Status.overdue, Status.returned, Status.submitted)
 
 
 @dataclass(frozen=True)
@@ -123,7 +128,7 @@ def check_body(body: str, as_of: datetime | None = None) -> State:
     now = _now(as_of)
     items = list_duties(body, now)
     # The overdue last, the longest late last: the UI lists task runs newest first.
-    for item in sorted(items, key=lambda i: (i.status is Status.overdue, i.late)):
+    for item in sorted((i for i in items if i.status in TO_ACT_ON), key=lambda i: (i.status is Status.overdue, i.late)):
         check_duty(item.ref, item.period, item.title[:80], item.status, item.detail, return_state=True)
     statuses = Counter(i.status for i in items)
     done = statuses[Status.done_on_time] + statuses[Status.done_late]

@@ -269,11 +269,22 @@ def test_the_sweep_publishes_the_board_summary_and_events(plan_env, prefect_api)
             "limit": 1,
         },
     )
-    # The present: V.6.1's half-year item, accepted, is past; the current period's is shown, and
-    # every earlier one never done.
-    shown = api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [checked["id"]]}}, "limit": 200})
+    # The present: V.6.1's half-year item, accepted, is past; the current period's is in the run's
+    # table, and every earlier one never done. A task run only for what someone has to act on: the
+    # earlier ones, overdue; the current one is not yet due.
+    (table,) = api(
+        prefect_api,
+        "/artifacts/filter",
+        {"artifacts": {"key": {"any_": ["nhiem-vu-so-yte"]}, "flow_run_id": {"any_": [checked["id"]]}}, "limit": 1},
+    )
+    listed = [line.split(" | ")[1] for line in table["data"].splitlines() if line.startswith("| V.6.1 |")]
+    assert "Năm 2025" in listed and "6 tháng đầu năm 2025" not in listed and "Năm 2024" in listed  # never done
+    runs = api(prefect_api, "/task_runs/filter", {"flow_runs": {"id": {"any_": [checked["id"]]}}, "limit": 200})
+    shown = [t for t in runs if " · " in t["name"]]  # the items' (not the listing's)
     periods = [t["name"].split(" · ")[1] for t in shown if t["name"].startswith("V.6.1 ·")]
-    assert "Năm 2025" in periods and "6 tháng đầu năm 2025" not in periods and "Năm 2024" in periods  # never done
+    assert "Năm 2024" in periods and "Năm 2025" not in periods and "6 tháng đầu năm 2025" not in periods
+    assert {t["state"]["name"] for t in shown} <= {"Quá hạn", "Bị trả lại", "Chờ duyệt"}
+    assert len(table["data"].splitlines()) - 4 > len(shown)  # the table has the items done and not yet due too
     env = {**plan_env, "DONDOC_PORTAL_URL": "https://dondoc.laichau.gov.vn"}
     sweep = run_tool(env, "dondoc", "sweep", "--as-of", "2025-06-20T08:00", timeout=300)
     assert sweep.returncode == 0, sweep.stderr

@@ -84,8 +84,9 @@ def test_board_counts_and_on_time_rate():
     ],
 )
 def test_each_status_ends_its_task_run_in_the_state_the_readme_documents(status, kind, name):
-    """The mapping of README's "Colour is status": only overdue is red (Failed); done late is told
-    from done on time by its name."""
+    """The names and colours of README's "Colour is status" (a task run's state; the run's table
+    uses the same names): only overdue is red (Failed); done late is told from done on time by its
+    name."""
     from flows.body import check_duty
 
     state = check_duty.fn("V.6.1", "Năm 2025", "Thanh tra", status, "Kế hoạch 3742/KH-UBND.")

@@ -219,7 +219,8 @@ def _body_checks(env: dict[str, str], url: str, name: str, context: dict) -> lis
     cpu = m["cpu_s"] + used.get("prefect", 0.0) + used.get("postgres", 0.0)
     return [
         Figure(section, "bodies (flow runs)", m["bodies"], "count"),
-        Figure(section, "items (task runs)", m["rows"], "count"),
+        Figure(section, "items looked at (in the runs' tables)", m["items"], "count"),
+        Figure(section, "task runs (the items to act on: overdue, returned, awaiting review)", m["rows"], "count"),
         Figure(section, "time, one after another", m["seconds"], "s"),
         Figure(section, "CPU: the checks' process", m["cpu_s"], "s"),
         Figure(section, "CPU: Prefect server", used.get("prefect", 0.0), "s"),

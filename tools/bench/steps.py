@@ -158,7 +158,8 @@ def body_checks(url: str, province: str) -> int:
     a flow run per body, a task run per item, published to the API at PREFECT_API_URL. Returns
     the task runs of the items."""
     from config.settings import Settings
-    from flows.body import check_body
+    from flows.body import TO_ACT_ON, check_body
+    from models.rules.status import STATE_NAMES
     from models.db import reading
     from models.operations.board import duty_holders
     from models.types import local_date
@@ -167,7 +168,11 @@ def body_checks(url: str, province: str) -> int:
         holders = duty_holders(s, local_date(NOW, Settings().tz))
     checked = [h.code for h in holders if h.code.endswith(f"-{province}")]
     EXTRA["bodies"], EXTRA["bodies_all"] = len(checked), len(holders)  # the province's, the country's
-    return sum(sum(check_body(body=code, as_of=NOW, return_state=True).result().values()) for code in checked)
+    counts: Counter[str] = Counter()  # per status's name, the items the checks looked at
+    for code in checked:
+        counts.update(check_body(body=code, as_of=NOW, return_state=True).result())
+    EXTRA["items"] = sum(counts.values())
+    return sum(counts[STATE_NAMES[status]] for status in TO_ACT_ON)  # their task runs
 
 
 def report(url: str, code: str, period: str) -> int:
