@@ -7,11 +7,12 @@ returned (the body, again), awaiting review (the coordinator). Each ends in a st
 item's status in Vietnamese, of the type that gives it its colour (`STATE_TYPES`): an overdue item
 fails (red, "Quá hạn"), the others complete (green, named "Bị trả lại", "Chờ duyệt"). The items
 done, and those not yet due, are in the run's table artifact with the rest: a body has a hundred
-of them at national scale, and each task run costs the Prefect server about 26 ms of CPU
-(docs/PERFORMANCE.md), the first thing to saturate. The flow run itself completes, named with the number of overdue items ("Có 3 việc quá hạn"): a
-body behind in its work is not a broken run, and the automations that alert on failed or crashed
-flow runs (flows/automations.py) watch flow runs only. So the dashboard's failed task runs count
-the overdue items of the day, and its flow runs tagged "quá hạn" the bodies they belong to.
+of them at national scale, and every task run costs the Prefect server CPU, the first thing to
+saturate (docs/PERFORMANCE.md). The flow run itself completes, named with the number of overdue
+items ("Có 3 việc quá hạn"): a body behind in its work is not a broken run, and the automations
+that alert on failed or crashed flow runs (flows/automations.py) watch flow runs only. So the
+dashboard's failed task runs count the overdue items of the day, and its flow runs tagged "quá
+hạn" the bodies they belong to.
 
 Why only two colours: a task run can end in four types. Failed is the only red; Crashed and
 Cancelled say that a process or a person stopped the run, which would send a coordinator looking

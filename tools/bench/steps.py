@@ -159,9 +159,9 @@ def body_checks(url: str, province: str) -> int:
     the task runs of the items."""
     from config.settings import Settings
     from flows.body import TO_ACT_ON, check_body
-    from models.rules.status import STATE_NAMES
     from models.db import reading
     from models.operations.board import duty_holders
+    from models.rules.status import STATE_NAMES
     from models.types import local_date
 
     with reading(url) as s:
