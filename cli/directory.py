@@ -1,4 +1,5 @@
-"""`dondoc directory import|password`: the contacts and the coordinators' portal passwords."""
+"""`dondoc directory import|password|login-link`: the contacts, and the coordinators' way into the
+portal (a password, or a one-time sign-in link)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import err, get_settings, out, session
+from cli import AsOfOpt, err, get_settings, out, parse_moment, session
 
 app = typer.Typer(help="Danh bạ đầu mối.", no_args_is_help=True)
 
@@ -36,6 +37,29 @@ def directory_password(
         contact = set_password(s, email, password, now=datetime.now(get_settings().tz))
         name = contact.name
     out.print(f"[green]✓[/green] Đã đặt mật khẩu cho {escape(name)}.")
+
+
+@app.command("login-link")
+def directory_login_link(
+    email: Annotated[str, typer.Argument(help="A coordinator's email in the directory.")],
+    minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the link opens the portal.")] = 30,
+    as_of: AsOfOpt = None,
+) -> None:
+    """Print a one-time link that signs a coordinator in to the portal (a first sign-in before a
+    password is set, or a forgotten one). Give it to that person only: it opens their session."""
+    from models.operations.accounts import sign_in_link
+    from models.operations.links import Links
+
+    settings = get_settings()
+    links = Links.from_settings(settings)
+    if links is None:
+        err.print("[red]✗[/red] DONDOC_PORTAL_URL is not set: the portal's public address is needed for a link.")
+        raise typer.Exit(1)
+    with session() as s:
+        made = sign_in_link(s, email, now=parse_moment(as_of, settings), minutes=minutes)
+        url, expires = links.url(made), made.expires_at.astimezone(settings.tz)
+    sys.stdout.write(url + "\n")  # alone on its line, never wrapped: a terminal copies it whole
+    err.print(f"Dùng được một lần; hết hạn {expires:%H:%M %d/%m/%Y}.")
 
 
 def _read_password() -> str:

@@ -1,5 +1,5 @@
-"""Coordinators' sessions: login (throttled, `sign_in`), logout, and the signed-in coordinator as
-a dependency.
+"""Coordinators' sessions: login (throttled, `sign_in`), a one-time sign-in link (`/s/<token>`,
+`dondoc directory login-link`), logout, and the signed-in coordinator as a dependency.
 
 Sessions live on the server: the signed cookie carries a random token whose `portalsession` row is
 checked on every coordinator request, so logout and a new password end a copied cookie too.
@@ -13,11 +13,15 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
-from models.operations.accounts import is_coordinator, sign_in
+from models.errors import LinkRefused
+from models.operations.accounts import SignedIn as NewSession
+from models.operations.accounts import is_coordinator, sign_in, sign_in_by_link
+from models.operations.links import verify
 from models.operations.sessions import end_session, live_session
+from models.tables.link import Purpose
 from models.tables.org import Contact
 from models.types import local_date
-from portal.deps import Ctx, Db, Form, Now, Page, form
+from portal.deps import Ctx, Db, Form, Now, Page, Reads, form
 from portal.errors import ErrorPage
 
 SESSION_HOURS = 8
@@ -99,10 +103,40 @@ async def login(request: Request, form: Form, ctx: Ctx, now: Now, page: Page):
             error="Email hoặc mật khẩu không đúng, hoặc tài khoản đang tạm khóa 15 phút sau nhiều lần đăng nhập sai.",
             email=str(form.get("email") or "")[:254],  # kept in the form: only the password is typed again
         )
+    return _signed_in(request, found)
+
+
+def _signed_in(request: Request, found: NewSession) -> RedirectResponse:
     # A new session on login, no fixation: not even the CSRF token is kept (the next page makes one).
     request.session.clear()
     request.session.update(contact=found.contact_id, name=found.name, sid=found.token)
     return RedirectResponse("/review", 303)
+
+
+USED = "Đường dẫn đăng nhập này đã được dùng. Xin đề nghị quản trị hệ thống tạo đường dẫn mới."
+
+
+@router.get("/s/{token}", response_class=HTMLResponse)
+def link_page(token: str, ctx: Ctx, reads: Reads, now: Now, page: Page):
+    """Who the link signs in, and a button: GET only shows (mail scanners and previews open links),
+    the POST spends it."""
+    with reads() as s:
+        link = verify(s, token, purpose=Purpose.sign_in, secret=ctx.secret, now=now)
+        if link.used_at is not None:
+            raise LinkRefused(USED, LinkRefused.Why.spent)
+        name = s.get_one(Contact, link.contact_id).name
+    return page("signin.html", name=name, token=token)
+
+
+@router.post("/s/{token}", dependencies=[Depends(form)])  # the form only for its CSRF token
+async def link_sign_in(token: str, request: Request, ctx: Ctx, db: Db, now: Now):
+    def enter() -> NewSession:
+        with db() as s:
+            link = verify(s, token, purpose=Purpose.sign_in, secret=ctx.secret, now=now)
+            today = local_date(now, ctx.settings.tz)
+            return sign_in_by_link(s, link, now=now, today=today, session_hours=SESSION_HOURS, used=USED)
+
+    return _signed_in(request, await run_in_threadpool(enter))
 
 
 @router.post("/logout", dependencies=[Depends(form)])  # the form only for its CSRF token

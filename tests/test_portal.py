@@ -361,6 +361,46 @@ def test_login_is_for_coordinators_only(portal):
         assert stored.startswith("$argon2id$") and PASSWORD not in stored
 
 
+def _login_link(email: str, *more: str, code: int = 0) -> str:
+    """`dondoc directory login-link`'s URL (its last line on stdout), or its refusal."""
+    printed = cli("directory", "login-link", email, *more, code=code)
+    return printed.strip().splitlines()[-1] if code == 0 else printed
+
+
+@SQLITE_ONLY
+def test_a_one_time_link_signs_a_coordinator_in_once(portal):
+    """No password yet: a link the operator gives the coordinator opens a session, once. Opening it
+    (as a mail scanner would) spends nothing; the button does, with the CSRF token; a second use,
+    an expired link and a focal point's are refused. The portal's clock is 10/6/2025 09:00."""
+    assert "không thuộc cơ quan điều phối" in _login_link(FOCAL, code=1)
+    url = _login_link(COORDINATOR, "--as-of", "2025-06-10T08:50")
+    assert url.startswith(f"{portal.settings.portal_url}/s/")
+    with portal.client() as c:
+        page = c.get(url)
+        assert page.status_code == 200
+        assert "Đăng nhập" in page.text and 'action="/s/' in page.text
+        assert c.get(url).status_code == 200  # opened twice, still unused
+        assert c.get("/review").status_code == 303  # no session from opening it
+        assert c.post(url, data={"csrf": "forged"}).status_code == 403  # not the session's CSRF token
+        signed = c.post(url, data={"csrf": portal.csrf(page.text)})
+        assert signed.status_code == 303 and signed.headers["location"] == "/review"
+        assert c.get("/review").status_code == 200
+    with portal.client() as other:
+        again = other.get(url)
+        assert again.status_code == 409 and "đã được dùng" in again.text
+        token = portal.csrf(other.get("/login").text)
+        assert other.post(url, data={"csrf": token}).status_code == 409
+        assert other.get("/review").status_code == 303
+    expired = _login_link(COORDINATOR, "--as-of", "2025-06-10T08:00", "--minutes", "30")
+    with portal.client() as c:
+        assert c.get(expired).status_code == 410
+    with session_scope(portal.db) as s:
+        from models.tables.audit import AuditEntry
+
+        logins = s.exec(select(AuditEntry).where(AuditEntry.action == "account.login")).all()
+        assert len(logins) == 1 and logins[0].details.get("link")
+
+
 @SQLITE_ONLY
 def test_extension_asked_on_the_page_and_approved_moves_the_due_date(portal):
     aid, contact = portal.assignment(), portal.contact_id(FOCAL)

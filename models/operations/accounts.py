@@ -12,10 +12,12 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from models.db import session_scope
-from models.errors import NotFound, Refused
+from models.errors import LinkRefused, NotFound, Refused
 from models.operations.audit import CLI, By, record
+from models.operations.links import spend
 from models.operations.org import acting_body
 from models.operations.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
+from models.tables.link import Link, Purpose
 from models.tables.org import Contact
 from models.tables.plan import Plan
 
@@ -68,6 +70,45 @@ def set_password(session: Session, email: str, password: str, *, now: datetime, 
     ended = end_sessions(session, contact.id, now=now)  # a new password shuts out whoever had the old one
     record(session, "account.password_set", "contact", contact.id, now=now, by=by, sessions_ended=ended)
     return contact
+
+
+def sign_in_link(session: Session, email: str, *, now: datetime, minutes: int, by: By = CLI) -> Link:
+    """A one-time link that signs a coordinator in (`/s/<token>`), for `minutes`: the first sign-in
+    of a coordinator without a password yet, or of one who forgot it. Whoever holds it is signed
+    in: it goes to the coordinator, not through a message anyone else reads."""
+    contact = find_by_email(session, email)
+    if contact is None:
+        raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
+    if not is_coordinator(session, contact, now.date()):  # `now` is local (the CLI passes it so)
+        raise Refused(
+            f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
+            "trong danh bạ (cột coordinator)"
+        )
+    link = Link(
+        purpose=Purpose.sign_in,
+        contact_id=contact.id,
+        issued_at=now,
+        expires_at=now + timedelta(minutes=minutes),
+        issued_by=by.actor,
+    )
+    session.add(link)
+    session.flush()
+    record(session, "link.issued", "contact", contact.id, now=now, by=by, link=link.id, purpose=str(Purpose.sign_in))
+    return link
+
+
+def sign_in_by_link(
+    session: Session, link: Link, *, now: datetime, today: date, session_hours: int, used: str
+) -> SignedIn:
+    """A session for the link's coordinator, the link spent (once: of two uses racing, one wins);
+    LinkRefused if it was used (with the message `used`), or its contact is no longer a coordinator."""
+    contact = session.get(Contact, link.contact_id) if link.contact_id is not None else None
+    if contact is None or not is_coordinator(session, contact, today):
+        raise LinkRefused("Tài khoản này không còn là cán bộ điều phối.", LinkRefused.Why.revoked)
+    spend(session, link, now=now, used=used)
+    by = By(f"contact:{contact.id}", "portal")
+    record(session, "account.login", "contact", contact.id, now=now, by=by, link=link.id)
+    return SignedIn(contact.id, contact.name, start_session(session, contact.id, now=now, hours=session_hours))
 
 
 @dataclass(frozen=True)

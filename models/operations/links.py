@@ -127,11 +127,18 @@ def verify(session: Session, token: str, *, purpose: Purpose, secret: str, now: 
     return link
 
 
-def spend(session: Session, link: Link, *, now: datetime) -> None:
-    """Mark a confirm link used, atomically: of two submissions racing on one link, one wins."""
+def spend(
+    session: Session,
+    link: Link,
+    *,
+    now: datetime,
+    used: str = "Đường dẫn này đã được dùng để nộp. Kết quả đang chờ xem xét.",
+) -> None:
+    """Mark a one-time link used, atomically: of two submissions (or sign-ins) racing on one link,
+    one wins; the other is refused with `used`."""
     result = session.execute(update(Link).where(Link.id == link.id, Link.used_at.is_(None)).values(used_at=now))
     if result.rowcount != 1:
-        raise LinkRefused("Đường dẫn này đã được dùng để nộp. Kết quả đang chờ xem xét.", LinkRefused.Why.spent)
+        raise LinkRefused(used, LinkRefused.Why.spent)
     session.refresh(link)
 
 
@@ -144,8 +151,9 @@ def revoke(session: Session, assignment_id: int, *, now: datetime, by: By) -> in
     return result.rowcount
 
 
-# The portal's routes: /a/<token>, /v/<token>, /t/<token> ("tình hình": a plan's full lists).
-PATHS = {Purpose.confirm: "a", Purpose.view: "v", Purpose.overview: "t"}
+# The portal's routes: /a/<token>, /v/<token>, /t/<token> ("tình hình": a plan's full lists),
+# /s/<token> (a coordinator's one-time sign-in).
+PATHS = {Purpose.confirm: "a", Purpose.view: "v", Purpose.overview: "t", Purpose.sign_in: "s"}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ class Purpose(StrEnum):
     confirm = "confirm"  # view the assignment, submit evidence once, ask for an extension
     view = "view"  # read only: the receipt's link to what was sent
     overview = "overview"  # read only: a plan's full lists, from a digest whose lists are capped
+    sign_in = "signin"  # a coordinator's one-time sign-in, minutes long (`dondoc directory login-link`)
 
 
 class Link(SQLModel, table=True):
