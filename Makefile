@@ -34,6 +34,7 @@ run: setup
 	$(BIN)/dondoc status $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc local apps
 	$(BIN)/dondoc check $(if $(AS_OF),--as-of $(AS_OF))
+	@$(BIN)/dondoc local summary
 
 stop:
 	test ! -x $(BIN)/dondoc || $(BIN)/dondoc local stop

@@ -60,6 +60,19 @@ def get_settings() -> Settings:
     return get_settings()
 
 
+def invoked_as() -> str:
+    """How to type `dondoc` again in the shell that ran it: "dondoc" when that is on the PATH,
+    else the path it was run by (`make run` runs .venv/bin/dondoc, not on the PATH)."""
+    import shutil
+    from pathlib import Path
+
+    ran = Path(sys.argv[0]).resolve()
+    found = shutil.which("dondoc")
+    if found and Path(found).resolve() == ran:
+        return "dondoc"
+    return os.path.relpath(ran) if ran.is_relative_to(Path.cwd()) else str(ran)
+
+
 def parse_moment(text: str | None, settings: Settings) -> datetime:
     """`--as-of`: a date means the end of that local day; a naive datetime is local time."""
     tz = settings.tz

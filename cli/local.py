@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli import get_settings, out
+from cli import get_settings, invoked_as, out
 
 if TYPE_CHECKING:
     from cli.supervisor import Local
@@ -41,8 +41,61 @@ def local_apps() -> None:
         out.print(f"[green]✓[/green] Automation: {name}")
     out.print(
         f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
-        f"\nNhật ký: {local.home / 'log'}; dừng: dondoc local stop"
+        f"\nNhật ký: {local.home / 'log'}; dừng: {invoked_as()} local stop"
     )
+
+
+@app.command("summary")
+def local_summary(
+    minutes: Annotated[int, typer.Option(min=1, max=24 * 60, help="How long the sign-in link opens the portal.")] = 30,
+) -> None:
+    """What `make run` started, where the messages went, how to sign in to the portal (a one-time
+    link for the first coordinator) and how to stop: the end of `make run`."""
+    from datetime import datetime
+
+    from sqlmodel import select
+
+    from models.db import session_scope
+    from models.operations.accounts import coordinators, sign_in_link
+    from models.operations.links import Links
+    from models.tables.org import Body
+    from models.tables.plan import Plan, followed_on
+
+    settings, local = get_settings(), _local()
+    now, dondoc = datetime.now(settings.tz), invoked_as()
+    lines = [
+        f"\n[bold]dondoc đang chạy[/bold] (chạy nền, nhật ký trong {local.home / 'log'}):",
+        f"  • Giao diện Prefect: {local.ui_url} (lượt quét, kiểm tra từng cơ quan, bảng tình hình)",
+        f"  • Cổng thông tin: {local.portal_url}",
+        "  • dondoc serve: các việc theo lịch (danh sách và lịch trong giao diện Prefect, mục Deployments)",
+    ]
+    if settings.email_url:
+        lines.append("Thư nhắc việc được gửi qua máy chủ thư đã cấu hình (DONDOC_EMAIL_URL).")
+    else:
+        sent = len(list(settings.outbox_dir.glob("*.eml"))) if settings.outbox_dir.is_dir() else 0
+        lines.append(
+            f"Chưa cấu hình máy chủ thư (DONDOC_EMAIL_URL): thư và tin nhắn được ghi vào {settings.outbox_dir}/ "
+            f"({sent} thư), mỗi thư một tệp .eml mở được bằng trình đọc thư."
+        )
+    with session_scope(settings.db_url) as s:
+        for plan in s.exec(select(Plan).where(followed_on(now.date())).order_by(Plan.code)):
+            since = f", nhắc việc từ {plan.notify_since:%d/%m/%Y}" if plan.notify_since else ""
+            lines.append(f"Kế hoạch theo dõi: {plan.number or plan.code} ({plan.code}){since}.")
+        # The portal `dondoc local apps` started, unless a public address is configured.
+        secret = settings.secret_key.get_secret_value()
+        links = Links.from_settings(settings) or Links(local.portal_url, secret, settings.link_days)
+        if found := coordinators(s, now.date()):
+            who, body = found[0], s.get_one(Body, found[0].body_id)
+            url = links.url(sign_in_link(s, who.email or "", now=now, minutes=minutes))
+            lines += [
+                f"Đăng nhập cổng thông tin với tư cách cán bộ điều phối {who.name} ({body.name}), đường dẫn "
+                f"dùng một lần trong {minutes} phút:",
+                url,
+                f"  Đường dẫn mới: {dondoc} directory login-link {who.email}",
+            ]
+    lines.append(f"Các lệnh khác: {dondoc} --help. Dừng tất cả: make stop (hoặc {dondoc} local stop).")
+    for line in lines:  # never wrapped: a command or a link broken over two lines does not work
+        out.print(line, soft_wrap=True, highlight=False)
 
 
 @app.command("stop")

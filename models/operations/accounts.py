@@ -18,7 +18,7 @@ from models.operations.links import spend
 from models.operations.org import acting_body
 from models.operations.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
 from models.tables.link import Link, Purpose
-from models.tables.org import Contact
+from models.tables.org import Contact, Role
 from models.tables.plan import Plan
 
 MIN_PASSWORD = 12
@@ -47,6 +47,17 @@ def is_coordinator(session: Session, contact: Contact, today: date) -> bool:
     """A contact may review on `today`: marked as a coordinator in the directory, or working for a
     body coordinating a plan that day."""
     return contact.active and (contact.coordinator or contact.body_id in coordinating_body_ids(session, today))
+
+
+def coordinators(session: Session, today: date) -> list[Contact]:
+    """The contacts with an email who may review on `today`, a coordinating body's focal points
+    first (who signs in first on a new install)."""
+    bodies = coordinating_body_ids(session, today)
+    found = session.exec(select(Contact).where(Contact.active, Contact.email.is_not(None)).order_by(Contact.id)).all()
+    return sorted(
+        (c for c in found if c.coordinator or c.body_id in bodies),
+        key=lambda c: (c.body_id not in bodies, c.role != Role.focal, c.id),
+    )
 
 
 def find_by_email(session: Session, email: str) -> Contact | None:
