@@ -158,6 +158,7 @@ def decide(
 # The command groups use the helpers above: imported once these exist.
 from cli import (  # noqa: E402
     assignments,
+    backup,
     calendar,
     confirmation,
     digest,
@@ -185,6 +186,8 @@ app.command()(prefect.serve)
 app.command()(prefect.check)
 app.command()(prefect.deploy)
 app.command()(portal.portal)
+app.command()(backup.backup)
+app.command()(backup.restore)
 app.add_typer(plan.app, name="plan")
 app.add_typer(directory.app, name="directory")
 app.add_typer(outbox.app, name="outbox")
