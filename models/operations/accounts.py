@@ -66,15 +66,21 @@ def find_by_email(session: Session, email: str) -> Contact | None:
     ).first()
 
 
-def set_password(session: Session, email: str, password: str, *, now: datetime, by: By = CLI) -> Contact:
+def coordinator_by_email(session: Session, email: str, today: date) -> Contact:
+    """The active contact with this email, who must be a coordinator on `today`."""
     contact = find_by_email(session, email)
     if contact is None:
         raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
-    if not is_coordinator(session, contact, now.date()):  # `now` is local (the CLI passes it so)
+    if not is_coordinator(session, contact, today):
         raise Refused(
             f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
             "trong danh bạ (cột coordinator)"
         )
+    return contact
+
+
+def set_password(session: Session, email: str, password: str, *, now: datetime, by: By = CLI) -> Contact:
+    contact = coordinator_by_email(session, email, now.date())  # `now` is local (the CLI passes it so)
     if len(password) < MIN_PASSWORD:
         raise Refused(f"mật khẩu cần ít nhất {MIN_PASSWORD} ký tự")
     contact.password_hash = _hasher.hash(password)
@@ -87,14 +93,7 @@ def sign_in_link(session: Session, email: str, *, now: datetime, minutes: int, b
     """A one-time link that signs a coordinator in (`/s/<token>`), for `minutes`: the first sign-in
     of a coordinator without a password yet, or of one who forgot it. Whoever holds it is signed
     in: it goes to the coordinator, not through a message anyone else reads."""
-    contact = find_by_email(session, email)
-    if contact is None:
-        raise NotFound(f"không có đầu mối đang hoạt động với email {email}")
-    if not is_coordinator(session, contact, now.date()):  # `now` is local (the CLI passes it so)
-        raise Refused(
-            f"{email} không thuộc cơ quan điều phối và không được đánh dấu là cán bộ điều phối "
-            "trong danh bạ (cột coordinator)"
-        )
+    contact = coordinator_by_email(session, email, now.date())  # `now` is local (the CLI passes it so)
     link = Link(
         purpose=Purpose.sign_in,
         contact_id=contact.id,
