@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 AS_OF ?=
 
-.PHONY: setup run stop test lint lock bench bench-scale docs reliability clean
+.PHONY: setup run demo stop test lint lock bench bench-scale docs reliability clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,23 @@ run: setup
 	$(BIN)/dondoc check $(if $(AS_OF),--as-of $(AS_OF))
 	@$(BIN)/dondoc local summary
 
+# A replayed half-year (the second half of 2025, or FROM=YYYY-MM-DD TO=YYYY-MM-DD) on a home of its
+# own, made afresh (var/demo), then the portal and the served deployments on it, as `make run`.
+demo: export DONDOC_HOME := $(CURDIR)/var/demo
+demo: export PREFECT_HOME := $(CURDIR)/var/demo/prefect
+demo: export PREFECT_API_URL := http://127.0.0.1:4200/api
+demo: export DONDOC_PORTAL_URL ?= http://127.0.0.1:8080
+demo: setup stop
+	rm -rf var/demo
+	$(BIN)/dondoc local server
+	$(BIN)/dondoc demo $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(BIN)/dondoc local apps
+	@$(BIN)/dondoc local summary
+
+# Whatever `make run` or `make demo` started.
 stop:
-	test ! -x $(BIN)/dondoc || $(BIN)/dondoc local stop
+	test ! -x $(BIN)/dondoc || DONDOC_HOME=var $(BIN)/dondoc local stop
+	test ! -d var/demo || DONDOC_HOME=var/demo $(BIN)/dondoc local stop
 
 test: setup
 	$(BIN)/python -m pytest

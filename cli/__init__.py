@@ -161,6 +161,7 @@ from cli import (  # noqa: E402
     backup,
     calendar,
     confirmation,
+    demo,
     digest,
     directory,
     extension,
@@ -188,6 +189,7 @@ app.command()(prefect.deploy)
 app.command()(portal.portal)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.command()(demo.demo)
 app.add_typer(plan.app, name="plan")
 app.add_typer(directory.app, name="directory")
 app.add_typer(outbox.app, name="outbox")
