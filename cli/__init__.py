@@ -62,15 +62,19 @@ def get_settings() -> Settings:
 
 def invoked_as() -> str:
     """How to type `dondoc` again in the shell that ran it: "dondoc" when that is on the PATH,
-    else the path it was run by (`make run` runs .venv/bin/dondoc, not on the PATH)."""
+    else the path it was run by (`make run` runs .venv/bin/dondoc, not on the PATH); preceded by
+    the home it ran on when that was set for it (`make demo`'s var/demo), not in the shell."""
     import shutil
     from pathlib import Path
 
+    def shown(path: Path) -> str:
+        return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
     ran = Path(sys.argv[0]).resolve()
     found = shutil.which("dondoc")
-    if found and Path(found).resolve() == ran:
-        return "dondoc"
-    return os.path.relpath(ran) if ran.is_relative_to(Path.cwd()) else str(ran)
+    command = "dondoc" if found and Path(found).resolve() == ran else shown(ran)
+    home = os.environ.get("DONDOC_HOME")
+    return f"DONDOC_HOME={shown(Path(home).resolve())} {command}" if home else command
 
 
 def parse_moment(text: str | None, settings: Settings) -> datetime:

@@ -26,6 +26,10 @@ def demo(
     """Replay a period on a fresh home (DONDOC_HOME): a sweep each working day, focal points
     confirming (some late, some never), a return, an extension, both escalation levels, the weekly
     digests and the period's report; messages to the local outbox unless SMTP is configured."""
+    import os
+
+    # The flow runs' logs go to the Prefect UI, not over the progress bar: hundreds of lines a day.
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     from cli.directory import directory_import
     from cli.plan import init
     from config import CONFIG_DIR

@@ -7,7 +7,8 @@ Prefect UI fills as it would have. At the end, the report of the period is draft
 
 What the focal points do is drawn per item from a seeded random stream (the same replay every
 time): most confirm on time with a PDF report as evidence, some late, some never (their items
-climb both escalation levels); the coordinator accepts each submission the next working day. One
+climb both escalation levels), and a body with no focal point in the directory never (it had no
+link); the coordinator accepts each submission the next working day. One
 submission is returned and sent again, and one extension is asked for and approved, so that every
 kind of message appears.
 """
@@ -117,7 +118,8 @@ class Replay:
         with session_scope(self.settings.db_url) as s:
             for a in self._open_items(s, day):
                 if a.id not in self.acts:
-                    self.acts[a.id] = self._draw(a)
+                    # A body with no focal point in the directory got no link: it does nothing.
+                    self.acts[a.id] = self._draw(a) if self._focal(s, a.body_id) else Act(None)
                 act = self.acts[a.id]
                 if act.extend_on == day and act.extend_to:
                     ext = ask_extension(

@@ -48,6 +48,9 @@ def test_dondoc_is_named_as_the_shell_that_ran_it_can_run_it(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", [str(exe)])
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    monkeypatch.delenv("DONDOC_HOME", raising=False)
     assert invoked_as() == ".venv/bin/dondoc"  # as `make run` runs it
     monkeypatch.setenv("PATH", f"{venv}:/usr/bin:/bin")
     assert invoked_as() == "dondoc"  # an activated venv
+    monkeypatch.setenv("DONDOC_HOME", str(tmp_path / "var" / "demo"))
+    assert invoked_as() == "DONDOC_HOME=var/demo dondoc"  # as `make demo` set it
