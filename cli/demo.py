@@ -3,6 +3,9 @@ a simulated clock (flows/demo.py), then say what happened and where to look."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Annotated
 
@@ -26,10 +29,6 @@ def demo(
     """Replay a period on a fresh home (DONDOC_HOME): a sweep each working day, focal points
     confirming (some late, some never), a return, an extension, both escalation levels, the weekly
     digests and the period's report; messages to the local outbox unless SMTP is configured."""
-    import os
-
-    # The flow runs' logs go to the Prefect UI, not over the progress bar: hundreds of lines a day.
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     from cli.directory import directory_import
     from cli.plan import init
     from config import CONFIG_DIR
@@ -60,8 +59,27 @@ def demo(
         def advanced(day: date) -> None:
             bar.update(task, advance=1, description=f"{day:%d/%m/%Y}")
 
-        files = replay(first, last, plan=plan, each_day=advanced)
+        with _quiet_console():
+            files = replay(first, last, plan=plan, each_day=advanced)
     print_summary(first, last, files)
+
+
+@contextmanager
+def _quiet_console() -> Iterator[None]:
+    """The flow runs' logs to the Prefect UI only, not over the progress bar (hundreds of lines a
+    day): Prefect's console handlers at WARNING while the replay runs, as they were after."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
+    handlers = {h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
+    levels = {h: h.level for h in handlers}
+    for h in handlers:
+        h.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for h, level in levels.items():
+            h.setLevel(level)
 
 
 def _has_assignments(url: str) -> bool:
