@@ -85,6 +85,7 @@ class Replay:
     waiting: dict[int, date] = field(default_factory=dict)  # submitted item: the day it is reviewed
     pending: dict[int, date] = field(default_factory=dict)  # extension id: the day it is decided
     specials: Counter[str] = field(default_factory=Counter)  # returns and extensions made so far
+    focal: dict[int, int | None] = field(default_factory=dict)  # body id: its focal point's contact id
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.settings.tz)
@@ -221,10 +222,12 @@ class Replay:
         self.waiting[a.id] = self.calendar.add_working_days(day, 1)
         return ids
 
-    @staticmethod
-    def _focal(s: Session, body_id: int) -> int | None:
-        found = Roster(s, {body_id}).first(body_id, Role.focal)
-        return found[0].id if found else None
+    def _focal(self, s: Session, body_id: int) -> int | None:
+        """The body's first focal point (the directory does not change during a replay)."""
+        if body_id not in self.focal:
+            found = Roster(s, {body_id}).first(body_id, Role.focal)
+            self.focal[body_id] = found[0].id if found else None
+        return self.focal[body_id]
 
 
 def evidence_pdf(path: Path, body: str, ref: str, title: str, period: str, day: date, number: int) -> Path:

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from models.operations import outbox
 from models.operations.board import BoardRow
-from models.operations.digest import LISTS, Digest, for_kind, standing, standings
+from models.operations.digest import LISTS, Digest, for_kind, standings
 from models.operations.org import Roster, acting_body
 from models.operations.report import drafted
 from models.rules.calendar import WorkingCalendar
@@ -165,25 +165,17 @@ def _figures(
 ) -> dict:
     """What every reader of a plan's digest of `kind` sees."""
 
+    def capped(plan_ids: list[int]) -> dict[int, Digest]:  # a list at most LISTED_PER_BODY items per body
+        return standings(session, now=now, tz=tz, calendar=calendar, plan_ids=plan_ids, listed=LISTED_PER_BODY)
+
     def standing_of(plan_id: int) -> Digest:  # both kinds', and a parent plan's digest's, built once
-        # Every plan followed up at once (a run sends their digests), a list at most LISTED_PER_BODY
-        # items per body; another plan (closed, named) on its own.
+        # Every plan followed up at once (a run sends their digests); another (closed, named) alone.
         every = memo.get(
-            ("standings", now),
-            lambda: standings(
-                session,
-                now=now,
-                tz=tz,
-                calendar=calendar,
-                plan_ids=[p.id for p in followed_plans(session, local_date(now, tz))],
-                listed=LISTED_PER_BODY,
-            ),
+            ("standings", now), lambda: capped([p.id for p in followed_plans(session, local_date(now, tz))])
         )
         if plan_id in every:
             return every[plan_id]
-        return memo.get(
-            ("standing", plan_id, now), lambda: standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id)
-        )
+        return memo.get(("standing", plan_id, now), lambda: capped([plan_id])[plan_id])
 
     digest = for_kind(standing_of(plan.id), kind)
     coordinating = session.get(Body, acting_body(session, plan.coordinating_body_id, digest.today))

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from models.db import session_scope
 from models.errors import LinkRefused, NotFound, Refused
 from models.operations.audit import CLI, By, record
-from models.operations.links import spend
+from models.operations.links import issue, spend
 from models.operations.org import acting_body
 from models.operations.sessions import count_attempt, end_sessions, forget_attempts, refund_attempt, start_session
 from models.tables.link import Link, Purpose
@@ -94,17 +94,7 @@ def sign_in_link(session: Session, email: str, *, now: datetime, minutes: int, b
     of a coordinator without a password yet, or of one who forgot it. Whoever holds it is signed
     in: it goes to the coordinator, not through a message anyone else reads."""
     contact = coordinator_by_email(session, email, now.date())  # `now` is local (the CLI passes it so)
-    link = Link(
-        purpose=Purpose.sign_in,
-        contact_id=contact.id,
-        issued_at=now,
-        expires_at=now + timedelta(minutes=minutes),
-        issued_by=by.actor,
-    )
-    session.add(link)
-    session.flush()
-    record(session, "link.issued", "contact", contact.id, now=now, by=by, link=link.id, purpose=str(Purpose.sign_in))
-    return link
+    return issue(session, None, Purpose.sign_in, now=now, days=minutes / (24 * 60), contact_id=contact.id, by=by)
 
 
 def sign_in_by_link(

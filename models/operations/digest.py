@@ -92,13 +92,18 @@ def build(
     session: Session, *, kind: str, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int
 ) -> Digest:
     """One plan's digest: never another plan's items under its title."""
-    return for_kind(standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id), kind)
+    coordinators = kind == "coordinator"
+    return for_kind(
+        standing(session, now=now, tz=tz, calendar=calendar, plan_id=plan_id, coordinators=coordinators), kind
+    )
 
 
-def standing(session: Session, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int) -> Digest:
+def standing(
+    session: Session, *, now: datetime, tz: ZoneInfo, calendar: WorkingCalendar, plan_id: int, coordinators: bool = True
+) -> Digest:
     """What the digests of a plan show at `now`, every item of its lists (`for_kind` keeps what
     a kind of reader sees)."""
-    return standings(session, now=now, tz=tz, calendar=calendar, plan_ids=[plan_id])[plan_id]
+    return standings(session, now=now, tz=tz, calendar=calendar, plan_ids=[plan_id], coordinators=coordinators)[plan_id]
 
 
 def standings(
@@ -109,18 +114,22 @@ def standings(
     calendar: WorkingCalendar,
     plan_ids: list[int],
     listed: int | None = None,
+    coordinators: bool = True,
 ) -> dict[int, Digest]:
     """The standing of each plan of `plan_ids`, read together: one grouped count and one query per
     list for them all (a dispatch run sends the digests of every plan followed up: a query per plan
     would read the assignments a hundred times). `listed`: each list holds the first `listed` items
     of each body, the others counted in `Digest.counted` (what an email shows); None: all of them
-    (the portal's full lists)."""
+    (the portal's full lists). `coordinators`: with what only they read (the messages that could
+    not be delivered, the extensions to decide); without, these stay empty."""
     today = local_date(now, tz)
     plans = {p.id: p for p in session.exec(select(Plan).where(Plan.id.in_(plan_ids)))}
-    failures = delivery_failures(session, now=now)  # the same for every plan: the contacts'
-    extensions = pending_extensions(session, now=now, plan_ids=plan_ids)
+    failures = delivery_failures(session, now=now) if coordinators else []  # the contacts': every plan's
+    extensions = pending_extensions(session, now=now, plan_ids=plan_ids) if coordinators else {}
     out = {
-        plan_id: Digest("coordinator", now, today, [], [], [], [], failures, extensions[plan_id], plan_id=plan_id)
+        plan_id: Digest(
+            "coordinator", now, today, [], [], [], [], failures, extensions.get(plan_id, []), plan_id=plan_id
+        )
         for plan_id in plan_ids
     }
     basis = DueBasis(session, today)

@@ -45,12 +45,13 @@ def issue(
     purpose: Purpose,
     *,
     now: datetime,
-    days: int,
+    days: float,
     contact_id: int | None,
     by: By,
     plan_id: int | None = None,
 ) -> Link:
-    """A new link to an assignment, or (`plan_id`, an overview) to a plan's full lists."""
+    """A new link to an assignment, or (`plan_id`, an overview) to a plan's full lists, or (neither)
+    for the contact alone (a sign-in)."""
     link = Link(
         purpose=purpose,
         assignment_id=assignment_id,
@@ -62,7 +63,9 @@ def issue(
     )
     session.add(link)
     session.flush()
-    entity, entity_id = ("assignment", assignment_id) if assignment_id is not None else ("plan", plan_id)
+    # What the link opens: an assignment, a plan, or (a sign-in) its contact's session.
+    subjects = (("assignment", assignment_id), ("plan", plan_id), ("contact", contact_id))
+    entity, entity_id = next((e, i) for e, i in subjects if i is not None)
     record(
         session,
         "link.issued",
