@@ -71,9 +71,8 @@ def _quiet_console() -> Iterator[None]:
     from prefect.logging.handlers import PrefectConsoleHandler
 
     loggers = [logging.getLogger(), *(logging.getLogger(n) for n in list(logging.root.manager.loggerDict))]
-    handlers = {h for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
-    levels = {h: h.level for h in handlers}
-    for h in handlers:
+    levels = {h: h.level for lg in loggers for h in lg.handlers if isinstance(h, PrefectConsoleHandler)}
+    for h in levels:
         h.setLevel(logging.WARNING)
     try:
         yield
