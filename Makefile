@@ -29,6 +29,7 @@ run: setup
 	$(BIN)/dondoc local server
 	$(BIN)/dondoc init $(if $(AS_OF),--notify-since $(firstword $(subst T, ,$(AS_OF))))
 	$(BIN)/dondoc directory import config/directory.example.csv
+	$(BIN)/dondoc directory import config/directory.successors.example.csv
 	$(BIN)/dondoc schedule
 	$(BIN)/dondoc sweep $(if $(AS_OF),--as-of $(AS_OF))
 	$(BIN)/dondoc status $(if $(AS_OF),--as-of $(AS_OF))

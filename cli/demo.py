@@ -49,7 +49,8 @@ def demo(
         )
         raise typer.Exit(1)
     init(notify_since=datetime.combine(first, datetime.min.time()))
-    directory_import(CONFIG_DIR / "directory.example.csv")
+    for directory in ("directory.example.csv", "directory.successors.example.csv"):
+        directory_import(CONFIG_DIR / directory)
     days = (last - first).days + 1
     with Progress(
         TextColumn("[bold]Ngày mô phỏng {task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()

@@ -21,6 +21,7 @@ from models.db import session_scope
 from models.intake.catalog.load import catalog_paths, load_catalogs
 from models.intake.organisation import OrganisationError
 from models.operations.accounts import is_coordinator
+from models.operations.directory import import_directory
 from models.operations.organisation import sync_all
 from models.operations.schedule import materialize
 from models.tables.assignment import Assignment, State
@@ -93,6 +94,19 @@ def test_the_communes_hold_the_district_duties_due_in_the_second_half_of_2025(or
     assert set(by_commune.values()) == {3}
     assert {ref for ref, body in h2 if body == "xa-le-loi"} == {"V.12.2", "V.12.3", "V.BC"}
     assert not {body for _, body in h2} & DISTRICTS
+
+
+def test_the_example_directories_give_every_holder_of_the_second_half_of_2025_a_focal_point(organised):
+    """`make run` and `make demo` import both example directories: without the successors' one, the
+    bodies that took duties over in 2025 (Sở KH&CN, the 38 communes) would be reminded of nothing."""
+    with session_scope(organised) as s:
+        for name in ("directory.example.csv", "directory.successors.example.csv"):
+            import_directory(s, CONFIG_DIR / name, now=LOADED_AT)
+        focal = set(
+            s.exec(select(Body.code).join(Contact).where(Contact.role == "focal", Contact.active.is_(True))).all()
+        )
+    holders = {body for _, body, period, _ in rows(organised) if period == "2025-H2"}
+    assert len(holders) > 38 and holders <= focal
 
 
 def test_the_default_history_applies_once(env):
