@@ -6,6 +6,7 @@
 - The Prefect UI of a `make run`-like instance (`dondoc local`, on free ports): the dashboard of
   the bodies with overdue work, a body's check, the status board artifact, the deployments, the
   event feed.
+- A focal point's page in the portal, from a reminder's signed link, on a phone.
 - The consolidated six-month report's first two pages (`dondoc report --format pdf`, laid out by
   LibreOffice) over a half-year of submissions like tests/test_report.py's, a little richer.
 All photographed by headless chromium (Debian's), with Debian's fonts for Vietnamese and emoji,
@@ -40,7 +41,7 @@ def main() -> None:
     steps = sys.argv[1:] or list(STEPS)
     if unknown := [name for name in steps if name not in STEPS]:
         raise SystemExit(f"no step {', '.join(unknown)}: the steps are {', '.join(STEPS)}")
-    if {"digest", "prefect"} & set(steps):
+    if {"digest", "prefect", "portal"} & set(steps):
         _chromium()  # checked before installing anything: the one need this tool leaves to you
     system_packages()
     for name in steps:
@@ -278,6 +279,44 @@ def _daily_email(outbox: Path) -> str:
     return max(letters)[1]
 
 
+def portal(chromium: str) -> None:
+    """A focal point's page, opened from the signed link of a reminder, on a phone: the duty as the
+    plan words it, the due date and who set it, the evidence asked for, the form. The replayed
+    half-year of the digest's pictures, the portal served on a free port with its clock at AS_OF."""
+    from tests.servers import PortalServer, free_port
+
+    port = free_port()
+    with tempfile.TemporaryDirectory() as home:
+        env, run = _replay(home, AS_OF[:10], DONDOC_PORTAL_URL=f"http://127.0.0.1:{port}")
+        os.environ.update(env)
+        from config.settings import get_settings
+        from portal.app import create_app
+        from tests.scenario import mixed_half_year
+
+        get_settings.cache_clear()
+        moment = datetime.fromisoformat(AS_OF).replace(tzinfo=get_settings().tz)
+        mixed_half_year(env["DONDOC_DATABASE_URL"], moment)
+        rows = json.loads(run("status", "--json", "--as-of", AS_OF))
+        # A district's six-month report still open: the page a focal point opens most.
+        (item,) = [r for r in rows if (r["body"], r["ref"], r["period"]) == ("tam-duong", "V.BC", "2025-H1")]
+        url = run("link", str(item["id"]), "--as-of", AS_OF).strip()
+        server = PortalServer(create_app(get_settings(), clock=lambda: moment), port)
+        server.start()
+        try:
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+                tab = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+                tab.goto(url)
+                target = ROOT / "docs" / "portal-phone.png"
+                tab.screenshot(path=str(target))  # the first screen, as the link opens
+                print(f"wrote {target.relative_to(ROOT)}")
+                browser.close()
+        finally:
+            server.stop()
+
+
 # The report as the coordinator drafts it on the working day after the bodies' deadline
 # (17/06/2025), as in tests/test_report.py.
 REPORT_AS_OF = "2025-06-20T08:00"
@@ -348,6 +387,7 @@ STEPS: dict[str, Callable[[], None]] = {
     "digest": lambda: digest(_chromium()),
     "prefect": lambda: prefect_ui(_chromium()),
     "report": report,
+    "portal": lambda: portal(_chromium()),  # last: it leaves the portal's local address in the environment
 }
 
 
