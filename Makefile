@@ -38,7 +38,10 @@ run: setup
 	@$(BIN)/dondoc local summary
 
 # A replayed half-year (the second half of 2025, or FROM=YYYY-MM-DD TO=YYYY-MM-DD) on a home of its
-# own, made afresh (var/demo), then the portal and the served deployments on it, as `make run`.
+# own, made afresh (var/demo), then the portal and the served deployments on it, as `make run`, and
+# the body checks of the last day replayed (the Prefect UI's red runs).
+demo: FROM ?= 2025-07-01
+demo: TO ?= 2025-12-31
 demo: export DONDOC_HOME := $(CURDIR)/var/demo
 demo: export PREFECT_HOME := $(CURDIR)/var/demo/prefect
 demo: export PREFECT_API_URL := http://127.0.0.1:4200/api
@@ -46,8 +49,9 @@ demo: export DONDOC_PORTAL_URL ?= http://127.0.0.1:8080
 demo: setup stop
 	rm -rf var/demo
 	$(BIN)/dondoc local server
-	$(BIN)/dondoc demo $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO))
+	$(BIN)/dondoc demo --from $(FROM) --to $(TO)
 	$(BIN)/dondoc local apps
+	$(BIN)/dondoc check --as-of $(TO)
 	@$(BIN)/dondoc local summary
 
 # Whatever `make run` or `make demo` started.
