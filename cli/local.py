@@ -60,12 +60,14 @@ def local_summary(
     from models.operations.links import Links
     from models.tables.org import Body
     from models.tables.plan import Plan, followed_on
+    from tasks.publish import overdue_dashboard
 
     settings, local = get_settings(), _local()
     now, dondoc = datetime.now(settings.tz), invoked_as()
     lines = [
         f"\n[bold]dondoc đang chạy[/bold] (chạy nền, nhật ký trong {local.home / 'log'}):",
-        f"  • Giao diện Prefect: {local.ui_url} (lượt quét, kiểm tra từng cơ quan, bảng tình hình)",
+        f"  • Giao diện Prefect: {local.ui_url} (lượt quét, kiểm tra từng cơ quan, bảng tình hình); "
+        f"các cơ quan có việc quá hạn: {overdue_dashboard(local.ui_url)}",
         f"  • Cổng thông tin: {local.portal_url}",
         "  • dondoc serve: các việc theo lịch (danh sách và lịch trong giao diện Prefect, mục Deployments)",
     ]

@@ -55,19 +55,20 @@ def board_key(plan: str) -> str:
     return f"{BOARD_KEY}-{plan}"
 
 
-def ui_page(path: str) -> str:
-    """The address of a page of the Prefect UI, in the UI the server opens by default: V2, under
-    /v2/, when `server.ui.v2_enabled` (the default of the Prefect locked here, 3.9), else V1."""
+def ui_page(path: str, ui: str | None = None) -> str:
+    """The address of a page of the Prefect UI at `ui` (default: Prefect's setting), in the UI the
+    server opens by default: V2, under /v2/, when `server.ui.v2_enabled` (the default of the
+    Prefect locked here, 3.9), else V1."""
     settings = get_current_settings()
     v2 = getattr(settings.server.ui, "v2_enabled", False)
-    return f"{settings.ui_url or ''}{'/v2' if v2 else ''}{path}"
+    return f"{ui or settings.ui_url or ''}{'/v2' if v2 else ''}{path}"
 
 
-def overdue_dashboard() -> str:
+def overdue_dashboard(ui: str | None = None) -> str:
     """The dashboard showing only the check runs of bodies with overdue work (the past day's, as
     the checks run each working morning): its flow runs are those bodies, its failed task runs
     their overdue items."""
-    return ui_page(f"/dashboard?tags={quote(json.dumps([OVERDUE_TAG], ensure_ascii=False))}")
+    return ui_page(f"/dashboard?tags={quote(json.dumps([OVERDUE_TAG], ensure_ascii=False))}", ui)
 
 
 STILL_OPEN = (Status.open, Status.overdue, Status.returned)  # what escalation can still be about

@@ -37,6 +37,8 @@ def test_the_summary_says_where_messages_are_and_gives_a_sign_in_link(env, monke
     assert f"{settings.outbox_dir}/ (0 thư)" in printed  # nothing sent: no SMTP configured
     assert "Dừng tất cả: make stop" in printed
     assert "http://127.0.0.1:4200" in printed
+    # The local server's dashboard of the bodies with overdue work, whatever PREFECT_API_URL says.
+    assert "http://127.0.0.1:4200/v2/dashboard?tags=%5B%22qu%C3%A1%20h%E1%BA%A1n%22%5D" in printed
 
 
 def test_dondoc_is_named_as_the_shell_that_ran_it_can_run_it(tmp_path, monkeypatch):
