@@ -30,6 +30,7 @@ os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 
 if TYPE_CHECKING:
     from config.settings import Settings
+    from models.operations.links import Links
     from notifications.runtime import Runtime
 
 app = typer.Typer(
@@ -120,6 +121,19 @@ def session() -> Iterator[Any]:
             err.print(f"[red]✗[/red] {escape(str(problem))}", highlight=False, soft_wrap=True)
         err.print(f"[red]Không ghi gì vào cơ sở dữ liệu[/red] ({len(exc.problems)} lỗi).")
         raise typer.Exit(1) from None
+
+
+def portal_links(settings: Settings) -> Links:
+    """Links to the portal at DONDOC_PORTAL_URL or, unset, to the one `dondoc local apps` serves on
+    this machine (`make run`, `make demo`), said on stderr: such a link opens only here."""
+    from cli.supervisor import Local
+    from models.operations.links import Links
+
+    if links := Links.from_settings(settings):
+        return links
+    local = Local(settings.home).portal_url
+    err.print(f"DONDOC_PORTAL_URL chưa được đặt: đường dẫn tới cổng thông tin trên máy này ({local}).")
+    return Links(local, settings.secret_key.get_secret_value(), settings.link_days)
 
 
 def runtime_for(settings: Settings) -> Runtime:

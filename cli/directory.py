@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import AsOfOpt, err, get_settings, out, parse_moment, session
+from cli import AsOfOpt, err, get_settings, out, parse_moment, portal_links, session
 
 app = typer.Typer(help="Danh bạ đầu mối.", no_args_is_help=True)
 
@@ -48,13 +48,9 @@ def directory_login_link(
     """Print a one-time link that signs a coordinator in to the portal (a first sign-in before a
     password is set, or a forgotten one). Give it to that person only: it opens their session."""
     from models.operations.accounts import sign_in_link
-    from models.operations.links import Links
 
     settings = get_settings()
-    links = Links.from_settings(settings)
-    if links is None:
-        err.print("[red]✗[/red] DONDOC_PORTAL_URL is not set: the portal's public address is needed for a link.")
-        raise typer.Exit(1)
+    links = portal_links(settings)
     with session() as s:
         made = sign_in_link(s, email, now=parse_moment(as_of, settings), minutes=minutes)
         url, expires = links.url(made), made.expires_at.astimezone(settings.tz)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli import get_settings, invoked_as, out
+from cli import get_settings, invoked_as, out, portal_links
 
 if TYPE_CHECKING:
     from cli.supervisor import Local
@@ -57,7 +57,6 @@ def local_summary(
 
     from models.db import session_scope
     from models.operations.accounts import coordinators, sign_in_link
-    from models.operations.links import Links
     from models.tables.org import Body
     from models.tables.plan import Plan, followed_on
     from tasks.publish import overdue_dashboard
@@ -83,9 +82,7 @@ def local_summary(
         for plan in s.exec(select(Plan).where(followed_on(now.date())).order_by(Plan.code)):
             since = f", nhắc việc từ {plan.notify_since:%d/%m/%Y}" if plan.notify_since else ""
             lines.append(f"Kế hoạch theo dõi: {plan.number or plan.code} ({plan.code}){since}.")
-        # The portal `dondoc local apps` started, unless a public address is configured.
-        secret = settings.secret_key.get_secret_value()
-        links = Links.from_settings(settings) or Links(local.portal_url, secret, settings.link_days)
+        links = portal_links(settings)
         if found := coordinators(s, now.date()):
             who, body = found[0], s.get_one(Body, found[0].body_id)
             url = links.url(sign_in_link(s, who.email or "", now=now, minutes=minutes))

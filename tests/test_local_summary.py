@@ -34,6 +34,8 @@ def test_the_summary_says_where_messages_are_and_gives_a_sign_in_link(env, monke
         assert is_coordinator(s, contact, now.date()) and link.used_at is None
         email = contact.email
     assert f"directory login-link {email}" in printed
+    # The command works as printed, in a shell where `make run`'s DONDOC_PORTAL_URL is not set.
+    assert "\nhttp://127.0.0.1:8080/s/" in cli("directory", "login-link", email)
     assert f"{settings.outbox_dir}/ (0 thư)" in printed  # nothing sent: no SMTP configured
     assert "Dừng tất cả: make stop" in printed
     assert "http://127.0.0.1:4200" in printed
