@@ -108,7 +108,7 @@ KINDS = {
 
 def print_summary(first: date, last: date, files: list[str]) -> None:
     """What the replay did, read back from the database, and where to look."""
-    from flows.demo import summary
+    from flows.demo import LEFT_TO_REVIEW, summary
     from models.rules.status import Status
 
     settings = get_settings()
@@ -130,6 +130,8 @@ def print_summary(first: date, last: date, files: list[str]) -> None:
         f"quá hạn {st[Status.done_late]}, chưa hoàn thành quá hạn {st[Status.overdue]}; tỷ lệ đúng hạn {rate}.",
         f"Báo cáo quá hạn: cấp 1 (thủ trưởng, cơ quan thường trực) {done.escalated[1]} việc; cấp 2 (lãnh đạo "
         f"UBND tỉnh) {done.escalated[2]} việc.",
+        f"Chờ cán bộ điều phối xem xét: {done.awaiting} minh chứng nộp trong {LEFT_TO_REVIEW} ngày làm việc cuối "
+        "(đăng nhập cổng thông tin để duyệt).",
         *(f"Báo cáo dự thảo: {f}" for f in files),
         "Xem tiếp:",
         f"  • Thư đã gửi: {settings.outbox_dir}/, mỗi thư một tệp .eml"

@@ -8,9 +8,10 @@ Prefect UI fills as it would have. At the end, the report of the period is draft
 What the focal points do is drawn per item from a seeded random stream (the same replay every
 time): most confirm on time with a PDF report as evidence, some late, some never (their items
 climb both escalation levels), and a body with no focal point in the directory never (it had no
-link); the coordinator accepts each submission the next working day. One
-submission is returned and sent again, and one extension is asked for and approved, so that every
-kind of message appears.
+link); the coordinator accepts each submission the next working day, but for those of the last
+LEFT_TO_REVIEW working days, left awaiting review for whoever signs in to the portal after the
+replay. One submission is returned and sent again, and one extension is asked for and approved, so
+that every kind of message appears.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from models.rules.calendar import WorkingCalendar
 from models.rules.periods import period_label
 from models.rules.policy import Policy
 from models.rules.status import Status, classify
-from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment
+from models.tables.assignment import EFFECTIVE_DUE, OPEN_STATES, Assignment, State
 from models.tables.audit import AuditEntry
 from models.tables.notification import Delivery, Notification
 from models.tables.org import Body, Role
@@ -59,6 +60,7 @@ FONTS = (  # a font with Vietnamese letters, from Debian's packages; none: the t
     "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
 )
+LEFT_TO_REVIEW = 5  # working days at the end whose submissions the replay's coordinator leaves
 DEMO = By("demo", "cli")  # who acted, in the audit log: the replay, not a person
 
 
@@ -219,7 +221,8 @@ class Replay:
             finally:
                 for upload in uploads:
                     upload.discard()  # what was not kept
-        self.waiting[a.id] = self.calendar.add_working_days(day, 1)
+        if day <= self.calendar.add_working_days(self.end, -LEFT_TO_REVIEW):
+            self.waiting[a.id] = self.calendar.add_working_days(day, 1)
         return ids
 
     def _focal(self, s: Session, body_id: int) -> int | None:
@@ -291,6 +294,7 @@ class Summary:
     extensions: int
     statuses: Counter[Status]  # of the items due in the period, at its end
     escalated: Counter[int]  # items raised to each level during the period
+    awaiting: int  # submissions awaiting a coordinator's review at the end
 
     @property
     def on_time_rate(self) -> float | None:
@@ -321,6 +325,7 @@ def summary(start: date, end: date) -> Summary:
         audit = s.exec(select(AuditEntry).where(AuditEntry.at >= since, AuditEntry.at <= until)).all()
         due = s.exec(select(Assignment).where(EFFECTIVE_DUE.between(start, end), Assignment.period_start <= end)).all()
         statuses = Counter(classify(a, until, tz) for a in due)
+        awaiting = len(s.exec(select(Assignment.id).where(Assignment.state == State.submitted)).all())
     actions = Counter(e.action for e in audit)
     return Summary(
         messages,
@@ -331,4 +336,5 @@ def summary(start: date, end: date) -> Summary:
         actions["extension.approved"],
         statuses,
         Counter(int(e.details.get("level", 0)) for e in audit if e.action == "assignment.escalated"),
+        awaiting,
     )

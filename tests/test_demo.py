@@ -78,6 +78,12 @@ def test_the_demo_summary_matches_the_database_and_the_outbox(env):
     assert 0 < on_time < total
     rate = _figure(printed, r"tỷ lệ đúng hạn (\d+)%")[0]
     assert rate == round(100 * on_time / (on_time + late + overdue))
+    # The last days' submissions are left for whoever signs in after the replay.
+    (awaiting,) = _figure(printed, r"Chờ cán bộ điều phối xem xét: (\d+) minh chứng")
+    with session_scope(settings.db_url) as s:
+        pending = s.exec(select(Assignment).where(Assignment.state == "submitted")).all()
+    assert awaiting == len(pending) > 0
+    assert min(a.submitted_at for a in pending).date() >= date(2025, 6, 26)  # the last 5 working days
     report = re.search(r"Báo cáo dự thảo: (\S+\.docx)", printed)
     assert report and Path(report.group(1)).is_file()
     assert f"{outbox}/" in printed and "local summary" in printed
