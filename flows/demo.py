@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from fpdf import FPDF
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from config.settings import Settings, get_settings
@@ -325,7 +326,7 @@ def summary(start: date, end: date) -> Summary:
         audit = s.exec(select(AuditEntry).where(AuditEntry.at >= since, AuditEntry.at <= until)).all()
         due = s.exec(select(Assignment).where(EFFECTIVE_DUE.between(start, end), Assignment.period_start <= end)).all()
         statuses = Counter(classify(a, until, tz) for a in due)
-        awaiting = len(s.exec(select(Assignment.id).where(Assignment.state == State.submitted)).all())
+        awaiting = s.exec(select(func.count()).where(Assignment.state == State.submitted)).one()
     actions = Counter(e.action for e in audit)
     return Summary(
         messages,
