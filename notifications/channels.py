@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -71,11 +72,13 @@ def _write_to_outbox(body, title, notify_type, body_format, meta, *args, **kwarg
     q = meta.get("qsd", {})
     folder = Path(q["dir"])
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")  # the files in the order they were written
     if q.get("channel") == "email":
         msg = EmailMessage(policy=OUTBOX_POLICY)
         msg["Subject"], msg["To"], msg["From"] = title, q["to"], "dondoc@localhost"
-        msg["Date"] = datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+        # The dispatch's moment, not the machine's: a replayed half-year reads as its own days.
+        sent = datetime.fromisoformat(q["date"]) if q.get("date") else datetime.now(UTC)
+        msg["Date"] = format_datetime(sent.astimezone(UTC))
         msg.set_content(text_for(body))
         msg.add_alternative(body, subtype="html")
         html = msg.get_payload()[1]
@@ -144,17 +147,21 @@ class Channels:
         self.templates = {"email": email_url, "sms": sms_url}
         self.outbox_dir = outbox_dir
 
-    def url_for(self, channel: str, recipient: str) -> str:
+    def url_for(self, channel: str, recipient: str, at: datetime | None = None) -> str:
+        """The Apprise URL for one recipient. `at` dates a message written to the local outbox (a
+        real server dates what it sends by its own clock)."""
         template = self.templates.get(channel)
         if not template:
-            query = urlencode({"dir": str(self.outbox_dir.resolve()), "channel": channel, "to": recipient})
-            return f"dondocfile://outbox/?{query}"
+            query = {"dir": str(self.outbox_dir.resolve()), "channel": channel, "to": recipient}
+            if at is not None:
+                query["date"] = at.isoformat()
+            return f"dondocfile://outbox/?{urlencode(query)}"
         placeholder = "{email}" if channel == "email" else "{phone}"
         return template.replace(placeholder, quote(recipient, safe="@"))  # "+84..." must stay a plus
 
-    def send(self, channel: str, recipient: str, message: Message) -> Outcome:
+    def send(self, channel: str, recipient: str, message: Message, at: datetime | None = None) -> Outcome:
         with watching() as verdict:
-            delivered = self._notify(channel, recipient, message)
+            delivered = self._notify(channel, recipient, message, at)
         if verdict.error:  # what the server said wins over Apprise's boolean
             return Outcome.of(verdict)
         if delivered:
@@ -164,9 +171,11 @@ class Channels:
         reasons = [e.message for e in delivered.logs() if e.level in ("WARNING", "ERROR", "CRITICAL")]
         return Outcome("; ".join(reasons) or f"the {channel} channel did not deliver")
 
-    def _notify(self, channel: str, recipient: str, message: Message) -> apprise.AppriseResult | bool:
+    def _notify(
+        self, channel: str, recipient: str, message: Message, at: datetime | None
+    ) -> apprise.AppriseResult | bool:
         client = apprise.Apprise()
-        if not client.add(self.url_for(channel, recipient)):
+        if not client.add(self.url_for(channel, recipient, at)):
             note(f"the {channel} URL is not a valid Apprise URL", permanent=True)
             return False
         if channel != "email":
@@ -178,7 +187,7 @@ class Channels:
         if message.attachments:
             attach = apprise.AppriseAttachment([str(p) for p in message.attachments])
             client = apprise.Apprise()  # images inline (RFC 2387): the HTML shows them by cid:name
-            url = self.url_for(channel, recipient)
+            url = self.url_for(channel, recipient, at)
             client.add(url + ("&" if "?" in url else "?") + "inline=yes")
         with own_text(message.html, message.text):  # the text part: our template, with its links
             return client.notify(body=body, title=message.subject, body_format=fmt, attach=attach)

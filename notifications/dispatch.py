@@ -115,6 +115,7 @@ class _Dispatcher:
     def __init__(self, runtime: Runtime, now: datetime, clock: Callable[[], datetime], ids: list[int] | None):
         self.runtime, self.clock, self.ids = runtime, clock, ids
         self.at = Rendering(now, runtime.calendar, runtime.tz, runtime.links)
+        self.began = clock()
         self.run = _Run(runtime.policy)
         self.messages: Counter = Counter()
         self._lock = threading.Lock()
@@ -134,7 +135,10 @@ class _Dispatcher:
             return settled
         ids, recipient, message = prepared
         try:
-            outcome = self.runtime.channels.send(unit.channel, recipient, message)
+            # Sent at the dispatch's moment plus the time it has taken: the clock's time in
+            # production, the simulated day's in a replay.
+            sent_at = self.at.now + (self.clock() - self.began)
+            outcome = self.runtime.channels.send(unit.channel, recipient, message, sent_at)
         except Exception as exc:  # a plugin bug must not leave the rows "sending" until they go stale
             outcome = Outcome(f"{exc.__class__.__name__}: {exc}")
         finally:

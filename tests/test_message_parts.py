@@ -10,6 +10,7 @@ import email.policy
 import re
 import tempfile
 from collections import Counter
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,10 @@ def test_in_the_local_outbox_too(june, env):
         messages.append((str(m["To"]), m))
     assert len(messages) > 30 and max(Counter(to for to, _ in messages).values()) == 1
     check(messages, rendered_subjects(env, june))
+    # Dated by the dispatch's moment, not the machine's (a replayed half-year reads as its days;
+    # the outbox once dated every message by the clock of the replay).
+    dates = [m["Date"].datetime for _, m in messages]
+    assert all(at(DAY) <= d < at(DAY) + timedelta(minutes=10) for d in dates), sorted(dates)[::10]
 
 
 def test_a_digest_leaves_no_temporary_folder(june, env):
