@@ -108,8 +108,11 @@ KINDS = {
 
 def print_summary(first: date, last: date, files: list[str]) -> None:
     """What the replay did, read back from the database, and where to look."""
+    from prefect.settings import get_current_settings
+
     from flows.demo import LEFT_TO_REVIEW, summary
     from models.rules.status import Status
+    from tasks.publish import ui_page
 
     settings = get_settings()
     done = summary(first, last)
@@ -137,7 +140,10 @@ def print_summary(first: date, last: date, files: list[str]) -> None:
         f"  • Thư đã gửi: {settings.outbox_dir}/, mỗi thư một tệp .eml"
         if not settings.email_url
         else "  • Thư đã gửi qua máy chủ thư đã cấu hình (DONDOC_EMAIL_URL)",
-        "  • Giao diện Prefect: các lượt chạy theo từng ngày mô phỏng",
+        f"  • Giao diện Prefect: {ui_page('/runs')}, các lượt chạy theo từng ngày mô phỏng"
+        if get_current_settings().ui_url
+        else "  • Giao diện Prefect: không có (PREFECT_API_URL chưa đặt, các lượt chạy ở máy chủ Prefect tạm thời); "
+        "`make demo` chạy cùng máy chủ Prefect cục bộ",
         f"  • Cổng thông tin và đường dẫn đăng nhập: {invoked_as()} local apps, rồi {invoked_as()} local summary",
     ]
     for line in lines:

@@ -5,6 +5,8 @@ on-time rate, the report drafted."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 from collections import Counter
 from datetime import date
@@ -20,6 +22,7 @@ from models.tables.evidence import Evidence, EvidenceFile
 from models.tables.extension import Extension
 from models.tables.plan import Duty
 from tests.cli import cli, status_rows
+from tests.clock import TZ
 from tests.conftest import SQLITE_ONLY
 
 START, END = date(2025, 6, 9), date(2025, 7, 2)
@@ -87,6 +90,13 @@ def test_the_demo_summary_matches_the_database_and_the_outbox(env):
     report = re.search(r"Báo cáo dự thảo: (\S+\.docx)", printed)
     assert report and Path(report.group(1)).is_file()
     assert f"{outbox}/" in printed and "local summary" in printed
+    assert "Giao diện Prefect: không có (PREFECT_API_URL chưa đặt" in printed  # the tests' temporary server
+    # Each email is dated on its simulated day, as a mail client sorts them.
+    dated = {
+        email.message_from_bytes(f.read_bytes(), policy=email.policy.default)["Date"].datetime.astimezone(TZ).date()
+        for f in outbox.glob("*.eml")
+    }
+    assert min(dated) >= START and max(dated) <= END and len(dated) > 5, sorted(dated)
 
     again = cli("demo", "--from", START.isoformat(), "--to", END.isoformat(), code=1)  # not on a used home
     assert "đã có dữ liệu" in again
