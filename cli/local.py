@@ -41,7 +41,8 @@ def local_apps() -> None:
         out.print(f"[green]✓[/green] Automation: {name}")
     out.print(
         f"[green]✓[/green] Giao diện Prefect: {local.ui_url}\n[green]✓[/green] Cổng thông tin: {local.portal_url}"
-        f"\nNhật ký: {local.home / 'log'}; dừng: {invoked_as()} local stop"
+        f"\nNhật ký: {local.home / 'log'}; dừng: {invoked_as()} local stop",
+        soft_wrap=True,  # a command broken over two lines does not run as printed
     )
 
 

@@ -36,7 +36,8 @@ def check(
     settings = get_settings()
     ids = request_checks(body, parse_moment(as_of, settings) if as_of else None)
     out.print(
-        f"[green]✓[/green] Đã yêu cầu kiểm tra {len(ids)} cơ quan; kết quả (việc quá hạn màu đỏ): " + ui_page("/runs")
+        f"[green]✓[/green] Đã yêu cầu kiểm tra {len(ids)} cơ quan; kết quả (việc quá hạn màu đỏ): " + ui_page("/runs"),
+        soft_wrap=True,  # the address whole, for a terminal to open
     )
 
 

@@ -12,6 +12,10 @@ link); the coordinator accepts each submission the next working day, but for tho
 LEFT_TO_REVIEW working days, left awaiting review for whoever signs in to the portal after the
 replay. One submission is returned and sent again, and one extension is asked for and approved, so
 that every kind of message appears.
+
+What fell due before the period is put on record first, as a province starting with dondoc would
+enter its paper record: most done on time, some late, a few never, with the document's number and
+no file, and no message (dondoc was not there to send one).
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ from models.db import session_scope
 from models.intake.uploads import receive_file
 from models.operations.actions import decide_extension, decide_submission, submit
 from models.operations.audit import By
-from models.operations.confirmation import Ruling, Submission
+from models.operations.confirmation import Ruling, Submission, confirm, review
 from models.operations.extension import request as ask_extension
 from models.operations.org import Roster
 from models.rules.calendar import WorkingCalendar
@@ -56,6 +60,9 @@ from notifications.runtime import Runtime
 
 SEED = 2025
 ON_TIME, LATE = 0.62, 0.22  # of the items due in the period; the rest are never done
+# Of the items due before the period, as the province's paper record would hold them: without
+# them, the first digest read "0% on time, 490 overdue" (the whole plan until then undone).
+PAST_ON_TIME, PAST_LATE = 0.85, 0.12
 FONTS = (  # a font with Vietnamese letters, from Debian's packages; none: the text without accents
     "/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf",
     "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf",
@@ -89,6 +96,7 @@ class Replay:
     pending: dict[int, date] = field(default_factory=dict)  # extension id: the day it is decided
     specials: Counter[str] = field(default_factory=Counter)  # returns and extensions made so far
     focal: dict[int, int | None] = field(default_factory=dict)  # body id: its focal point's contact id
+    settled: bool = False  # what fell due before the period is on record
 
     def at(self, day: date, hour: int, minute: int = 0) -> datetime:
         return datetime.combine(day, time(hour, minute), tzinfo=self.settings.tz)
@@ -104,11 +112,49 @@ class Replay:
         if not self.calendar.is_working_day(day):
             return
         catalog_sync(as_of=self.at(day, 6, 30))
+        if not self.settled:
+            self.settle_the_past()
         daily_sweep(as_of=self.at(day, 7))
         if day.weekday() == 0:  # the weekly digests, Monday 08:00
             for kind in ("leadership", "coordinator"):
                 weekly_digest(kind=kind, as_of=self.at(day, 8))
         self.act(day)
+
+    def settle_the_past(self) -> None:
+        """Record the items due before the period (from the seeded draw: the same every replay) as
+        submitted and accepted then, without a message: the record the province had on paper."""
+        self.settled = True
+        with session_scope(self.settings.db_url) as s:
+            query = select(Assignment).where(Assignment.state.in_(OPEN_STATES), Assignment.due < self.start)
+            for a in s.exec(query.order_by(Assignment.id)).all():
+                rng = random.Random(f"{SEED}:past:{a.id}")
+                draw = rng.random()
+                if draw < PAST_ON_TIME:
+                    day = max(
+                        self.calendar.roll_forward(a.period_start),
+                        self.calendar.add_working_days(a.due, -rng.randint(0, 4)),
+                    )
+                elif draw < PAST_ON_TIME + PAST_LATE:
+                    day = self.calendar.add_working_days(a.due, rng.randint(1, 8))
+                else:
+                    continue
+                day = min(day, self.calendar.add_working_days(self.start, -2))  # reviewed before the period
+                body = s.get_one(Body, a.body_id)
+                sent = Submission(
+                    reference=f"{100 + a.id % 800}/BC-{body.short_name or body.code}",
+                    document_date=day,
+                    note="Nhập từ hồ sơ giấy trước khi theo dõi trên hệ thống.",
+                )
+                confirm(
+                    s,
+                    a.id,
+                    sent,
+                    now=self.at(day, 10),
+                    tz=self.settings.tz,
+                    date_margin_days=self.settings.date_margin_days,
+                    by=DEMO,
+                )
+                review(s, a.id, Ruling(True), now=self.at(self.calendar.add_working_days(day, 1), 15), by=DEMO)
 
     def finish(self) -> list[str]:
         """The period's report, as the coordinator would ask for it at the end of its last day."""

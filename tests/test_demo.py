@@ -9,13 +9,14 @@ import email
 import email.policy
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 
 from sqlmodel import select
 
 from config.settings import get_settings
 from models.db import session_scope
+from models.rules.status import Status, classify
 from models.tables.assignment import Assignment
 from models.tables.audit import AuditEntry
 from models.tables.evidence import Evidence, EvidenceFile
@@ -54,16 +55,32 @@ def test_the_demo_summary_matches_the_database_and_the_outbox(env):
     submitted, returned, extended = _figure(
         printed, r"Minh chứng đã nộp: (\d+) lần; trả lại (\d+); gia hạn được chấp thuận (\d+)"
     )
+    begun = datetime.combine(START, time.min, tzinfo=TZ)
     with session_scope(settings.db_url) as s:
-        evidence = s.exec(select(Evidence)).all()
-        files = s.exec(select(EvidenceFile)).all()
+        in_period = Evidence.submitted_at >= begun
+        evidence = s.exec(select(Evidence).where(in_period)).all()
+        files = s.exec(select(EvidenceFile).join(Evidence).where(in_period)).all()
         # A PDF with each, but for a duty touching personal data (its number and figures only).
-        sensitive = s.exec(select(Evidence.id).join(Assignment).join(Duty).where(Duty.sensitive)).all()
+        sensitive = s.exec(select(Evidence.id).join(Assignment).join(Duty).where(Duty.sensitive, in_period)).all()
+        # What fell due before the period is on record, without files: most of it done.
+        past = s.exec(select(Assignment).where(Assignment.due < START)).all()
+        past_files = s.exec(select(EvidenceFile).join(Evidence).where(Evidence.submitted_at < begun)).all()
         extensions = s.exec(select(Extension)).all()
         raised = Counter(
             e.details["level"] for e in s.exec(select(AuditEntry).where(AuditEntry.action == "assignment.escalated"))
         )
     assert submitted == len(evidence) > 0 and len(files) == len(evidence) - len(sensitive) > 0
+    past_done = Counter(classify(a, begun, TZ) for a in past)
+    assert past_done[Status.done_on_time] > 0.75 * len(past) and past_done[Status.done_late] > 0, past_done
+    assert 0 < past_done[Status.overdue] < 0.1 * len(past) and not past_files
+    first_digest = next(
+        str(m["Subject"])
+        for f in sorted(outbox.glob("*.eml"))
+        if str((m := email.message_from_bytes(f.read_bytes(), policy=email.policy.default))["Subject"]).startswith(
+            "[Báo cáo tuần]"
+        )
+    )
+    assert " 0% đúng hạn" not in first_digest, first_digest  # the plan before the period is not all undone
     assert returned == sum(e.review == "returned" for e in evidence) == 1
     assert extended == sum(x.decision == "approved" for x in extensions) == 1
     level1, level2 = _figure(printed, r"cấp 1 \(.*?\) (\d+) việc; cấp 2 \(.*?\) (\d+) việc")
