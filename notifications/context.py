@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -119,6 +119,22 @@ _ITEMS = _JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True))).orde
 )
 
 
+# Where `prefetch` leaves a message's assignments for `assignment_context`, in the session's own
+# dictionary: they live as long as the transaction that read them.
+_PREFETCHED = "dondoc.assignments"
+
+
+def prefetch(session: Session, assignment_ids: Iterable[int | None]) -> None:
+    """Read the assignments a message is about in one statement: a daily message carries up to a
+    hundred items, and one statement each made the dispatch a statement per row (434,406 for
+    383,952 rows in the national benchmark)."""
+    ids = sorted({i for i in assignment_ids if i is not None})
+    if len(ids) > 1:
+        found = session.info.setdefault(_PREFETCHED, {})
+        for row in session.exec(_JOINED.where(Assignment.id.in_(ids))):
+            found[row[0].id] = tuple(row)
+
+
 def assignment_context(
     session: Session,
     assignment_id: int,
@@ -129,7 +145,10 @@ def assignment_context(
     contact: Contact | None = None,
     links: Links | None = None,
 ) -> dict:
-    a, duty, plan, body, coordinating = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
+    found = session.info.get(_PREFETCHED, {}).get(assignment_id)
+    if found is None:
+        found = session.exec(_ASSIGNMENT, params={"assignment_id": assignment_id}).one()
+    a, duty, plan, body, coordinating = found
     due, today = calendar.roll_forward(a.effective_due), local_date(now, tz)
     period, coordinator = period_label(a.period), acting_coordinator(session, coordinating, today)
     leadership = session.get(Body, plan.leadership_body_id).name

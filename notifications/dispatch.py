@@ -30,7 +30,7 @@ from models.operations import outbox
 from models.rules.policy import Policy
 from models.tables.notification import Delivery, Notification
 from notifications.channels import Outcome, Redact
-from notifications.context import Rendering
+from notifications.context import Rendering, prefetch
 from notifications.daily import DAILY, daily_context
 from notifications.kinds import DAILY_KINDS, KINDS
 from notifications.render import Message, make_message
@@ -173,6 +173,7 @@ class _Dispatcher:
             held: list = []
             event.listen(s, "loaded_as_persistent", lambda _session, loaded: held.append(loaded))
             rows = s.exec(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)).all()
+            prefetch(s, (row.assignment_id for row in rows))
             for row in rows:
                 try:
                     kind = KINDS.get(row.kind)

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, timedelta
 
+from sqlalchemy import event
 from sqlmodel import select
 
 from config.settings import get_settings
-from models.db import session_scope
+from models.db import get_engine, session_scope
 from models.tables.assignment import Assignment
 from models.tables.notification import Delivery, Notification
 from models.tables.plan import Duty
@@ -107,3 +108,34 @@ def test_the_day_lists_the_most_urgent_first_grouped_by_plan_and_body():
         ("five-year", "so-yte", ["V.6.1", "V.1.1"]),
     ]
     assert (ctx["overdue"], ctx["due"], ctx["plan"], ctx["notes"]) == (2, 2, None, ["Hạn theo Kế hoạch"])
+
+
+def test_a_daily_message_reads_its_items_in_one_statement(env):
+    """The dispatch reads a message's assignments together: one statement per item made the
+    national day 434,406 statements for 383,952 rows (docs/PERFORMANCE.md)."""
+    load_example("2025-12-31")
+    runtime = Runtime.from_settings(get_settings())
+    day = at(MONTH[12])  # mid-December: the year's reports overdue everywhere
+    runtime.enqueue(day)
+    with session_scope(env) as s:
+        rows = s.exec(
+            select(Notification.id, Notification.recipient).where(
+                Notification.channel == "email", Notification.status == Delivery.pending
+            )
+        ).all()
+    recipient, items = Counter(r for _, r in rows).most_common(1)[0]
+    ids = [i for i, r in rows if r == recipient]
+    assert items >= 10
+
+    statements: list[str] = []
+    engine = get_engine(env)
+    listener = lambda _conn, _cursor, statement, *_args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        sent = runtime.dispatch(day + timedelta(hours=1), ids=ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert sent["sent"] == items and sent.messages["email"] == 1
+    # Claim, read the rows, their assignments, the contact, the bodies and plans once, record:
+    # a handful, not one or more per item.
+    assert len(statements) < items / 2, (items, len(statements), statements[:40])
