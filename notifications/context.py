@@ -120,7 +120,7 @@ _ITEMS = _JOINED.where(Assignment.id.in_(bindparam("ids", expanding=True))).orde
 
 
 # Where `prefetch` leaves a message's assignments for `assignment_context`, in the session's own
-# dictionary: they live as long as the transaction that read them.
+# dictionary: they live as long as that session (the dispatch opens one per message).
 _PREFETCHED = "dondoc.assignments"
 
 
