@@ -141,7 +141,7 @@ class Replay:
                 day = min(day, self.calendar.add_working_days(self.start, -2))  # reviewed before the period
                 body = s.get_one(Body, a.body_id)
                 sent = Submission(
-                    reference=f"{100 + a.id % 800}/BC-{body.short_name or body.code}",
+                    reference=_reference(a, body),
                     document_date=day,
                     note="Nhập từ hồ sơ giấy trước khi theo dõi trên hệ thống.",
                 )
@@ -240,7 +240,7 @@ class Replay:
         """The body's report of the item as a PDF (only its number and figures for a duty that
         touches personal data: no file is taken for one), sent the way the portal sends it."""
         duty, body = s.get_one(Duty, a.duty_id), s.get_one(Body, a.body_id)
-        number = 100 + a.id % 800
+        number = _number(a)
         with tempfile.TemporaryDirectory(prefix="dondoc-demo-") as folder:
             uploads = []
             if not duty.sensitive:
@@ -250,7 +250,7 @@ class Replay:
             try:
                 sent = Submission(
                     files=uploads,
-                    reference=f"{number}/BC-{body.short_name or body.code}",
+                    reference=_reference(a, body),
                     document_date=day,
                     note="Đã triển khai thực hiện theo kế hoạch; kết quả chi tiết tại báo cáo kèm theo.",
                     contact_id=self._focal(s, a.body_id),
@@ -307,6 +307,15 @@ def evidence_pdf(path: Path, body: str, ref: str, title: str, period: str, day: 
         pdf.multi_cell(0, 7, line if font else _plain(line), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path
+
+
+def _number(a: Assignment) -> int:
+    """The number of the body's report on the item (made up, the same every replay)."""
+    return 100 + a.id % 800
+
+
+def _reference(a: Assignment, body: Body) -> str:
+    return f"{_number(a)}/BC-{body.short_name or body.code}"
 
 
 def _plain(text: str) -> str:

@@ -131,7 +131,7 @@ def prefetch(session: Session, assignment_ids: Iterable[int | None]) -> None:
     ids = sorted({i for i in assignment_ids if i is not None})
     if len(ids) > 1:
         found = session.info.setdefault(_PREFETCHED, {})
-        for row in session.exec(_JOINED.where(Assignment.id.in_(ids))):
+        for row in session.exec(_ITEMS, params={"ids": ids}):
             found[row[0].id] = tuple(row)
 
 
